@@ -1,0 +1,10 @@
+//! terraform-provider-kafkamirror: a Terraform provider that works out and applies the Kafka
+//! ACLs and internal topics a replication flow (MirrorMaker 2, Cluster Linking) needs.
+//!
+//! Layers (see ARCHITECTURE.md):
+//! - [`model`]: the functional core: ACL types, permission rule tables, planning, set-difference reconcile.
+//! - `kafka`: the Kafka admin client (knows nothing of Terraform).
+//! - `tfplugin`: Terraform plugin protocol 6 (knows nothing of Kafka).
+//! - `resources` and `provider`: the glue between them.
+
+pub mod model;

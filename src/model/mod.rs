@@ -1,0 +1,5 @@
+//! The functional core: Kafka ACL vocabulary, permission rule tables per replicator,
+//! planning (inputs -> desired ACLs and topics) and reconcile (set difference).
+//! Nothing here does I/O or knows about Terraform.
+
+pub mod acl;
