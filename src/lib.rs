@@ -7,4 +7,6 @@
 //! - `tfplugin`: Terraform plugin protocol 6 (knows nothing of Kafka).
 //! - `resources` and `provider`: the glue between them.
 
+pub mod kafka;
 pub mod model;
+pub mod secret;
