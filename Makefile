@@ -16,6 +16,25 @@ all: build
 build:
 	$(CARGO) build --release --bin terraform-provider-kafkamirror
 
+# Where `dev_overrides` or a filesystem mirror finds the binary (see docs/guides/local-development.md).
+INSTALL_DIR ?= $(HOME)/.terraform.d/plugins/registry.terraform.io/kafkamirror/kafkamirror/0.1.0/linux_amd64
+install: build
+	mkdir -p $(INSTALL_DIR)
+	cp $(PROVIDER_BIN) $(INSTALL_DIR)/terraform-provider-kafkamirror_v0.1.0
+	@echo "installed to $(INSTALL_DIR)"
+
+demo: tools
+	$(CARGO) build --release --bin terraform-provider-kafkamirror --bin kafka-testbroker
+	scripts/demo.sh
+
+# Release targets: linux/darwin/windows x amd64/arm64 (os_arch:rust-triple). Cross targets are
+# built when their Rust target and linker are installed; linux_amd64 always.
+RELEASE_TARGETS ?= linux_amd64:x86_64-unknown-linux-gnu linux_arm64:aarch64-unknown-linux-gnu \
+	darwin_amd64:x86_64-apple-darwin darwin_arm64:aarch64-apple-darwin \
+	windows_amd64:x86_64-pc-windows-gnu windows_arm64:aarch64-pc-windows-gnullvm
+release:
+	RELEASE_TARGETS="$(RELEASE_TARGETS)" VERSION=$(VERSION) scripts/release.sh
+
 # Python tools: Terraform 1.0.3 (the oldest with protocol 6) and kafka-python (second client for the broker cross-check).
 tools: $(TF_103) $(VENV)/.kafka-python
 
