@@ -172,7 +172,7 @@ pub static CLUSTER_LINK_RULES: &[LinkRule] = &[
     rule("3.9", C::ConsumerOffsetSync, S, Link, R::Groups, &[Describe],
         "the link credential reads the offsets of source {resource}"),
     rule("3.10", C::AclSync, S, Link, R::Cluster, &[Describe],
-        "the link credential reads source ACLs on {resource} (DescribeAcls; the link needs acl.filters)"),
+        "the link credential reads source ACLs on {resource} (DescribeAcls, the link needs acl.filters)"),
     rule("3.10", C::AclSync, D, DestinationBrokers, R::Cluster, &[Alter],
         "destination brokers create and delete the synced ACLs on {resource} (CreateAcls, DeleteAcls)"),
     rule("3.11", C::SourceInitiated, D, Link, R::Cluster, &[Alter],
@@ -184,13 +184,13 @@ pub static CLUSTER_LINK_RULES: &[LinkRule] = &[
     rule("3.14", C::SourceInitiated, S, Operator, R::Cluster, &[Alter],
         "operator creates the source half of the source-initiated link on {resource} (not verified from a primary source)"),
     rule("3.15", C::Bidirectional, D, Link, R::MirrorTopics, &[Read, DescribeConfigs],
-        "reverse direction: the link credential reads {resource} and their configs on the destination (row 3.8 mirrored; not verified from a primary source)"),
+        "reverse direction: the link credential reads {resource} and their configs on the destination (row 3.8 mirrored, not verified from a primary source)"),
     rule("3.15", C::BidirectionalOffsetSync, D, Link, R::MirrorTopics, &[Describe],
-        "reverse direction: the link credential describes {resource} on the destination to sync offsets (row 3.9 mirrored; not verified from a primary source)"),
+        "reverse direction: the link credential describes {resource} on the destination to sync offsets (row 3.9 mirrored, not verified from a primary source)"),
     rule("3.15", C::BidirectionalOffsetSync, D, Link, R::Groups, &[Describe],
-        "reverse direction: the link credential reads the offsets of {resource} on the destination (row 3.9 mirrored; not verified from a primary source)"),
+        "reverse direction: the link credential reads the offsets of {resource} on the destination (row 3.9 mirrored, not verified from a primary source)"),
     rule("3.15", C::BidirectionalAclSync, D, Link, R::Cluster, &[Describe],
-        "reverse direction: the link credential reads ACLs on the destination {resource} (row 3.10 mirrored; not verified from a primary source)"),
+        "reverse direction: the link credential reads ACLs on the destination {resource} (row 3.10 mirrored, not verified from a primary source)"),
 ];
 
 struct LinkContext<'a> {
@@ -271,3 +271,6 @@ pub fn plan_cluster_link(inputs: &ClusterLinkInputs) -> DesiredState {
     evaluate_rules(CLUSTER_LINK_RULES, &context, &mut out);
     out.finish()
 }
+
+#[cfg(test)]
+mod tests;

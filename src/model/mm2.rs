@@ -285,7 +285,7 @@ pub static MM2_RULES: &[Mm2Rule] = &[
     rule("1.4", C::ReplicateHeartbeats, T, R::RemoteHeartbeats, &[Write],
         "MM2 writes the remote copy of heartbeats, {resource} (Produce)"),
     rule("1.5", C::Always, T, R::RemoteTopics, &[Create],
-        "MM2 creates remote {resource} (CreateTopics; topic-level CREATE instead of cluster-level)"),
+        "MM2 creates remote {resource} (CreateTopics, topic-level CREATE instead of cluster-level)"),
     rule("1.5", C::ReplicateHeartbeats, T, R::RemoteHeartbeats, &[Create],
         "MM2 creates the remote copy of heartbeats, {resource} (CreateTopics)"),
     rule("1.6", C::Always, T, R::RemoteTopics, &[Operation::Alter],
@@ -661,3 +661,6 @@ pub fn plan_mm2(inputs: &Mm2Inputs) -> DesiredState {
     }
     out.finish()
 }
+
+#[cfg(test)]
+mod tests;

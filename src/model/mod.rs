@@ -8,3 +8,6 @@ pub mod mm2;
 pub mod plan;
 pub mod reconcile;
 pub mod validate;
+
+#[cfg(test)]
+mod test_support;
