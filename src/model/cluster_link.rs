@@ -184,13 +184,13 @@ pub static CLUSTER_LINK_RULES: &[LinkRule] = &[
     rule("3.14", C::SourceInitiated, S, Operator, R::Cluster, &[Alter],
         "operator creates the source half of the source-initiated link on {resource} (not verified from a primary source)"),
     rule("3.15", C::Bidirectional, D, Link, R::MirrorTopics, &[Read, DescribeConfigs],
-        "reverse direction: the link credential reads {resource} and their configs on the destination as row 3.8 in reverse (not verified from a primary source)"),
+        "the link credential reads {resource} and their configs on the destination (row 3.8 in reverse) (not verified from a primary source)"),
     rule("3.15", C::BidirectionalOffsetSync, D, Link, R::MirrorTopics, &[Describe],
-        "reverse direction: the link credential describes {resource} on the destination to sync offsets as row 3.9 in reverse (not verified from a primary source)"),
+        "the link credential describes {resource} on the destination to sync offsets (row 3.9 in reverse) (not verified from a primary source)"),
     rule("3.15", C::BidirectionalOffsetSync, D, Link, R::Groups, &[Describe],
-        "reverse direction: the link credential reads the offsets of {resource} on the destination as row 3.9 in reverse (not verified from a primary source)"),
+        "the link credential reads the offsets of {resource} on the destination (row 3.9 in reverse) (not verified from a primary source)"),
     rule("3.15", C::BidirectionalAclSync, D, Link, R::Cluster, &[Describe],
-        "reverse direction: the link credential reads ACLs on the destination {resource} as row 3.10 in reverse (not verified from a primary source)"),
+        "the link credential reads ACLs on the destination {resource} (row 3.10 in reverse) (not verified from a primary source)"),
 ];
 
 struct LinkContext<'a> {

@@ -601,7 +601,10 @@ fn connect_profile_topics() {
 }
 
 /// The boolean flags, each with the MM2 config key its rows' reasons name.
-const FLAGS: &[(&str, fn(&mut Mm2Inputs) -> &mut bool)] = &[
+/// Reaches one boolean flag of the inputs.
+type FlagAccess = fn(&mut Mm2Inputs) -> &mut bool;
+
+const FLAGS: &[(&str, FlagAccess)] = &[
     ("emit.heartbeats.enabled", |i| &mut i.emit_heartbeats),
     ("heartbeats.replication.enabled", |i| {
         &mut i.replicate_heartbeats
