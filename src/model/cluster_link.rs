@@ -134,6 +134,7 @@ const fn rule(
     }
 }
 
+// Short names so each table row fits on two lines.
 use LinkCondition as C;
 use LinkGrantee::{DestinationBrokers, Link, Operator};
 use LinkResource as R;

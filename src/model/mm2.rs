@@ -218,8 +218,9 @@ pub enum Mm2Resource {
     Heartbeats,
     /// The remote copy of heartbeats, `A<sep>heartbeats` under both policies.
     RemoteHeartbeats,
-    /// `mm2-offset-syncs<sep>B<sep>internal` (source) or `...<sep>A<sep>internal` (target).
-    OffsetSyncsTopic,
+    /// The offset-syncs topic on the given side, named after the other side's alias:
+    /// `mm2-offset-syncs<sep>B<sep>internal` on the source, `...<sep>A<sep>internal` on the target.
+    OffsetSyncsTopicOn(Side),
     /// `A<sep>checkpoints<sep>internal`.
     CheckpointsTopic,
     /// The groups whose offsets are checkpointed / synced (LITERAL / PREFIXED / `*`).
@@ -262,6 +263,7 @@ const fn rule(
     }
 }
 
+// Short names so each table row fits on two lines.
 use Herder::{Forward, Reverse};
 use Mm2Condition as C;
 use Mm2Resource as R;
@@ -276,10 +278,10 @@ pub static MM2_RULES: &[Mm2Rule] = &[
         "MM2 reads source {resource} (Fetch, ListOffsets, Metadata)"),
     rule("1.2", C::Always, S, R::SourceTopics, &[DescribeConfigs],
         "MM2 reads the configs of source {resource} before creating remote topics (DescribeConfigs)"),
-    rule("1.3", C::ReplicateHeartbeats, S, R::Heartbeats, &[Read],
-        "MM2 reads the upstream {resource} to replicate it (Fetch)"),
     rule("1.2", C::ReplicateHeartbeats, S, R::Heartbeats, &[DescribeConfigs],
         "MM2 reads the configs of {resource} before creating its remote copy (DescribeConfigs)"),
+    rule("1.3", C::ReplicateHeartbeats, S, R::Heartbeats, &[Read],
+        "MM2 reads the upstream {resource} to replicate it (Fetch)"),
     rule("1.4", C::Always, T, R::RemoteTopics, &[Write],
         "MM2 writes remote {resource} (Produce)"),
     rule("1.4", C::ReplicateHeartbeats, T, R::RemoteHeartbeats, &[Write],
@@ -302,9 +304,9 @@ pub static MM2_RULES: &[Mm2Rule] = &[
         "MM2 reads the source topic ACLs on {resource} (DescribeAcls)"),
     rule("1.8", C::SyncTopicAcls, T, R::Cluster, &[Operation::Alter],
         "MM2 creates the copied topic ACLs on {resource} (CreateAcls)"),
-    rule("1.9", C::OffsetSyncsOnSource, S, R::OffsetSyncsTopic, &[Create, Write, Read],
+    rule("1.9", C::OffsetSyncsOnSource, S, R::OffsetSyncsTopicOn(S), &[Create, Write, Read],
         "MM2 creates, writes and reads the offset-syncs {resource} (CreateTopics, Produce, Fetch)"),
-    rule("1.9", C::OffsetSyncsOnTarget, T, R::OffsetSyncsTopic, &[Create, Write, Read],
+    rule("1.9", C::OffsetSyncsOnTarget, T, R::OffsetSyncsTopicOn(T), &[Create, Write, Read],
         "MM2 creates, writes and reads the offset-syncs {resource} (CreateTopics, Produce, Fetch)"),
     rule("1.10", C::EmitCheckpoints, S, R::Groups, &[Describe],
         "MM2 lists source {resource} and reads their committed offsets (ListGroups, OffsetFetch)"),
@@ -380,6 +382,7 @@ const fn topic_row(
     }
 }
 
+// Short names for the topic table.
 use TopicPartitions::{One, WorkerOffsets, WorkerStatus};
 use TopicReplication::{Internal, Remote};
 use WorkerTopic::{Configs, Offsets, Status};
@@ -387,9 +390,9 @@ use WorkerTopic::{Configs, Offsets, Status};
 /// MM2's internal topics, spec section 2 (all `cleanup.policy=compact`).
 #[rustfmt::skip]
 pub static MM2_TOPICS: &[Mm2TopicRow] = &[
-    topic_row(C::OffsetSyncsOnSource, S, R::OffsetSyncsTopic, One, Internal,
+    topic_row(C::OffsetSyncsOnSource, S, R::OffsetSyncsTopicOn(S), One, Internal,
         "offset-syncs {resource} (offset-syncs.topic.replication.factor)"),
-    topic_row(C::OffsetSyncsOnTarget, T, R::OffsetSyncsTopic, One, Internal,
+    topic_row(C::OffsetSyncsOnTarget, T, R::OffsetSyncsTopicOn(T), One, Internal,
         "offset-syncs {resource} (offset-syncs.topic.replication.factor)"),
     topic_row(C::EmitCheckpoints, T, R::CheckpointsTopic, One, Internal,
         "checkpoints {resource} (checkpoints.topic.replication.factor)"),
@@ -593,11 +596,10 @@ impl RuleContext for Mm2Context<'_> {
             R::RemoteHeartbeats => {
                 Self::topic_literal(self.prefixed_with_source_alias(HEARTBEATS_TOPIC))
             }
-            R::OffsetSyncsTopic => {
-                // Named after the cluster at the other end from where the topic lives.
-                let other = match self.inputs.offset_syncs_topic_location {
-                    OffsetSyncsLocation::Source => self.alias(T),
-                    OffsetSyncsLocation::Target => self.alias(S),
+            R::OffsetSyncsTopicOn(side) => {
+                let other = match side {
+                    Side::Source => self.alias(T),
+                    Side::Target => self.alias(S),
                 };
                 Self::topic_literal(format!("mm2-offset-syncs{sep}{other}{sep}internal"))
             }

@@ -285,3 +285,58 @@ fn shuffled_list_inputs_give_identical_plans() {
         assert_eq!(plan_cluster_link(&other), reference, "seed {seed}");
     }
 }
+
+/// The rule table as rendered in `docs/guides/permissions-reference.md`, for mirror topics
+/// `orders` and `billing.*` and group `app`.
+fn reference_table() -> String {
+    let mut inputs = example();
+    inputs.destination_broker_principal = Some(BROKERS.to_string());
+    inputs.operator_principal = Some(OPS.to_string());
+    let context = LinkContext {
+        inputs: &inputs,
+        topics: NameSelection::new(&inputs.topics, &inputs.topic_prefixes),
+        groups: NameSelection::new(&inputs.groups, &inputs.group_prefixes),
+    };
+    let mut out = String::from(
+        "| Spec row | Feature | Cluster | Principal | Resource | Operations | Reason |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for row in CLUSTER_LINK_RULES {
+        let resources = context.expand(&row.resource);
+        let operations: Vec<&str> = row.operations.iter().map(|op| op.as_str()).collect();
+        let grantee = match row.grantee {
+            LinkGrantee::Link => "`link_principal`",
+            LinkGrantee::DestinationBrokers => "`destination_broker_principal`",
+            LinkGrantee::Operator => "`operator_principal`",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            row.spec_row,
+            context.feature_label(&row.condition),
+            match row.side {
+                Side::Source => "source",
+                Side::Target => "destination",
+            },
+            grantee,
+            resources
+                .iter()
+                .map(|r| format!("{} {} `{}`", r.resource_type, r.pattern_type, r.name))
+                .collect::<Vec<_>>()
+                .join("<br>"),
+            operations.join(", "),
+            row.reason.replace("{resource}", &resources[0].describe()),
+        ));
+    }
+    out
+}
+
+#[test]
+fn permissions_reference_lists_every_row() {
+    let doc = include_str!("../../../docs/guides/permissions-reference.md");
+    let table = reference_table();
+    assert!(
+        doc.contains(&table),
+        "docs/guides/permissions-reference.md is out of date with CLUSTER_LINK_RULES; \
+         the table should read:\n{table}"
+    );
+}
