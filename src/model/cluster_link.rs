@@ -5,8 +5,8 @@
 
 use super::acl::{Operation, ResourceType};
 use super::plan::{
-    evaluate_rules, DesiredState, DesiredStateBuilder, NameSelection, ResourcePattern, RuleContext,
-    RuleRow, Side,
+    evaluate_rules, input_names, DesiredState, DesiredStateBuilder, NameSelection, ResourcePattern,
+    RuleContext, RuleRow, Side,
 };
 
 /// Which side opens the link's connections.
@@ -20,6 +20,12 @@ pub enum LinkMode {
     /// Each cluster mirrors to the other.
     Bidirectional,
 }
+
+input_names!(LinkMode {
+    DestinationInitiated => "destination_initiated",
+    SourceInitiated => "source_initiated",
+    Bidirectional => "bidirectional",
+});
 
 /// The inputs of one cluster link `source -> destination`.
 #[derive(Debug, Clone, PartialEq, Eq)]

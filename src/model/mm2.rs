@@ -4,7 +4,7 @@
 
 use super::acl::{Operation, ResourceType};
 use super::plan::{
-    evaluate_rules, format_reason, DesiredState, DesiredStateBuilder, NameSelection,
+    evaluate_rules, format_reason, input_names, DesiredState, DesiredStateBuilder, NameSelection,
     ResourcePattern, RuleContext, RuleRow, Side,
 };
 
@@ -25,6 +25,9 @@ pub enum OffsetSyncsLocation {
     Source,
     Target,
 }
+
+input_names!(ReplicationPolicy { Default => "default", Identity => "identity" });
+input_names!(OffsetSyncsLocation { Source => "source", Target => "target" });
 
 /// How MM2 is deployed; changes internal topic names and partition defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]

@@ -168,6 +168,34 @@ impl NameSelection {
     }
 }
 
+/// Declares the Terraform spellings of an input enum: `as_str` and a `FromStr` whose error
+/// lists the allowed values.
+macro_rules! input_names {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $name {
+            /// The Terraform attribute value.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::model::acl::UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::model::acl::UnknownName {
+                        kind: stringify!($name),
+                        value: s.to_string(),
+                        allowed: &[$($text),+],
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use input_names;
+
 /// One row of a permission table: when `condition` holds, `grantee` gets `operations` on
 /// every pattern `resource` expands to, on the `side` cluster. `reason` is a sentence with
 /// `{resource}` where the pattern's wording goes.

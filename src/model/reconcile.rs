@@ -37,12 +37,19 @@ impl AclChanges {
             .to_create
             .values()
             .flatten()
-            .map(|acl| (acl.cluster.clone(), acl.binding.clone()))
+            .map(|acl| comparable(&acl.cluster, &acl.binding))
+            .collect();
+        let owned: HashSet<ClusterBinding> = owned_before
+            .iter()
+            .map(|(cluster, binding)| comparable(cluster, binding))
             .collect();
         desired
             .iter()
+            .filter(|acl| {
+                let key = comparable(&acl.cluster, &acl.binding);
+                owned.contains(&key) || created.contains(&key)
+            })
             .map(|acl| (acl.cluster.clone(), acl.binding.clone()))
-            .filter(|key| owned_before.contains(key) || created.contains(key))
             .collect()
     }
 }
@@ -84,6 +91,19 @@ fn group_by_cluster<T: Ord>(items: impl Iterator<Item = (String, T)>) -> BTreeMa
     grouped
 }
 
+/// A principal in its normalised form; strings that are not `Type:name` compare as written.
+fn normalized_principal(principal: &str) -> String {
+    normalize_principal(principal).unwrap_or_else(|_| principal.to_string())
+}
+
+/// The form bindings are compared in: the principal normalised, so `User:SA-ABC` read back
+/// from a cluster matches a planned `User:sa-abc`.
+fn comparable(cluster: &str, binding: &AclBinding) -> ClusterBinding {
+    let mut binding = binding.clone();
+    binding.principal = normalized_principal(&binding.principal);
+    (cluster.to_string(), binding)
+}
+
 /// Whether deleting `binding` could remove `provider_principal`'s ALTER or DESCRIBE on the
 /// cluster (directly, through ALL, or through the `User:*` wildcard).
 fn locks_out(binding: &AclBinding, provider_principal: &str) -> bool {
@@ -93,18 +113,16 @@ fn locks_out(binding: &AclBinding, provider_principal: &str) -> bool {
             binding.operation,
             Operation::Alter | Operation::Describe | Operation::All
         );
-    if !grants_admin {
-        return false;
-    }
-    let normalized = |p: &str| normalize_principal(p).unwrap_or_else(|_| p.trim().to_string());
-    binding.principal.trim() == "User:*"
-        || normalized(&binding.principal) == normalized(provider_principal)
+    grants_admin
+        && (binding.principal.trim() == "User:*"
+            || normalized_principal(&binding.principal) == normalized_principal(provider_principal))
 }
 
 /// Plans the ACL changes. `actual` holds what the clusters hold for the managed principals,
 /// `owned_before` what the resource created or adopted earlier (from state), and
 /// `provider_principals` the provider's own connecting principal per cluster key (clusters
-/// missing from it are not guarded).
+/// missing from it are not guarded). Principals compare in normalised form; deletions name
+/// the binding exactly as the cluster holds it, so a DeleteAcls filter matches it.
 pub fn reconcile_acls(
     desired: &[ClusterAcl],
     actual: &HashSet<ClusterBinding>,
@@ -113,18 +131,27 @@ pub fn reconcile_acls(
 ) -> Result<AclChanges, SelfLockout> {
     let desired_keys: HashSet<ClusterBinding> = desired
         .iter()
-        .map(|acl| (acl.cluster.clone(), acl.binding.clone()))
+        .map(|acl| comparable(&acl.cluster, &acl.binding))
+        .collect();
+    let actual_by_key: HashMap<ClusterBinding, &ClusterBinding> = actual
+        .iter()
+        .map(|held| (comparable(&held.0, &held.1), held))
+        .collect();
+    let owned_keys: HashSet<ClusterBinding> = owned_before
+        .iter()
+        .map(|(cluster, binding)| comparable(cluster, binding))
         .collect();
 
     let to_create = group_by_cluster(
         desired
             .iter()
-            .filter(|acl| !actual.contains(&(acl.cluster.clone(), acl.binding.clone())))
+            .filter(|acl| !actual_by_key.contains_key(&comparable(&acl.cluster, &acl.binding)))
             .map(|acl| (acl.cluster.clone(), acl.clone())),
     );
-    let deletions: Vec<&ClusterBinding> = owned_before
+    let deletions: Vec<ClusterBinding> = owned_keys
         .iter()
-        .filter(|key| !desired_keys.contains(*key) && actual.contains(*key))
+        .filter(|key| !desired_keys.contains(*key))
+        .filter_map(|key| actual_by_key.get(key).map(|held| (*held).clone()))
         .collect();
     let mut refused: Vec<ClusterBinding> = deletions
         .iter()
@@ -133,17 +160,21 @@ pub fn reconcile_acls(
                 .get(cluster)
                 .is_some_and(|principal| locks_out(binding, principal))
         })
-        .map(|key| (*key).clone())
+        .cloned()
         .collect();
     if !refused.is_empty() {
         refused.sort();
         return Err(SelfLockout { bindings: refused });
     }
-    let to_delete = group_by_cluster(deletions.into_iter().cloned());
+    let to_delete = group_by_cluster(deletions.into_iter());
     let preexisting = group_by_cluster(
-        desired_keys
-            .into_iter()
-            .filter(|key| actual.contains(key) && !owned_before.contains(key)),
+        desired
+            .iter()
+            .filter(|acl| {
+                let key = comparable(&acl.cluster, &acl.binding);
+                actual_by_key.contains_key(&key) && !owned_keys.contains(&key)
+            })
+            .map(|acl| (acl.cluster.clone(), acl.binding.clone())),
     );
     Ok(AclChanges {
         to_create,
@@ -401,6 +432,27 @@ mod tests {
         .into();
         let changes = reconcile_acls(&[], &owned, &owned, &providers).unwrap();
         assert_eq!(changes.to_delete.values().map(Vec::len).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn principals_compare_normalised_and_deletes_name_the_held_binding() {
+        let planned = topic_read("User:sa-abc", "orders");
+        let held = topic_read("user:SA-ABC", "orders");
+        let held_old = topic_read("USER:SA-ABC", "old");
+        let owned: HashSet<_> = [
+            key("a", &planned),
+            key("a", &topic_read("User:sa-abc", "old")),
+        ]
+        .into();
+        let actual: HashSet<_> = [key("a", &held), key("a", &held_old)].into();
+        let changes =
+            reconcile_acls(&[desired("a", &planned)], &actual, &owned, &HashMap::new()).unwrap();
+        assert!(changes.to_create.is_empty());
+        assert!(changes.preexisting.is_empty());
+        assert_eq!(
+            changes.to_delete,
+            BTreeMap::from([("a".to_string(), vec![held_old])])
+        );
     }
 
     fn internal(cluster: &str, name: &str, partitions: i32, rf: i16) -> InternalTopic {

@@ -340,3 +340,15 @@ fn permissions_reference_lists_every_row() {
          the table should read:\n{table}"
     );
 }
+
+#[test]
+fn link_mode_parses_its_terraform_names() {
+    for mode in [
+        LinkMode::DestinationInitiated,
+        LinkMode::SourceInitiated,
+        LinkMode::Bidirectional,
+    ] {
+        assert_eq!(mode.as_str().parse::<LinkMode>().unwrap(), mode);
+    }
+    assert!("outbound".parse::<LinkMode>().is_err());
+}

@@ -863,3 +863,19 @@ fn permissions_reference_lists_every_row() {
         );
     }
 }
+
+#[test]
+fn input_enums_parse_their_terraform_names() {
+    for policy in [ReplicationPolicy::Default, ReplicationPolicy::Identity] {
+        assert_eq!(
+            policy.as_str().parse::<ReplicationPolicy>().unwrap(),
+            policy
+        );
+    }
+    assert_eq!(
+        "target".parse::<OffsetSyncsLocation>().unwrap(),
+        OffsetSyncsLocation::Target
+    );
+    let err = "Identity".parse::<ReplicationPolicy>().unwrap_err();
+    assert!(err.to_string().contains("default, identity"), "{err}");
+}
