@@ -3,3 +3,11 @@
 //! Nothing here does I/O or knows about Terraform.
 
 pub mod acl;
+pub mod cluster_link;
+pub mod mm2;
+pub mod plan;
+pub mod reconcile;
+pub mod validate;
+
+#[cfg(test)]
+mod test_support;

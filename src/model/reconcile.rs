@@ -1,0 +1,534 @@
+//! Reconcile, kafka-security-manager style: set differences between the desired state, what
+//! the clusters hold and what the resource owns, grouped per cluster for batched admin calls.
+//! Deletes only what the resource owns and refuses deletes that would lock the provider out.
+//! Internal topics are created or their configs fixed; size mismatches are conflicts, never
+//! deletes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use super::acl::{AclBinding, Operation, Permission, ResourceType};
+use super::plan::{ClusterAcl, InternalTopic};
+use super::validate::normalize_principal;
+
+/// A binding on one cluster (provider cluster key).
+pub type ClusterBinding = (String, AclBinding);
+
+/// The ACL changes of one apply, per cluster key, each list sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AclChanges {
+    /// `desired - actual`: one CreateAcls batch per cluster.
+    pub to_create: BTreeMap<String, Vec<ClusterAcl>>,
+    /// `(owned_before - desired) ∩ actual`: one DeleteAcls batch per cluster.
+    pub to_delete: BTreeMap<String, Vec<AclBinding>>,
+    /// `desired ∩ actual - owned_before`: existed before the resource; never deleted by it.
+    pub preexisting: BTreeMap<String, Vec<AclBinding>>,
+}
+
+impl AclChanges {
+    /// What the resource owns once every create and delete succeeded:
+    /// `(owned_before ∩ desired) ∪ created`. Pre-existing bindings stay unowned.
+    pub fn owned_after_success(
+        &self,
+        desired: &[ClusterAcl],
+        owned_before: &HashSet<ClusterBinding>,
+    ) -> HashSet<ClusterBinding> {
+        let created: HashSet<ClusterBinding> = self
+            .to_create
+            .values()
+            .flatten()
+            .map(|acl| comparable(&acl.cluster, &acl.binding))
+            .collect();
+        let owned: HashSet<ClusterBinding> = owned_before
+            .iter()
+            .map(|(cluster, binding)| comparable(cluster, binding))
+            .collect();
+        desired
+            .iter()
+            .filter(|acl| {
+                let key = comparable(&acl.cluster, &acl.binding);
+                owned.contains(&key) || created.contains(&key)
+            })
+            .map(|acl| (acl.cluster.clone(), acl.binding.clone()))
+            .collect()
+    }
+}
+
+/// A delete refused because it would take away the provider's own admin rights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfLockout {
+    /// Each refused binding with its cluster key.
+    pub bindings: Vec<ClusterBinding>,
+}
+
+impl fmt::Display for SelfLockout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "refusing to delete ACLs that grant the provider's own principal rights on the \
+             CLUSTER resource: without DESCRIBE it could no longer read ACLs and without ALTER \
+             it could no longer create or delete them, so it would lock itself out. Grant the \
+             provider's principal these rights another way (or connect as another admin \
+             principal) before removing them:"
+        )?;
+        for (cluster, binding) in &self.bindings {
+            write!(f, "\n  cluster {cluster:?}: {binding}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SelfLockout {}
+
+fn group_by_cluster<T: Ord>(items: impl Iterator<Item = (String, T)>) -> BTreeMap<String, Vec<T>> {
+    let mut grouped: BTreeMap<String, Vec<T>> = BTreeMap::new();
+    for (cluster, item) in items {
+        grouped.entry(cluster).or_default().push(item);
+    }
+    for list in grouped.values_mut() {
+        list.sort();
+    }
+    grouped
+}
+
+/// A principal in its normalised form; strings that are not `Type:name` compare as written.
+fn normalized_principal(principal: &str) -> String {
+    normalize_principal(principal).unwrap_or_else(|_| principal.to_string())
+}
+
+/// The form bindings are compared in: the principal normalised, so `User:SA-ABC` read back
+/// from a cluster matches a planned `User:sa-abc`.
+fn comparable(cluster: &str, binding: &AclBinding) -> ClusterBinding {
+    let mut binding = binding.clone();
+    binding.principal = normalized_principal(&binding.principal);
+    (cluster.to_string(), binding)
+}
+
+/// Whether deleting `binding` could remove `provider_principal`'s ALTER or DESCRIBE on the
+/// cluster (directly, through ALL, or through the `User:*` wildcard).
+fn locks_out(binding: &AclBinding, provider_principal: &str) -> bool {
+    let grants_admin = binding.resource_type == ResourceType::Cluster
+        && binding.permission == Permission::Allow
+        && matches!(
+            binding.operation,
+            Operation::Alter | Operation::Describe | Operation::All
+        );
+    grants_admin
+        && (binding.principal.trim() == "User:*"
+            || normalized_principal(&binding.principal) == normalized_principal(provider_principal))
+}
+
+/// Plans the ACL changes. `actual` holds what the clusters hold for the managed principals,
+/// `owned_before` what the resource created or adopted earlier (from state), and
+/// `provider_principals` the provider's own connecting principal per cluster key (clusters
+/// missing from it are not guarded). Principals compare in normalised form; deletions name
+/// the binding exactly as the cluster holds it, so a DeleteAcls filter matches it.
+pub fn reconcile_acls(
+    desired: &[ClusterAcl],
+    actual: &HashSet<ClusterBinding>,
+    owned_before: &HashSet<ClusterBinding>,
+    provider_principals: &HashMap<String, String>,
+) -> Result<AclChanges, SelfLockout> {
+    let desired_keys: HashSet<ClusterBinding> = desired
+        .iter()
+        .map(|acl| comparable(&acl.cluster, &acl.binding))
+        .collect();
+    let actual_by_key: HashMap<ClusterBinding, &ClusterBinding> = actual
+        .iter()
+        .map(|held| (comparable(&held.0, &held.1), held))
+        .collect();
+    let owned_keys: HashSet<ClusterBinding> = owned_before
+        .iter()
+        .map(|(cluster, binding)| comparable(cluster, binding))
+        .collect();
+
+    let to_create = group_by_cluster(
+        desired
+            .iter()
+            .filter(|acl| !actual_by_key.contains_key(&comparable(&acl.cluster, &acl.binding)))
+            .map(|acl| (acl.cluster.clone(), acl.clone())),
+    );
+    let deletions: Vec<ClusterBinding> = owned_keys
+        .iter()
+        .filter(|key| !desired_keys.contains(*key))
+        .filter_map(|key| actual_by_key.get(key).map(|held| (*held).clone()))
+        .collect();
+    let mut refused: Vec<ClusterBinding> = deletions
+        .iter()
+        .filter(|(cluster, binding)| {
+            provider_principals
+                .get(cluster)
+                .is_some_and(|principal| locks_out(binding, principal))
+        })
+        .cloned()
+        .collect();
+    if !refused.is_empty() {
+        refused.sort();
+        return Err(SelfLockout { bindings: refused });
+    }
+    let to_delete = group_by_cluster(deletions.into_iter());
+    let preexisting = group_by_cluster(
+        desired
+            .iter()
+            .filter(|acl| {
+                let key = comparable(&acl.cluster, &acl.binding);
+                actual_by_key.contains_key(&key) && !owned_keys.contains(&key)
+            })
+            .map(|acl| (acl.cluster.clone(), acl.binding.clone())),
+    );
+    Ok(AclChanges {
+        to_create,
+        to_delete,
+        preexisting,
+    })
+}
+
+/// An internal topic as read from a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingTopic {
+    pub partitions: i32,
+    pub replication_factor: i16,
+    /// The topic's effective configs (at least the keys the provider manages).
+    pub configs: BTreeMap<String, String>,
+}
+
+/// A config of an existing topic to set with IncrementalAlterConfigs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TopicConfigFix {
+    pub name: String,
+    pub key: String,
+    pub expected: String,
+    /// `None` when the topic does not report the key.
+    pub actual: Option<String>,
+}
+
+/// What differs on an existing topic that the provider will not change (no data is deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TopicMismatch {
+    Partitions,
+    ReplicationFactor,
+}
+
+/// An existing topic whose size differs from the plan; reported, never recreated.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TopicConflict {
+    pub cluster: String,
+    pub name: String,
+    pub mismatch: TopicMismatch,
+    pub expected: i32,
+    pub actual: i32,
+}
+
+impl fmt::Display for TopicConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.mismatch {
+            TopicMismatch::Partitions => "partitions",
+            TopicMismatch::ReplicationFactor => "replication factor",
+        };
+        write!(
+            f,
+            "topic {:?} on cluster {:?} exists with {what} {} but the plan needs {}; the provider \
+             does not recreate topics (that would delete data): change it by hand or adjust the inputs",
+            self.name, self.cluster, self.actual, self.expected
+        )
+    }
+}
+
+/// The topic changes of one apply, per cluster key, each list sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopicChanges {
+    /// Missing topics: one CreateTopics batch per cluster.
+    pub to_create: BTreeMap<String, Vec<InternalTopic>>,
+    /// Existing topics with a wrong managed config (e.g. `cleanup.policy`).
+    pub config_fixes: BTreeMap<String, Vec<TopicConfigFix>>,
+    /// Existing topics with other partitions or replication factor.
+    pub conflicts: Vec<TopicConflict>,
+}
+
+/// Plans the topic changes; `actual` maps (cluster key, topic name) to what exists.
+pub fn reconcile_topics(
+    desired: &[InternalTopic],
+    actual: &HashMap<(String, String), ExistingTopic>,
+) -> TopicChanges {
+    let mut to_create = Vec::new();
+    let mut config_fixes = Vec::new();
+    let mut conflicts = Vec::new();
+    for topic in desired {
+        let Some(existing) = actual.get(&(topic.cluster.clone(), topic.name.clone())) else {
+            to_create.push((topic.cluster.clone(), topic.clone()));
+            continue;
+        };
+        for (key, expected) in &topic.configs {
+            let found = existing.configs.get(key);
+            if found != Some(expected) {
+                config_fixes.push((
+                    topic.cluster.clone(),
+                    TopicConfigFix {
+                        name: topic.name.clone(),
+                        key: key.clone(),
+                        expected: expected.clone(),
+                        actual: found.cloned(),
+                    },
+                ));
+            }
+        }
+        let mut conflict = |mismatch, expected: i32, actual: i32| {
+            if expected != actual {
+                conflicts.push(TopicConflict {
+                    cluster: topic.cluster.clone(),
+                    name: topic.name.clone(),
+                    mismatch,
+                    expected,
+                    actual,
+                });
+            }
+        };
+        conflict(
+            TopicMismatch::Partitions,
+            topic.partitions,
+            existing.partitions,
+        );
+        conflict(
+            TopicMismatch::ReplicationFactor,
+            i32::from(topic.replication_factor),
+            i32::from(existing.replication_factor),
+        );
+    }
+    conflicts.sort();
+    TopicChanges {
+        to_create: group_by_cluster(to_create.into_iter()),
+        config_fixes: group_by_cluster(config_fixes.into_iter()),
+        conflicts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::acl::{PatternType, CLUSTER_RESOURCE_NAME};
+    use crate::model::plan::{CLEANUP_POLICY, COMPACT};
+
+    fn topic_read(principal: &str, topic: &str) -> AclBinding {
+        AclBinding::allow(
+            principal,
+            ResourceType::Topic,
+            topic,
+            PatternType::Literal,
+            Operation::Read,
+        )
+    }
+
+    fn cluster_op(principal: &str, operation: Operation) -> AclBinding {
+        AclBinding::allow(
+            principal,
+            ResourceType::Cluster,
+            CLUSTER_RESOURCE_NAME,
+            PatternType::Literal,
+            operation,
+        )
+    }
+
+    fn desired(cluster: &str, binding: &AclBinding) -> ClusterAcl {
+        ClusterAcl {
+            cluster: cluster.to_string(),
+            binding: binding.clone(),
+            reason: "test".to_string(),
+        }
+    }
+
+    fn key(cluster: &str, binding: &AclBinding) -> ClusterBinding {
+        (cluster.to_string(), binding.clone())
+    }
+
+    #[test]
+    fn creates_missing_deletes_owned_and_keeps_preexisting() {
+        let wanted = topic_read("User:mm2", "wanted");
+        let missing = topic_read("User:mm2", "missing");
+        let by_hand = topic_read("User:mm2", "by-hand");
+        let dropped_owned = topic_read("User:mm2", "dropped");
+        let dropped_foreign = topic_read("User:mm2", "foreign");
+        let owned_gone = topic_read("User:mm2", "gone");
+        let plan = vec![
+            desired("a", &wanted),
+            desired("a", &missing),
+            desired("b", &by_hand),
+        ];
+        let actual: HashSet<_> = [
+            key("a", &wanted),
+            key("b", &by_hand),
+            key("a", &dropped_owned),
+            key("a", &dropped_foreign),
+        ]
+        .into();
+        let owned: HashSet<_> = [
+            key("a", &wanted),
+            key("a", &dropped_owned),
+            key("a", &owned_gone),
+        ]
+        .into();
+        let changes = reconcile_acls(&plan, &actual, &owned, &HashMap::new()).unwrap();
+        assert_eq!(
+            changes.to_create,
+            BTreeMap::from([("a".to_string(), vec![desired("a", &missing)])])
+        );
+        assert_eq!(
+            changes.to_delete,
+            BTreeMap::from([("a".to_string(), vec![dropped_owned.clone()])])
+        );
+        assert_eq!(
+            changes.preexisting,
+            BTreeMap::from([("b".to_string(), vec![by_hand.clone()])])
+        );
+        let owned_after = changes.owned_after_success(&plan, &owned);
+        assert_eq!(owned_after, [key("a", &wanted), key("a", &missing)].into());
+    }
+
+    #[test]
+    fn preexisting_binding_survives_shrinking() {
+        let by_hand = topic_read("User:mm2", "orders");
+        let actual: HashSet<_> = [key("a", &by_hand)].into();
+        let first = reconcile_acls(
+            &[desired("a", &by_hand)],
+            &actual,
+            &HashSet::new(),
+            &HashMap::new(),
+        )
+        .unwrap();
+        let owned = first.owned_after_success(&[desired("a", &by_hand)], &HashSet::new());
+        assert!(owned.is_empty());
+        let shrunk = reconcile_acls(&[], &actual, &owned, &HashMap::new()).unwrap();
+        assert!(shrunk.to_delete.is_empty());
+    }
+
+    #[test]
+    fn refuses_to_delete_the_providers_cluster_rights() {
+        let owned: HashSet<_> = [
+            key("a", &cluster_op("User:admin", Operation::Alter)),
+            key("a", &topic_read("User:admin", "t")),
+        ]
+        .into();
+        let providers = HashMap::from([("a".to_string(), " user:admin".to_string())]);
+        let err = reconcile_acls(&[], &owned, &owned, &providers).unwrap_err();
+        assert_eq!(
+            err.bindings,
+            vec![key("a", &cluster_op("User:admin", Operation::Alter))]
+        );
+        assert!(err.to_string().contains("lock itself out"), "{err}");
+
+        for operation in [Operation::Describe, Operation::All] {
+            let owned: HashSet<_> = [key("a", &cluster_op("User:*", operation))].into();
+            assert!(reconcile_acls(&[], &owned, &owned, &providers).is_err());
+        }
+    }
+
+    #[test]
+    fn other_principals_and_other_clusters_are_not_guarded() {
+        let providers = HashMap::from([("a".to_string(), "User:admin".to_string())]);
+        let owned: HashSet<_> = [
+            key("a", &cluster_op("User:mm2", Operation::Alter)),
+            key("b", &cluster_op("User:admin", Operation::Alter)),
+            key("a", &cluster_op("User:admin", Operation::Create)),
+        ]
+        .into();
+        let changes = reconcile_acls(&[], &owned, &owned, &providers).unwrap();
+        assert_eq!(changes.to_delete.values().map(Vec::len).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn principals_compare_normalised_and_deletes_name_the_held_binding() {
+        let planned = topic_read("User:sa-abc", "orders");
+        let held = topic_read("user:SA-ABC", "orders");
+        let held_old = topic_read("USER:SA-ABC", "old");
+        let owned: HashSet<_> = [
+            key("a", &planned),
+            key("a", &topic_read("User:sa-abc", "old")),
+        ]
+        .into();
+        let actual: HashSet<_> = [key("a", &held), key("a", &held_old)].into();
+        let changes =
+            reconcile_acls(&[desired("a", &planned)], &actual, &owned, &HashMap::new()).unwrap();
+        assert!(changes.to_create.is_empty());
+        assert!(changes.preexisting.is_empty());
+        assert_eq!(
+            changes.to_delete,
+            BTreeMap::from([("a".to_string(), vec![held_old])])
+        );
+    }
+
+    fn internal(cluster: &str, name: &str, partitions: i32, rf: i16) -> InternalTopic {
+        InternalTopic {
+            cluster: cluster.to_string(),
+            name: name.to_string(),
+            partitions,
+            replication_factor: rf,
+            configs: BTreeMap::from([(CLEANUP_POLICY.to_string(), COMPACT.to_string())]),
+            reason: "test".to_string(),
+        }
+    }
+
+    fn existing(partitions: i32, rf: i16, policy: Option<&str>) -> ExistingTopic {
+        ExistingTopic {
+            partitions,
+            replication_factor: rf,
+            configs: policy
+                .map(|p| BTreeMap::from([(CLEANUP_POLICY.to_string(), p.to_string())]))
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn topics_are_created_fixed_or_reported() {
+        let plan = vec![
+            internal("a", "missing", 1, 3),
+            internal("a", "fine", 1, 3),
+            internal("a", "delete-policy", 1, 3),
+            internal("b", "no-policy", 1, 3),
+            internal("b", "too-small", 25, 3),
+        ];
+        let actual = HashMap::from([
+            (("a".into(), "fine".into()), existing(1, 3, Some(COMPACT))),
+            (
+                ("a".into(), "delete-policy".into()),
+                existing(1, 3, Some("delete")),
+            ),
+            (("b".into(), "no-policy".into()), existing(1, 3, None)),
+            (
+                ("b".into(), "too-small".into()),
+                existing(1, 2, Some(COMPACT)),
+            ),
+        ]);
+        let changes = reconcile_topics(&plan, &actual);
+        assert_eq!(
+            changes.to_create,
+            BTreeMap::from([("a".to_string(), vec![internal("a", "missing", 1, 3)])])
+        );
+        let fix = |name: &str, actual: Option<&str>| TopicConfigFix {
+            name: name.to_string(),
+            key: CLEANUP_POLICY.to_string(),
+            expected: COMPACT.to_string(),
+            actual: actual.map(str::to_string),
+        };
+        assert_eq!(
+            changes.config_fixes,
+            BTreeMap::from([
+                ("a".to_string(), vec![fix("delete-policy", Some("delete"))]),
+                ("b".to_string(), vec![fix("no-policy", None)]),
+            ])
+        );
+        let kinds: Vec<_> = changes
+            .conflicts
+            .iter()
+            .map(|c| (c.name.as_str(), c.mismatch, c.expected, c.actual))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("too-small", TopicMismatch::Partitions, 25, 1),
+                ("too-small", TopicMismatch::ReplicationFactor, 3, 2),
+            ]
+        );
+        assert!(changes.conflicts[0]
+            .to_string()
+            .contains("does not recreate"));
+    }
+}
