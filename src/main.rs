@@ -6,7 +6,9 @@ use kafkamirror::tfplugin::serve::{run, ServeOptions};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let debug = std::env::args().skip(1).any(|arg| arg == "--debug" || arg == "-debug");
+    let debug = std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--debug" || arg == "-debug");
     run(
         KafkamirrorProvider,
         ServeOptions {

@@ -6,8 +6,8 @@
 use crate::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings, TlsSettings};
 use crate::secret::Secret;
 use crate::tfplugin::{
-    Attr, AttributePath, Block, BlockDecl, DataSource, Diagnostic, Diagnostics, Field, Object, Provider,
-    Resource, Schema,
+    Attr, AttributePath, Block, BlockDecl, DataSource, Diagnostic, Diagnostics, Field, Object,
+    Provider, Resource, Schema,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,15 +31,21 @@ const TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
     "Upper bound in seconds for connecting and for each admin request (default 30).",
 );
 const TLS: BlockDecl = BlockDecl::single("tls", tls_block);
-const CA_CERT: Attr<String> = Attr::optional("ca_cert", "PEM CA certificate(s) that sign the brokers' certificates.");
-const CLIENT_CERT: Attr<String> = Attr::optional("client_cert", "PEM client certificate for mutual TLS.");
-const CLIENT_KEY: Attr<String> = Attr::optional("client_key", "PEM private key of client_cert.").sensitive();
+const CA_CERT: Attr<String> = Attr::optional(
+    "ca_cert",
+    "PEM CA certificate(s) that sign the brokers' certificates.",
+);
+const CLIENT_CERT: Attr<String> =
+    Attr::optional("client_cert", "PEM client certificate for mutual TLS.");
+const CLIENT_KEY: Attr<String> =
+    Attr::optional("client_key", "PEM private key of client_cert.").sensitive();
 const INSECURE_SKIP_VERIFY: Attr<bool> = Attr::optional(
     "insecure_skip_verify",
     "Do not verify the brokers' certificates (testing only).",
 );
 const SASL: BlockDecl = BlockDecl::single("sasl", sasl_block);
-const MECHANISM: Attr<String> = Attr::required("mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.");
+const MECHANISM: Attr<String> =
+    Attr::required("mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.");
 const USERNAME: Attr<String> = Attr::required("username", "SASL user name.");
 const PASSWORD: Attr<String> = Attr::required("password", "SASL password.").sensitive();
 
@@ -86,12 +92,21 @@ impl ProviderState {
                 format!("the settings of cluster {alias:?} depend on values Terraform will only know after apply"),
             ));
         }
-        let known: Vec<&str> = self.clusters.keys().chain(&self.pending).map(String::as_str).collect();
+        let known: Vec<&str> = self
+            .clusters
+            .keys()
+            .chain(&self.pending)
+            .map(String::as_str)
+            .collect();
         Err(Diagnostic::error(
             "Unknown cluster",
             format!(
                 "the provider has no cluster {alias:?}; configured clusters: {}",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ),
         ))
     }
@@ -106,20 +121,32 @@ pub struct KafkamirrorProvider;
 
 /// Reads one `cluster` block. Problems go to `diags` on their attribute; unknown values make
 /// the result `None` (validated again once known).
-fn parse_cluster(alias: &str, cluster: &Object, path: &AttributePath, diags: &mut Diagnostics) -> Option<ClusterConnection> {
+fn parse_cluster(
+    alias: &str,
+    cluster: &Object,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) -> Option<ClusterConnection> {
     let mut complete = true;
 
-    let servers = diags.take(BOOTSTRAP_SERVERS.get_in(cluster, path)).and_then(|f| known(f, &mut complete));
+    let servers = diags
+        .take(BOOTSTRAP_SERVERS.get_in(cluster, path))
+        .and_then(|f| known(f, &mut complete));
     if let Some(servers) = &servers {
         if servers.iter().all(|s| s.trim().is_empty()) {
             diags.push(
-                Diagnostic::error("No bootstrap servers", format!("cluster {alias:?} needs at least one host:port in bootstrap_servers"))
-                    .at(path.attr(BOOTSTRAP_SERVERS.name)),
+                Diagnostic::error(
+                    "No bootstrap servers",
+                    format!("cluster {alias:?} needs at least one host:port in bootstrap_servers"),
+                )
+                .at(path.attr(BOOTSTRAP_SERVERS.name)),
             );
         }
     }
 
-    let timeout = diags.take(TIMEOUT_SECONDS.get_in(cluster, path)).and_then(|f| known(f, &mut complete));
+    let timeout = diags
+        .take(TIMEOUT_SECONDS.get_in(cluster, path))
+        .and_then(|f| known(f, &mut complete));
     if let Some(seconds) = timeout {
         if !(1..=MAX_TIMEOUT_SECONDS).contains(&seconds) {
             diags.push(
@@ -134,22 +161,36 @@ fn parse_cluster(alias: &str, cluster: &Object, path: &AttributePath, diags: &mu
 
     let tls = match diags.take(TLS.get_single(cluster, path)) {
         Some(Field::Known((block, tls_path))) => {
-            let ca = diags.take(CA_CERT.get_in(block, &tls_path)).and_then(|f| known(f, &mut complete));
-            let cert = diags.take(CLIENT_CERT.get_in(block, &tls_path)).and_then(|f| known(f, &mut complete));
-            let key = diags.take(CLIENT_KEY.get_in(block, &tls_path)).and_then(|f| known(f, &mut complete));
-            let skip = diags.take(INSECURE_SKIP_VERIFY.get_in(block, &tls_path)).and_then(|f| known(f, &mut complete));
+            let ca = diags
+                .take(CA_CERT.get_in(block, &tls_path))
+                .and_then(|f| known(f, &mut complete));
+            let cert = diags
+                .take(CLIENT_CERT.get_in(block, &tls_path))
+                .and_then(|f| known(f, &mut complete));
+            let key = diags
+                .take(CLIENT_KEY.get_in(block, &tls_path))
+                .and_then(|f| known(f, &mut complete));
+            let skip = diags
+                .take(INSECURE_SKIP_VERIFY.get_in(block, &tls_path))
+                .and_then(|f| known(f, &mut complete));
             let cert_set = !matches!(CLIENT_CERT.get_in(block, &tls_path), Ok(Field::Null));
             let key_set = !matches!(CLIENT_KEY.get_in(block, &tls_path), Ok(Field::Null));
             if cert_set && !key_set {
                 diags.push(
-                    Diagnostic::error("Client certificate without key", "tls.client_cert needs tls.client_key")
-                        .at(tls_path.attr(CLIENT_CERT.name)),
+                    Diagnostic::error(
+                        "Client certificate without key",
+                        "tls.client_cert needs tls.client_key",
+                    )
+                    .at(tls_path.attr(CLIENT_CERT.name)),
                 );
             }
             if key_set && !cert_set {
                 diags.push(
-                    Diagnostic::error("Client key without certificate", "tls.client_key needs tls.client_cert")
-                        .at(tls_path.attr(CLIENT_KEY.name)),
+                    Diagnostic::error(
+                        "Client key without certificate",
+                        "tls.client_key needs tls.client_cert",
+                    )
+                    .at(tls_path.attr(CLIENT_KEY.name)),
                 );
             }
             Some(TlsSettings {
@@ -168,23 +209,33 @@ fn parse_cluster(alias: &str, cluster: &Object, path: &AttributePath, diags: &mu
 
     let sasl = match diags.take(SASL.get_single(cluster, path)) {
         Some(Field::Known((block, sasl_path))) => {
-            let mechanism_name = diags.take(MECHANISM.get_in(block, &sasl_path)).and_then(|f| known(f, &mut complete));
+            let mechanism_name = diags
+                .take(MECHANISM.get_in(block, &sasl_path))
+                .and_then(|f| known(f, &mut complete));
             let mechanism = mechanism_name.and_then(|name| {
                 let parsed = SaslMechanism::parse(&name);
                 if parsed.is_none() {
-                    let allowed: Vec<&str> = SaslMechanism::ALL.iter().map(|m| m.as_str()).collect();
+                    let allowed: Vec<&str> =
+                        SaslMechanism::ALL.iter().map(|m| m.as_str()).collect();
                     diags.push(
                         Diagnostic::error(
                             "Unknown SASL mechanism",
-                            format!("{name:?} is not supported; use one of {}", allowed.join(", ")),
+                            format!(
+                                "{name:?} is not supported; use one of {}",
+                                allowed.join(", ")
+                            ),
                         )
                         .at(sasl_path.attr(MECHANISM.name)),
                     );
                 }
                 parsed
             });
-            let username = diags.take(USERNAME.get_in(block, &sasl_path)).and_then(|f| known(f, &mut complete));
-            let password = diags.take(PASSWORD.get_in(block, &sasl_path)).and_then(|f| known(f, &mut complete));
+            let username = diags
+                .take(USERNAME.get_in(block, &sasl_path))
+                .and_then(|f| known(f, &mut complete));
+            let password = diags
+                .take(PASSWORD.get_in(block, &sasl_path))
+                .and_then(|f| known(f, &mut complete));
             match (mechanism, username, password) {
                 (Some(mechanism), Some(username), Some(password)) => Some(SaslSettings {
                     mechanism,
@@ -261,8 +312,10 @@ impl Provider for KafkamirrorProvider {
     fn schema(&self) -> Schema {
         Schema {
             version: 0,
-            block: Block::new("Grants Kafka replication flows exactly the ACLs and internal topics they need.")
-                .block(&CLUSTER),
+            block: Block::new(
+                "Grants Kafka replication flows exactly the ACLs and internal topics they need.",
+            )
+            .block(&CLUSTER),
         }
     }
 
@@ -270,7 +323,12 @@ impl Provider for KafkamirrorProvider {
         parse_clusters(config, diags);
     }
 
-    async fn configure(&self, config: &Object, _cancel: &CancellationToken, diags: &mut Diagnostics) -> Option<ProviderState> {
+    async fn configure(
+        &self,
+        config: &Object,
+        _cancel: &CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<ProviderState> {
         let state = parse_clusters(config, diags);
         log::debug!(
             "configured clusters: ready {:?}, pending {:?}",
@@ -305,7 +363,12 @@ mod tests {
     fn config(clusters: Vec<(&str, Value)>) -> Object {
         Object::from([(
             "cluster".to_string(),
-            Value::Map(clusters.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+            Value::Map(
+                clusters
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            ),
         )])
     }
 
@@ -323,7 +386,12 @@ mod tests {
     }
 
     fn object(fields: Vec<(&str, Value)>) -> Value {
-        Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
     }
 
     #[test]
@@ -361,7 +429,10 @@ mod tests {
                 "primary",
                 cluster(vec![
                     ("bootstrap_servers", strings(&[])),
-                    ("timeout_seconds", Value::Number(crate::tfplugin::Number::from_i64(0))),
+                    (
+                        "timeout_seconds",
+                        Value::Number(crate::tfplugin::Number::from_i64(0)),
+                    ),
                     (
                         "sasl",
                         object(vec![
@@ -383,7 +454,10 @@ mod tests {
             )]),
             &mut diags,
         );
-        let paths: Vec<String> = diags.iter().map(|d| d.path.clone().unwrap().to_string()).collect();
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
         assert_eq!(
             paths,
             [
@@ -402,7 +476,10 @@ mod tests {
         let mut diags = Diagnostics::new();
         let state = parse_clusters(
             &config(vec![
-                ("primary", cluster(vec![("bootstrap_servers", strings(&["a:9092"]))])),
+                (
+                    "primary",
+                    cluster(vec![("bootstrap_servers", strings(&["a:9092"]))]),
+                ),
                 ("dr", cluster(vec![("bootstrap_servers", Value::Unknown)])),
             ]),
             &mut diags,
@@ -410,6 +487,10 @@ mod tests {
         assert!(!diags.has_errors());
         assert!(state.cluster("primary").is_ok());
         assert!(state.is_pending("dr"));
-        assert!(state.cluster("dr").unwrap_err().summary.contains("not known yet"));
+        assert!(state
+            .cluster("dr")
+            .unwrap_err()
+            .summary
+            .contains("not known yet"));
     }
 }

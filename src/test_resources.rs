@@ -7,8 +7,8 @@
 use crate::provider::ProviderState;
 use crate::tf_object;
 use crate::tfplugin::{
-    ApplyRequest, Attr, Block, Ctx, Diagnostic, Diagnostics, Field, Object, PlanRequest, Planned, RawState,
-    Resource, Schema,
+    ApplyRequest, Attr, Block, Ctx, Diagnostic, Diagnostics, Field, Object, PlanRequest, Planned,
+    RawState, Resource, Schema,
 };
 use async_trait::async_trait;
 use std::collections::BTreeSet;
@@ -22,13 +22,15 @@ tf_object! {
 }
 
 const ID: Attr<String> = Attr::computed("id", "Same as name.");
-const NAME: Attr<String> = Attr::required("name", "Name of the note; changing it replaces the note.").requires_replace();
+const NAME: Attr<String> =
+    Attr::required("name", "Name of the note; changing it replaces the note.").requires_replace();
 const TEXT: Attr<String> = Attr::optional("text", "The note's text.");
 const CLUSTER: Attr<String> = Attr::optional(
     "cluster",
     "A provider cluster alias that must exist (checks the provider's cluster map).",
 );
-const WORDS: Attr<BTreeSet<Word>> = Attr::computed("words", "The words of text, with their positions.");
+const WORDS: Attr<BTreeSet<Word>> =
+    Attr::computed("words", "The words of text, with their positions.");
 
 /// Version 0 of the schema: `body` instead of `text`, no `words`.
 const BODY_V0: Attr<String> = Attr::optional("body", "The note's text (version 0).");
@@ -76,12 +78,19 @@ impl Resource<ProviderState> for TestNote {
     fn validate(&self, config: &Object, diags: &mut Diagnostics) {
         if let Some(Field::Known(name)) = diags.take(NAME.get(config)) {
             if name.trim().is_empty() {
-                diags.push(Diagnostic::error("Empty name", "name must not be blank").at(NAME.path()));
+                diags.push(
+                    Diagnostic::error("Empty name", "name must not be blank").at(NAME.path()),
+                );
             }
         }
     }
 
-    async fn plan(&self, ctx: Ctx<'_, ProviderState>, request: PlanRequest, diags: &mut Diagnostics) -> Option<Planned> {
+    async fn plan(
+        &self,
+        ctx: Ctx<'_, ProviderState>,
+        request: PlanRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
         let mut planned = request.proposed;
         if let Some(Field::Known(alias)) = diags.take(CLUSTER.get(&request.config)) {
             if !ctx.provider.is_pending(&alias) {
@@ -109,9 +118,17 @@ impl Resource<ProviderState> for TestNote {
         })
     }
 
-    async fn apply(&self, ctx: Ctx<'_, ProviderState>, request: ApplyRequest, diags: &mut Diagnostics) -> Option<Object> {
+    async fn apply(
+        &self,
+        ctx: Ctx<'_, ProviderState>,
+        request: ApplyRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Object> {
         if ctx.cancel.is_cancelled() {
-            diags.push(Diagnostic::error("Cancelled", "Terraform asked the provider to stop"));
+            diags.push(Diagnostic::error(
+                "Cancelled",
+                "Terraform asked the provider to stop",
+            ));
             return None;
         }
         let mut state = request.planned?;
@@ -119,19 +136,32 @@ impl Resource<ProviderState> for TestNote {
         Some(state)
     }
 
-    async fn read(&self, _ctx: Ctx<'_, ProviderState>, mut state: Object, diags: &mut Diagnostics) -> Option<Object> {
+    async fn read(
+        &self,
+        _ctx: Ctx<'_, ProviderState>,
+        mut state: Object,
+        diags: &mut Diagnostics,
+    ) -> Option<Object> {
         complete_state(&mut state, diags);
         Some(state)
     }
 
     /// Import id: `NAME` or `NAME:TEXT`.
-    async fn import(&self, _ctx: Ctx<'_, ProviderState>, id: &str, diags: &mut Diagnostics) -> Option<Object> {
+    async fn import(
+        &self,
+        _ctx: Ctx<'_, ProviderState>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Object> {
         let (name, text) = match id.split_once(':') {
             Some((name, text)) => (name, Some(text.to_string())),
             None => (id, None),
         };
         if name.is_empty() {
-            diags.push(Diagnostic::error("Invalid import id", "expected NAME or NAME:TEXT"));
+            diags.push(Diagnostic::error(
+                "Invalid import id",
+                "expected NAME or NAME:TEXT",
+            ));
             return None;
         }
         let mut state = Object::new();
@@ -161,7 +191,9 @@ impl Resource<ProviderState> for TestNote {
             other => {
                 diags.push(Diagnostic::error(
                     "Unsupported state version",
-                    format!("kafkamirror_test_note state version {other} is newer than this provider"),
+                    format!(
+                        "kafkamirror_test_note state version {other} is newer than this provider"
+                    ),
                 ));
                 None
             }

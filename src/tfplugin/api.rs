@@ -93,8 +93,12 @@ pub trait Resource<S>: Send + Sync {
     fn validate(&self, _config: &Object, _diags: &mut Diagnostics) {}
 
     /// Works out the planned new state (called for create and update, not destroy).
-    async fn plan(&self, ctx: Ctx<'_, S>, request: PlanRequest, diags: &mut Diagnostics)
-        -> Option<Planned>;
+    async fn plan(
+        &self,
+        ctx: Ctx<'_, S>,
+        request: PlanRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned>;
 
     /// Makes the change; returns the new state (`None` after destroy).
     async fn apply(
@@ -105,7 +109,8 @@ pub trait Resource<S>: Send + Sync {
     ) -> Option<Object>;
 
     /// Refreshes state from the real world; `None` means the object is gone.
-    async fn read(&self, ctx: Ctx<'_, S>, state: Object, diags: &mut Diagnostics) -> Option<Object>;
+    async fn read(&self, ctx: Ctx<'_, S>, state: Object, diags: &mut Diagnostics)
+        -> Option<Object>;
 
     /// `terraform import ADDR ID`: the state for `id` (Terraform then calls `read`).
     async fn import(&self, ctx: Ctx<'_, S>, id: &str, diags: &mut Diagnostics) -> Option<Object>;
@@ -135,5 +140,10 @@ pub trait DataSource<S>: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Object, _diags: &mut Diagnostics) {}
-    async fn read(&self, ctx: Ctx<'_, S>, config: Object, diags: &mut Diagnostics) -> Option<Object>;
+    async fn read(
+        &self,
+        ctx: Ctx<'_, S>,
+        config: Object,
+        diags: &mut Diagnostics,
+    ) -> Option<Object>;
 }

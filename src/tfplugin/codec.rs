@@ -68,18 +68,27 @@ fn from_msgpack(raw: &Msgpack, ty: &Type, path: &AttributePath) -> Result<Value,
             let mut map = Object::new();
             for (key, item) in entries {
                 let key = key.as_str().ok_or_else(mismatch)?;
-                map.insert(key.to_string(), from_msgpack(item, element, &path.key(key))?);
+                map.insert(
+                    key.to_string(),
+                    from_msgpack(item, element, &path.key(key))?,
+                );
             }
             Ok(Value::Map(map))
         }
         (Msgpack::Map(entries), Type::Object(attributes)) => {
-            let mut object: Object = attributes.keys().map(|k| (k.clone(), Value::Null)).collect();
+            let mut object: Object = attributes
+                .keys()
+                .map(|k| (k.clone(), Value::Null))
+                .collect();
             for (key, item) in entries {
                 let key = key.as_str().ok_or_else(mismatch)?;
                 let Some(attribute_type) = attributes.get(key) else {
                     return Err(decode_error(path, format!("unexpected attribute {key:?}")));
                 };
-                object.insert(key.to_string(), from_msgpack(item, attribute_type, &path.attr(key))?);
+                object.insert(
+                    key.to_string(),
+                    from_msgpack(item, attribute_type, &path.attr(key))?,
+                );
             }
             Ok(Value::Object(object))
         }
@@ -148,7 +157,11 @@ pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, Diagnostic> {
     from_json(&raw, ty, &AttributePath::root())
 }
 
-fn from_json(raw: &serde_json::Value, ty: &Type, path: &AttributePath) -> Result<Value, Diagnostic> {
+fn from_json(
+    raw: &serde_json::Value,
+    ty: &Type,
+    path: &AttributePath,
+) -> Result<Value, Diagnostic> {
     use serde_json::Value as Json;
     let mismatch = || {
         Diagnostic::error(
@@ -182,7 +195,10 @@ fn from_json(raw: &serde_json::Value, ty: &Type, path: &AttributePath) -> Result
             .collect::<Result<_, _>>()
             .map(Value::Map),
         (Json::Object(entries), Type::Object(attributes)) => {
-            let mut object: Object = attributes.keys().map(|k| (k.clone(), Value::Null)).collect();
+            let mut object: Object = attributes
+                .keys()
+                .map(|k| (k.clone(), Value::Null))
+                .collect();
             for (key, item) in entries {
                 let Some(attribute_type) = attributes.get(key) else {
                     return Err(Diagnostic::error(
@@ -191,7 +207,10 @@ fn from_json(raw: &serde_json::Value, ty: &Type, path: &AttributePath) -> Result
                     )
                     .at(path.clone()));
                 };
-                object.insert(key.clone(), from_json(item, attribute_type, &path.attr(key))?);
+                object.insert(
+                    key.clone(),
+                    from_json(item, attribute_type, &path.attr(key))?,
+                );
             }
             Ok(Value::Object(object))
         }
@@ -234,7 +253,11 @@ mod tests {
             ("count".to_string(), Value::Null),
             (
                 "acls".to_string(),
-                Value::set(vec![acl("User:b", "READ"), acl("User:a", "WRITE"), Value::Unknown]),
+                Value::set(vec![
+                    acl("User:b", "READ"),
+                    acl("User:a", "WRITE"),
+                    Value::Unknown,
+                ]),
             ),
             (
                 "tags".to_string(),
@@ -250,12 +273,20 @@ mod tests {
         assert_eq!(encode_msgpack(&Value::Unknown), vec![0xd4, 0, 0]);
         // A refined unknown (extension 12 with a payload) is still just unknown to us.
         let refined = [0xc7, 0x03, 12, 0x81, 0x01, 0xc2];
-        assert_eq!(decode_msgpack(&refined, &Type::String).unwrap(), Value::Unknown);
+        assert_eq!(
+            decode_msgpack(&refined, &Type::String).unwrap(),
+            Value::Unknown
+        );
     }
 
     #[test]
     fn big_numbers_and_floats_survive() {
-        for text in ["123456789012345678901234567890", "0.1", "-42", "18446744073709551615"] {
+        for text in [
+            "123456789012345678901234567890",
+            "0.1",
+            "-42",
+            "18446744073709551615",
+        ] {
             let number = Value::Number(Number::parse(text).unwrap());
             let decoded = decode_msgpack(&encode_msgpack(&number), &Type::Number).unwrap();
             assert_eq!(decoded, number, "{text}");

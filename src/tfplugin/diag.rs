@@ -166,7 +166,10 @@ mod tests {
             .key("primary")
             .attr("bootstrap_servers")
             .index(0);
-        assert_eq!(path.to_string(), r#"cluster["primary"].bootstrap_servers[0]"#);
+        assert_eq!(
+            path.to_string(),
+            r#"cluster["primary"].bootstrap_servers[0]"#
+        );
     }
 
     #[test]

@@ -147,7 +147,10 @@ pub fn invalid_value(path: &AttributePath, expected: &Type, value: &Value) -> Di
     let detail = match value {
         Value::Null => format!("{path} must be set"),
         Value::Unknown => format!("{path} is not known yet; it can only be used once it is known"),
-        other => format!("{path} must be a {}, got {other:?}", expected.friendly_name()),
+        other => format!(
+            "{path} must be a {}, got {other:?}",
+            expected.friendly_name()
+        ),
     };
     Diagnostic::error("Invalid attribute value", detail).at(path.clone())
 }
@@ -263,7 +266,11 @@ impl<T: AttrType> AttrType for BTreeMap<String, T> {
         }
     }
     fn to_value(&self) -> Value {
-        Value::Map(self.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
+        Value::Map(
+            self.iter()
+                .map(|(k, v)| (k.clone(), v.to_value()))
+                .collect(),
+        )
     }
 }
 
@@ -367,7 +374,10 @@ impl<T: AttrType> Attr<T> {
 
     /// Sets the value, or null for `None`.
     pub fn set_optional(&self, object: &mut Object, value: Option<&T>) {
-        object.insert(self.name.to_string(), value.map_or(Value::Null, T::to_value));
+        object.insert(
+            self.name.to_string(),
+            value.map_or(Value::Null, T::to_value),
+        );
     }
 
     /// Marks the attribute "known after apply" in a plan.
@@ -381,7 +391,12 @@ impl<T: AttrType> Attr<T> {
 
     /// Adds this attribute's path to `requires_replace` when it is flagged
     /// [`Attr::requires_replace`] and its value differs between prior state and plan.
-    pub fn replace_if_changed(&self, prior: &Object, planned: &Object, out: &mut Vec<AttributePath>) {
+    pub fn replace_if_changed(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        out: &mut Vec<AttributePath>,
+    ) {
         if self.requires_replace && prior.get(self.name) != planned.get(self.name) {
             out.push(self.path());
         }
@@ -435,7 +450,10 @@ impl BlockDecl {
         }
     }
 
-    fn nested_object<'a>(value: &'a Value, path: &AttributePath) -> Result<Field<&'a Object>, Diagnostic> {
+    fn nested_object<'a>(
+        value: &'a Value,
+        path: &AttributePath,
+    ) -> Result<Field<&'a Object>, Diagnostic> {
         match value {
             Value::Null => Ok(Field::Null),
             Value::Unknown => Ok(Field::Unknown),
@@ -481,7 +499,11 @@ impl BlockDecl {
                 })
                 .collect::<Result<_, _>>()
                 .map(Field::Known),
-            other => Err(invalid_value(&path, &Type::Map(Box::new(Type::Object(BTreeMap::new()))), other)),
+            other => Err(invalid_value(
+                &path,
+                &Type::Map(Box::new(Type::Object(BTreeMap::new()))),
+                other,
+            )),
         }
     }
 }
@@ -571,7 +593,10 @@ mod tests {
             r#"["object",{"count":"number","rows":["set",["object",{"name":"string","port":"number"}]]}]"#
         );
         let mut object = Object::new();
-        let rows = BTreeSet::from([Row { name: "a".into(), port: None }]);
+        let rows = BTreeSet::from([Row {
+            name: "a".into(),
+            port: None,
+        }]);
         ROWS.set(&mut object, &rows);
         assert_eq!(ROWS.get(&object).unwrap(), Field::Known(rows));
         assert_eq!(COUNT.get(&object).unwrap(), Field::Null);

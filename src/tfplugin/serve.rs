@@ -46,7 +46,10 @@ pub fn run<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("terraform-provider-kafkamirror: cannot start the async runtime: {err}");
@@ -71,10 +74,12 @@ async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<(), Bo
     let shutdown = Arc::new(Notify::new());
     let router = tonic::transport::Server::builder()
         .add_service(health::health_server::HealthServer::new(PluginHealth))
-        .add_service(go_plugin::grpc_controller_server::GrpcControllerServer::new(Controller {
-            shutdown: shutdown.clone(),
-            debug: options.debug,
-        }))
+        .add_service(
+            go_plugin::grpc_controller_server::GrpcControllerServer::new(Controller {
+                shutdown: shutdown.clone(),
+                debug: options.debug,
+            }),
+        )
         .add_service(
             ProviderServer::new(ProviderService::new(provider))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
@@ -94,7 +99,9 @@ async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<(), Bo
     }
 
     // Terraform (go-plugin) sets PLUGIN_CLIENT_CERT when it wants mutual TLS; it always does.
-    let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|c| !c.is_empty());
+    let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
+        .ok()
+        .filter(|c| !c.is_empty());
     let stopped = {
         let shutdown = shutdown.clone();
         async move { shutdown.notified().await }
@@ -102,15 +109,20 @@ async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<(), Bo
     match client_cert {
         Some(pem) => {
             let mtls = AutoMtls::new(&pem)?;
-            let cert = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&mtls.server_cert_der);
+            let cert =
+                base64::engine::general_purpose::STANDARD_NO_PAD.encode(&mtls.server_cert_der);
             handshake(&format!("{address}|grpc|{cert}"))?;
             let incoming = tls_incoming(listener, tokio_rustls::TlsAcceptor::from(mtls.config));
-            router.serve_with_incoming_shutdown(incoming, stopped).await?;
+            router
+                .serve_with_incoming_shutdown(incoming, stopped)
+                .await?;
         }
         None => {
             handshake(&format!("{address}|grpc"))?;
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-            router.serve_with_incoming_shutdown(incoming, stopped).await?;
+            router
+                .serve_with_incoming_shutdown(incoming, stopped)
+                .await?;
         }
     }
     log::debug!("provider server stopped");
@@ -120,7 +132,10 @@ async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<(), Bo
 /// The go-plugin handshake line: `CORE|APP|tcp|ADDR|grpc[|CERT]`.
 fn handshake(rest: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|tcp|{rest}")?;
+    writeln!(
+        stdout,
+        "{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|tcp|{rest}"
+    )?;
     stdout.flush()
 }
 
@@ -183,13 +198,21 @@ impl Connected for TlsConnection {
 }
 
 impl AsyncRead for TlsConnection {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for TlsConnection {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -224,7 +247,10 @@ struct Controller {
 
 #[tonic::async_trait]
 impl go_plugin::grpc_controller_server::GrpcController for Controller {
-    async fn shutdown(&self, _: Request<go_plugin::Empty>) -> Result<Response<go_plugin::Empty>, Status> {
+    async fn shutdown(
+        &self,
+        _: Request<go_plugin::Empty>,
+    ) -> Result<Response<go_plugin::Empty>, Status> {
         if self.debug {
             log::debug!("Shutdown ignored in debug mode");
         } else {

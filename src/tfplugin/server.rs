@@ -109,7 +109,10 @@ async fn guarded<T>(
     }
 }
 
-fn decode_object(value: Option<&pb::DynamicValue>, schema: &schema::Schema) -> Result<Option<Object>, Diagnostic> {
+fn decode_object(
+    value: Option<&pb::DynamicValue>,
+    schema: &schema::Schema,
+) -> Result<Option<Object>, Diagnostic> {
     let ty = schema.block.value_type();
     let decoded = match value {
         None => Value::Null,
@@ -128,7 +131,10 @@ fn decode_object(value: Option<&pb::DynamicValue>, schema: &schema::Schema) -> R
 }
 
 /// Decodes a value that must be present (config, proposed state).
-fn decode_required(value: Option<&pb::DynamicValue>, schema: &schema::Schema) -> Result<Object, Diagnostic> {
+fn decode_required(
+    value: Option<&pb::DynamicValue>,
+    schema: &schema::Schema,
+) -> Result<Object, Diagnostic> {
     decode_object(value, schema)?.ok_or_else(|| {
         Diagnostic::error("Invalid value from Terraform", "an expected value was null")
     })
@@ -229,19 +235,26 @@ type Rpc<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> Rpc<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Rpc<pb::get_metadata::Response> {
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(pb::ServerCapabilities::default()),
             diagnostics: Vec::new(),
             resources: self
                 .resources
                 .keys()
-                .map(|name| pb::get_metadata::ResourceMetadata { type_name: name.to_string() })
+                .map(|name| pb::get_metadata::ResourceMetadata {
+                    type_name: name.to_string(),
+                })
                 .collect(),
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|name| pb::get_metadata::DataSourceMetadata { type_name: name.to_string() })
+                .map(|name| pb::get_metadata::DataSourceMetadata {
+                    type_name: name.to_string(),
+                })
                 .collect(),
         }))
     }
@@ -276,7 +289,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let (_, diags) = guarded("ValidateProviderConfig", async {
             let mut diags = Diagnostics::new();
-            if let Some(config) = diags.take(decode_required(request.config.as_ref(), &self.provider.schema())) {
+            if let Some(config) = diags.take(decode_required(
+                request.config.as_ref(),
+                &self.provider.schema(),
+            )) {
                 self.provider.validate(&config, &mut diags);
             }
             (Some(()), diags)
@@ -292,11 +308,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::configure_provider::Request>,
     ) -> Rpc<pb::configure_provider::Response> {
         let request = request.into_inner();
-        log::info!("ConfigureProvider from Terraform {}", request.terraform_version);
+        log::info!(
+            "ConfigureProvider from Terraform {}",
+            request.terraform_version
+        );
         let cancel = self.cancel_token();
         let (state, diags) = guarded("ConfigureProvider", async {
             let mut diags = Diagnostics::new();
-            let Some(config) = diags.take(decode_required(request.config.as_ref(), &self.provider.schema())) else {
+            let Some(config) = diags.take(decode_required(
+                request.config.as_ref(),
+                &self.provider.schema(),
+            )) else {
                 return (None, diags);
             };
             let state = self.provider.configure(&config, &cancel, &mut diags).await;
@@ -321,7 +343,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let Some(resource) = diags.take(self.resource(&request.type_name)) else {
                 return (None, diags);
             };
-            if let Some(config) = diags.take(decode_required(request.config.as_ref(), &resource.schema())) {
+            if let Some(config) =
+                diags.take(decode_required(request.config.as_ref(), &resource.schema()))
+            {
                 resource.validate(&config, &mut diags);
             }
             (Some(()), diags)
@@ -342,7 +366,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let Some(data_source) = diags.take(self.data_source(&request.type_name)) else {
                 return (None, diags);
             };
-            if let Some(config) = diags.take(decode_required(request.config.as_ref(), &data_source.schema())) {
+            if let Some(config) = diags.take(decode_required(
+                request.config.as_ref(),
+                &data_source.schema(),
+            )) {
                 data_source.validate(&config, &mut diags);
             }
             (Some(()), diags)
@@ -382,19 +409,31 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn read_resource(&self, request: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Rpc<pb::read_resource::Response> {
         let request = request.into_inner();
         let cancel = self.cancel_token();
         let current = request.current_state.clone();
         let (state, diags) = guarded("ReadResource", async {
             let mut diags = Diagnostics::new();
-            let (Some(resource), Some(provider)) = (diags.take(self.resource(&request.type_name)), diags.take(self.provider_state())) else {
+            let (Some(resource), Some(provider)) = (
+                diags.take(self.resource(&request.type_name)),
+                diags.take(self.provider_state()),
+            ) else {
                 return (None, diags);
             };
-            let Some(Some(state)) = diags.take(decode_object(request.current_state.as_ref(), &resource.schema())) else {
+            let Some(Some(state)) = diags.take(decode_object(
+                request.current_state.as_ref(),
+                &resource.schema(),
+            )) else {
                 return (None, diags);
             };
-            let ctx = Ctx { provider: provider.as_ref(), cancel: &cancel };
+            let ctx = Ctx {
+                provider: provider.as_ref(),
+                cancel: &cancel,
+            };
             let new_state = resource.read(ctx, state, &mut diags).await;
             (Some(new_state), diags)
         })
@@ -440,11 +479,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let Some(provider) = diags.take(self.provider_state()) else {
                 return (None, diags);
             };
-            let ctx = Ctx { provider: provider.as_ref(), cancel: &cancel };
+            let ctx = Ctx {
+                provider: provider.as_ref(),
+                cancel: &cancel,
+            };
             let planned = resource
-                .plan(ctx, PlanRequest { prior, proposed, config }, &mut diags)
+                .plan(
+                    ctx,
+                    PlanRequest {
+                        prior,
+                        proposed,
+                        config,
+                    },
+                    &mut diags,
+                )
                 .await;
-            (planned.map(|p| (Some(p.planned), p.requires_replace)), diags)
+            (
+                planned.map(|p| (Some(p.planned), p.requires_replace)),
+                diags,
+            )
         })
         .await;
         let (planned_state, requires_replace) = match planned {
@@ -468,7 +521,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let prior_state = request.prior_state.clone();
         let (new_state, diags) = guarded("ApplyResourceChange", async {
             let mut diags = Diagnostics::new();
-            let (Some(resource), Some(provider)) = (diags.take(self.resource(&request.type_name)), diags.take(self.provider_state())) else {
+            let (Some(resource), Some(provider)) = (
+                diags.take(self.resource(&request.type_name)),
+                diags.take(self.provider_state()),
+            ) else {
                 return (None, diags);
             };
             let schema = resource.schema();
@@ -482,7 +538,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let Some(apply) = diags.take(decoded) else {
                 return (None, diags);
             };
-            let ctx = Ctx { provider: provider.as_ref(), cancel: &cancel };
+            let ctx = Ctx {
+                provider: provider.as_ref(),
+                cancel: &cancel,
+            };
             let new_state = resource.apply(ctx, apply, &mut diags).await;
             (Some(new_state), diags)
         })
@@ -507,10 +566,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let cancel = self.cancel_token();
         let (state, diags) = guarded("ImportResourceState", async {
             let mut diags = Diagnostics::new();
-            let (Some(resource), Some(provider)) = (diags.take(self.resource(&request.type_name)), diags.take(self.provider_state())) else {
+            let (Some(resource), Some(provider)) = (
+                diags.take(self.resource(&request.type_name)),
+                diags.take(self.provider_state()),
+            ) else {
                 return (None, diags);
             };
-            let ctx = Ctx { provider: provider.as_ref(), cancel: &cancel };
+            let ctx = Ctx {
+                provider: provider.as_ref(),
+                cancel: &cancel,
+            };
             let state = resource.import(ctx, &request.id, &mut diags).await;
             (state, diags)
         })
@@ -536,13 +601,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let cancel = self.cancel_token();
         let (state, diags) = guarded("ReadDataSource", async {
             let mut diags = Diagnostics::new();
-            let (Some(data_source), Some(provider)) = (diags.take(self.data_source(&request.type_name)), diags.take(self.provider_state())) else {
+            let (Some(data_source), Some(provider)) = (
+                diags.take(self.data_source(&request.type_name)),
+                diags.take(self.provider_state()),
+            ) else {
                 return (None, diags);
             };
-            let Some(config) = diags.take(decode_required(request.config.as_ref(), &data_source.schema())) else {
+            let Some(config) = diags.take(decode_required(
+                request.config.as_ref(),
+                &data_source.schema(),
+            )) else {
                 return (None, diags);
             };
-            let ctx = Ctx { provider: provider.as_ref(), cancel: &cancel };
+            let ctx = Ctx {
+                provider: provider.as_ref(),
+                cancel: &cancel,
+            };
             let state = data_source.read(ctx, config, &mut diags).await;
             (state, diags)
         })
@@ -553,11 +627,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
-    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> Rpc<pb::stop_provider::Response> {
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Rpc<pb::stop_provider::Response> {
         log::info!("StopProvider: cancelling in-flight operations");
         let mut stop = self.stop.lock().unwrap_or_else(|e| e.into_inner());
         stop.cancel();
         *stop = CancellationToken::new();
-        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }

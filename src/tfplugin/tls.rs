@@ -6,7 +6,9 @@
 
 use p521::ecdsa::signature::Verifier;
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::crypto::{
+    verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -24,7 +26,9 @@ impl std::fmt::Display for TlsSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TlsSetupError::ClientCert(why) => write!(f, "PLUGIN_CLIENT_CERT is not usable: {why}"),
-            TlsSetupError::ServerCert(why) => write!(f, "could not create the server certificate: {why}"),
+            TlsSetupError::ServerCert(why) => {
+                write!(f, "could not create the server certificate: {why}")
+            }
         }
     }
 }
@@ -46,8 +50,12 @@ impl AutoMtls {
 
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])
             .map_err(|e| TlsSetupError::ServerCert(e.to_string()))?;
-        params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
-        params.distinguished_name.push(rcgen::DnType::OrganizationName, "HashiCorp");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "HashiCorp");
         // Terraform trusts exactly this certificate as its root, so it must be a CA.
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params.key_usages = vec![
@@ -118,15 +126,20 @@ impl PinnedClientCert {
             p521_key,
             algorithms: CryptoProvider::get_default()
                 .map(|p| p.signature_verification_algorithms)
-                .unwrap_or(rustls::crypto::ring::default_provider().signature_verification_algorithms),
+                .unwrap_or(
+                    rustls::crypto::ring::default_provider().signature_verification_algorithms,
+                ),
         })
     }
 
-    fn verify_p521(&self, message: &[u8], dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
-        let key = self
-            .p521_key
-            .as_ref()
-            .ok_or(Error::PeerMisbehaved(rustls::PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme))?;
+    fn verify_p521(
+        &self,
+        message: &[u8],
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        let key = self.p521_key.as_ref().ok_or(Error::PeerMisbehaved(
+            rustls::PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme,
+        ))?;
         let signature = p521::ecdsa::Signature::from_der(dss.signature())
             .map_err(|_| Error::InvalidCertificate(rustls::CertificateError::BadSignature))?;
         key.verify(message, &signature)
@@ -149,7 +162,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if end_entity.as_ref() == self.expected_der.as_slice() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 

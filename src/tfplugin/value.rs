@@ -95,7 +95,10 @@ impl Number {
 
     /// A finite float in its shortest exact decimal form; `None` for NaN and infinities.
     pub fn from_f64(value: f64) -> Option<Number> {
-        value.is_finite().then(|| Number::parse(&value.to_string())).flatten()
+        value
+            .is_finite()
+            .then(|| Number::parse(&value.to_string()))
+            .flatten()
     }
 
     pub fn as_text(&self) -> &str {
@@ -184,9 +187,16 @@ mod tests {
 
     #[test]
     fn numbers_are_canonical_and_precise() {
-        assert_eq!(Number::parse("1.50").unwrap(), Number::parse("1.5").unwrap());
+        assert_eq!(
+            Number::parse("1.50").unwrap(),
+            Number::parse("1.5").unwrap()
+        );
         assert_eq!(Number::parse("2.0").unwrap().to_i64(), Ok(2));
-        assert!(Number::parse("1.5").unwrap().to_i64().unwrap_err().contains("not a whole number"));
+        assert!(Number::parse("1.5")
+            .unwrap()
+            .to_i64()
+            .unwrap_err()
+            .contains("not a whole number"));
         let big = Number::parse("123456789012345678901234567890").unwrap();
         assert!(big.to_i64().unwrap_err().contains("too large"));
         assert_eq!(big.as_text(), "123456789012345678901234567890");
@@ -198,7 +208,11 @@ mod tests {
 
     #[test]
     fn sets_ignore_order_and_duplicates() {
-        let a = Value::set(vec![Value::string("b"), Value::string("a"), Value::string("a")]);
+        let a = Value::set(vec![
+            Value::string("b"),
+            Value::string("a"),
+            Value::string("a"),
+        ]);
         let b = Value::set(vec![Value::string("a"), Value::string("b")]);
         assert_eq!(a, b);
     }
@@ -208,6 +222,9 @@ mod tests {
         let ty = Type::Set(Box::new(Type::Object(
             [("name".to_string(), Type::String)].into_iter().collect(),
         )));
-        assert_eq!(ty.to_json().to_string(), r#"["set",["object",{"name":"string"}]]"#);
+        assert_eq!(
+            ty.to_json().to_string(),
+            r#"["set",["object",{"name":"string"}]]"#
+        );
     }
 }
