@@ -339,11 +339,10 @@ impl Provider for KafkamirrorProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderState>>> {
-        #[allow(unused_mut)]
-        let mut resources: Vec<Arc<dyn Resource<ProviderState>>> = Vec::new();
-        #[cfg(feature = "test-resources")]
-        resources.push(Arc::new(crate::test_resources::TestNote));
-        resources
+        vec![
+            #[cfg(feature = "test-resources")]
+            Arc::new(crate::test_resources::TestNote),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderState>>> {
