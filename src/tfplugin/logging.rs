@@ -8,9 +8,20 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 struct HclogJson;
 
+/// Our own modules log at the configured level; libraries (rustls, h2, tonic) only warnings
+/// and errors unless the level is trace, so debug logs stay about the provider.
+fn level_for(target: &str) -> LevelFilter {
+    let ours = target == "kafkamirror" || target.starts_with("kafkamirror::");
+    if ours || log::max_level() == LevelFilter::Trace {
+        log::max_level()
+    } else {
+        LevelFilter::Warn.min(log::max_level())
+    }
+}
+
 impl Log for HclogJson {
     fn enabled(&self, metadata: &Metadata) -> bool {
-        metadata.level() <= log::max_level()
+        metadata.level() <= level_for(metadata.target())
     }
 
     fn log(&self, record: &Record) {
