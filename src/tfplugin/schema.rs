@@ -34,6 +34,25 @@ pub struct Attribute {
     pub description: String,
     pub presence: Presence,
     pub sensitive: bool,
+    /// Set for a nested attribute (`acls = [{ ... }]` with per-field schema); `ty` is then the
+    /// implied collection-of-objects type, which is how its values are encoded.
+    pub nested: Option<NestedAttributes>,
+}
+
+/// The object schema of a nested attribute and how the objects are collected.
+#[derive(Debug, Clone)]
+pub struct NestedAttributes {
+    /// `Single` (one object), `List`, `Set` or `Map`.
+    pub nesting: Nesting,
+    pub attributes: Vec<Attribute>,
+}
+
+/// One field of an object type declared with `tf_object!`.
+pub struct ObjectField {
+    pub name: &'static str,
+    pub ty: Type,
+    /// True for `Option<_>` fields: optional in a nested attribute, otherwise required.
+    pub nullable: bool,
 }
 
 /// Who sets an attribute: the user (required/optional), the provider (computed), or either.
@@ -135,7 +154,16 @@ impl<T> Field<T> {
 
 /// A Rust type that stands for a Terraform type: how to describe, read and write it.
 pub trait AttrType: Sized {
+    /// Whether null is a valid value (only for `Option<T>`).
+    const NULLABLE: bool = false;
+
     fn tf_type() -> Type;
+
+    /// For object types (and collections of them): the fields, used to declare nested attributes.
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        None
+    }
+
     /// Reads a value of [`AttrType::tf_type`]. Null and unknown are errors here, except for
     /// `Option<T>` (null is `None`); [`Attr::get`] handles them at the top level.
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic>;
@@ -204,8 +232,12 @@ impl AttrType for i64 {
 }
 
 impl<T: AttrType> AttrType for Option<T> {
+    const NULLABLE: bool = true;
     fn tf_type() -> Type {
         T::tf_type()
+    }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
     }
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
         match value {
@@ -221,6 +253,9 @@ impl<T: AttrType> AttrType for Option<T> {
 impl<T: AttrType> AttrType for Vec<T> {
     fn tf_type() -> Type {
         Type::List(Box::new(T::tf_type()))
+    }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
     }
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
         match value {
@@ -241,6 +276,9 @@ impl<T: AttrType + Ord> AttrType for BTreeSet<T> {
     fn tf_type() -> Type {
         Type::Set(Box::new(T::tf_type()))
     }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
+    }
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
         match value {
             Value::Set(items) => items.iter().map(|item| T::from_value(item, path)).collect(),
@@ -255,6 +293,9 @@ impl<T: AttrType + Ord> AttrType for BTreeSet<T> {
 impl<T: AttrType> AttrType for BTreeMap<String, T> {
     fn tf_type() -> Type {
         Type::Map(Box::new(T::tf_type()))
+    }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
     }
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
         match value {
@@ -281,6 +322,7 @@ pub struct Attr<T> {
     pub presence: Presence,
     pub sensitive: bool,
     pub requires_replace: bool,
+    pub nested: bool,
     rust_type: PhantomData<fn() -> T>,
 }
 
@@ -292,6 +334,7 @@ impl<T: AttrType> Attr<T> {
             presence,
             sensitive: false,
             requires_replace: false,
+            nested: false,
             rust_type: PhantomData,
         }
     }
@@ -324,13 +367,56 @@ impl<T: AttrType> Attr<T> {
         self
     }
 
+    /// Declares the attribute as a nested attribute: `T` must be a `tf_object!` type or a
+    /// list/set/map of one. Each field gets its own schema entry (computed when the attribute
+    /// is computed; otherwise `Option` fields optional, the rest required).
+    pub const fn nested(mut self) -> Self {
+        self.nested = true;
+        self
+    }
+
     pub fn schema(&self) -> Attribute {
+        let ty = T::tf_type();
+        let nested = self.nested.then(|| {
+            let nesting = match ty {
+                Type::List(_) => Nesting::List,
+                Type::Set(_) => Nesting::Set,
+                Type::Map(_) => Nesting::Map,
+                _ => Nesting::Single,
+            };
+            let fields = T::object_fields().unwrap_or_else(|| {
+                panic!(
+                    "attribute {} is declared nested but its type is not an object type",
+                    self.name
+                )
+            });
+            let attributes = fields
+                .into_iter()
+                .map(|field| Attribute {
+                    name: field.name.to_string(),
+                    ty: field.ty,
+                    description: String::new(),
+                    presence: match (self.presence, field.nullable) {
+                        (Presence::Computed, _) => Presence::Computed,
+                        (_, true) => Presence::Optional,
+                        (_, false) => Presence::Required,
+                    },
+                    sensitive: false,
+                    nested: None,
+                })
+                .collect();
+            NestedAttributes {
+                nesting,
+                attributes,
+            }
+        });
         Attribute {
             name: self.name.to_string(),
-            ty: T::tf_type(),
+            ty,
             description: self.description.to_string(),
             presence: self.presence,
             sensitive: self.sensitive,
+            nested,
         }
     }
 
@@ -545,6 +631,16 @@ macro_rules! tf_object {
                 ]))
             }
 
+            fn object_fields() -> Option<Vec<$crate::tfplugin::schema::ObjectField>> {
+                Some(vec![
+                    $($crate::tfplugin::schema::ObjectField {
+                        name: stringify!($field),
+                        ty: <$field_type as $crate::tfplugin::schema::AttrType>::tf_type(),
+                        nullable: <$field_type as $crate::tfplugin::schema::AttrType>::NULLABLE,
+                    }),*
+                ])
+            }
+
             fn from_value(
                 value: &$crate::tfplugin::value::Value,
                 path: &$crate::tfplugin::diag::AttributePath,
@@ -603,6 +699,31 @@ mod tests {
         COUNT.set_unknown(&mut object);
         assert!(COUNT.get(&object).unwrap().is_unknown());
         assert!(COUNT.known(&object).is_err());
+    }
+
+    #[test]
+    fn nested_attribute_declares_its_fields() {
+        const OPTIONAL_ROWS: Attr<Vec<Row>> = Attr::optional("rows", "rows").nested();
+        let nested = OPTIONAL_ROWS.schema().nested.expect("nested");
+        assert_eq!(nested.nesting, Nesting::List);
+        let presence: Vec<(String, Presence)> = nested
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.presence))
+            .collect();
+        assert_eq!(
+            presence,
+            [
+                ("name".to_string(), Presence::Required),
+                ("port".to_string(), Presence::Optional)
+            ]
+        );
+        let computed = ROWS.nested().schema().nested.expect("nested");
+        assert_eq!(computed.nesting, Nesting::Set);
+        assert!(computed
+            .attributes
+            .iter()
+            .all(|a| a.presence == Presence::Computed));
     }
 
     #[test]

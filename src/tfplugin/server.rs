@@ -187,28 +187,51 @@ fn schema_to_proto(schema: &schema::Schema) -> pb::Schema {
     }
 }
 
+fn attribute_to_proto(attribute: &schema::Attribute) -> pb::schema::Attribute {
+    use pb::schema::object::NestingMode;
+    // Terraform wants either a type or a nested object schema, never both.
+    let (ty, nested_type) = match &attribute.nested {
+        None => (attribute.ty.to_json().to_string().into_bytes(), None),
+        Some(nested) => (
+            Vec::new(),
+            Some(pb::schema::Object {
+                attributes: nested.attributes.iter().map(attribute_to_proto).collect(),
+                nesting: match nested.nesting {
+                    Nesting::Single => NestingMode::Single,
+                    Nesting::List => NestingMode::List,
+                    Nesting::Set => NestingMode::Set,
+                    Nesting::Map => NestingMode::Map,
+                } as i32,
+            }),
+        ),
+    };
+    pb::schema::Attribute {
+        name: attribute.name.clone(),
+        r#type: ty,
+        nested_type,
+        description: attribute.description.clone(),
+        required: attribute.presence == Presence::Required,
+        optional: matches!(
+            attribute.presence,
+            Presence::Optional | Presence::OptionalComputed
+        ),
+        computed: matches!(
+            attribute.presence,
+            Presence::Computed | Presence::OptionalComputed
+        ),
+        sensitive: attribute.sensitive,
+        description_kind: pb::StringKind::Plain as i32,
+        deprecated: false,
+    }
+}
+
 fn block_to_proto(block: &schema::Block) -> pb::schema::Block {
     pb::schema::Block {
         version: 0,
         description: block.description.clone(),
         description_kind: pb::StringKind::Plain as i32,
         deprecated: false,
-        attributes: block
-            .attributes
-            .iter()
-            .map(|a| pb::schema::Attribute {
-                name: a.name.clone(),
-                r#type: a.ty.to_json().to_string().into_bytes(),
-                description: a.description.clone(),
-                required: a.presence == Presence::Required,
-                optional: matches!(a.presence, Presence::Optional | Presence::OptionalComputed),
-                computed: matches!(a.presence, Presence::Computed | Presence::OptionalComputed),
-                sensitive: a.sensitive,
-                description_kind: pb::StringKind::Plain as i32,
-                deprecated: false,
-                nested_type: None,
-            })
-            .collect(),
+        attributes: block.attributes.iter().map(attribute_to_proto).collect(),
         block_types: block
             .blocks
             .iter()
