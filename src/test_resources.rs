@@ -29,6 +29,8 @@ const CLUSTER: Attr<String> = Attr::optional(
     "cluster",
     "A provider cluster alias that must exist (checks the provider's cluster map).",
 );
+/// A typed set of objects, not a nested attribute: Terraform 1.0.3 crashes rendering plans
+/// with computed nested attributes.
 const WORDS: Attr<BTreeSet<Word>> =
     Attr::computed("words", "The words of text, with their positions.");
 

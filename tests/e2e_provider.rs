@@ -57,12 +57,10 @@ fn schema_loads() {
         assert_eq!(note["version"], 1);
         let words = &note["block"]["attributes"]["words"];
         assert_eq!(words["computed"], true);
-        if tf.is_1_0_3() {
-            // 1.0's `providers schema -json` shows nested attributes by their implied type.
-            assert_eq!(words["type"][0], "set", "{words}");
-        } else {
-            assert_eq!(words["nested_type"]["nesting_mode"], "set", "{words}");
-        }
+        assert_eq!(
+            words["type"],
+            serde_json::json!(["set", ["object", {"position": "number", "word": "string"}]])
+        );
     });
 }
 

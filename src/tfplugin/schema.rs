@@ -370,6 +370,10 @@ impl<T: AttrType> Attr<T> {
     /// Declares the attribute as a nested attribute: `T` must be a `tf_object!` type or a
     /// list/set/map of one. Each field gets its own schema entry (computed when the attribute
     /// is computed; otherwise `Option` fields optional, the rest required).
+    ///
+    /// Caution: Terraform 1.0.3 crashes while rendering a plan that contains a computed nested
+    /// attribute. For resources that must work with 1.0.x, leave this off: the attribute is
+    /// then a typed `set(object)`, with the same values and the same Rust API.
     pub const fn nested(mut self) -> Self {
         self.nested = true;
         self

@@ -22,14 +22,6 @@ pub struct Terraform {
     pub label: String,
 }
 
-impl Terraform {
-    pub fn is_1_0_3(&self) -> bool {
-        self.label == LABEL_1_0_3
-    }
-}
-
-const LABEL_1_0_3: &str = "terraform 1.0.3";
-
 /// Terraform 1.0.3 (the oldest with protocol 6) and the `terraform` on PATH. Panics with a
 /// clear instruction when 1.0.3 is missing.
 pub fn terraform_versions() -> Vec<Terraform> {
@@ -46,7 +38,7 @@ pub fn terraform_versions() -> Vec<Terraform> {
     vec![
         Terraform {
             program: old,
-            label: LABEL_1_0_3.into(),
+            label: "terraform 1.0.3".into(),
         },
         Terraform {
             program: PathBuf::from("terraform"),
