@@ -307,3 +307,68 @@ fn filesystem_mirror_installs_the_provider() {
         dir.destroy();
     });
 }
+
+#[test]
+fn cluster_unknown_at_plan_time_does_not_block_the_others() {
+    // timestamp() is unknown until apply, so cluster "dr" has no known address while planning.
+    let main_tf = format!(
+        r#"{HEADER}provider "kafkamirror" {{
+  cluster "primary" {{
+    bootstrap_servers = ["primary-1:9092"]
+  }}
+  cluster "dr" {{
+    bootstrap_servers = ["dr-${{timestamp()}}:9092"]
+  }}
+}}
+resource "kafkamirror_test_note" "on_primary" {{
+  name    = "p"
+  cluster = "primary"
+}}
+resource "kafkamirror_test_note" "on_dr" {{
+  name    = "d"
+  cluster = "dr"
+}}
+"#
+    );
+    for_each_terraform(|tf| {
+        let dir = Workdir::with_dev_overrides(tf, &main_tf);
+        let plan = dir.plan_json();
+        let actions: Vec<&Json> = plan["resource_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|change| &change["change"]["actions"])
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                &serde_json::json!(["create"]),
+                &serde_json::json!(["create"])
+            ]
+        );
+        dir.apply();
+        dir.destroy();
+    });
+}
+
+#[test]
+fn provider_logs_reach_terraform_debug_log() {
+    for_each_terraform(|tf| {
+        let mut dir = Workdir::with_dev_overrides(
+            tf,
+            &config("resource \"kafkamirror_test_note\" \"n\" {\n  name = \"logged\"\n}\n"),
+        );
+        dir.set_env("TF_LOG", "DEBUG");
+        let run = dir.ok(&["plan", "-no-color"]);
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.contains("configured clusters"))
+            .unwrap_or_else(|| panic!("no provider log line in:\n{}", run.stderr));
+        // go-plugin parsed our JSON line: level in brackets, message under the plugin's name.
+        assert!(
+            line.contains("[DEBUG]") && line.contains("terraform-provider-kafkamirror"),
+            "{line}"
+        );
+    });
+}

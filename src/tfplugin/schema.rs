@@ -122,13 +122,6 @@ impl Block {
         }
         Type::Object(attributes)
     }
-
-    /// Attributes the provider fills in (computed, or optional and computed).
-    pub fn computed_attributes(&self) -> impl Iterator<Item = &Attribute> {
-        self.attributes
-            .iter()
-            .filter(|a| matches!(a.presence, Presence::Computed | Presence::OptionalComputed))
-    }
 }
 
 /// A value read from configuration, plan or state: absent, not known until apply, or known.
@@ -434,11 +427,12 @@ impl<T: AttrType> Attr<T> {
         self.get_in(object, &AttributePath::root())
     }
 
-    /// Reads the attribute of an object found at `base` (a nested block).
+    /// Reads the attribute of an object found at `base` (a nested block). A value that is
+    /// only partly known (e.g. a list with one unknown element) reads as `Field::Unknown`.
     pub fn get_in(&self, object: &Object, base: &AttributePath) -> Result<Field<T>, Diagnostic> {
         match object.get(self.name).unwrap_or(&Value::Null) {
             Value::Null => Ok(Field::Null),
-            Value::Unknown => Ok(Field::Unknown),
+            value if value.contains_unknown() => Ok(Field::Unknown),
             value => T::from_value(value, &base.attr(self.name)).map(Field::Known),
         }
     }
@@ -702,6 +696,11 @@ mod tests {
         assert_eq!(COUNT.get(&object).unwrap(), Field::Null);
         COUNT.set_unknown(&mut object);
         assert!(COUNT.get(&object).unwrap().is_unknown());
+        object.insert("rows".into(), Value::set(vec![Value::Unknown]));
+        assert!(
+            ROWS.get(&object).unwrap().is_unknown(),
+            "partly unknown reads as unknown"
+        );
         assert!(COUNT.known(&object).is_err());
     }
 
