@@ -67,9 +67,10 @@ fn schema_loads() {
 #[test]
 fn invalid_provider_config_points_at_the_line() {
     let main_tf = format!(
-        "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n    sasl {{\n      mechanism = \"GSSAPI\"\n      username  = \"u\"\n      password  = \"p\"\n    }}\n  }}\n}}\nresource \"kafkamirror_test_note\" \"n\" {{\n  name = \"x\"\n}}\n"
+        "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n    timeout_seconds = 1.5\n    sasl {{\n      mechanism = \"GSSAPI\"\n      username  = \"u\"\n      password  = \"p\"\n    }}\n  }}\n}}\nresource \"kafkamirror_test_note\" \"n\" {{\n  name = \"x\"\n}}\n"
     );
     let mechanism_line = main_tf.lines().position(|l| l.contains("GSSAPI")).unwrap() as i64 + 1;
+    let timeout_line = main_tf.lines().position(|l| l.contains("1.5")).unwrap() as i64 + 1;
     for_each_terraform(|tf| {
         let dir = Workdir::with_dev_overrides(tf, &main_tf);
         let run = dir.run(&["plan", "-json"]);
@@ -85,6 +86,15 @@ fn invalid_provider_config_points_at_the_line() {
             diagnostic["range"]["start"]["line"], mechanism_line,
             "{diagnostic}"
         );
+        let timeout = diagnostics
+            .iter()
+            .find(|d| d["summary"] == "Invalid number")
+            .unwrap_or_else(|| panic!("no timeout diagnostic in {diagnostics:?}"));
+        assert!(timeout["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1.5 is not a whole number"));
+        assert_eq!(timeout["range"]["start"]["line"], timeout_line, "{timeout}");
         assert!(!run.stdout.contains("panicked") && !run.stdout.contains("RUST_BACKTRACE"));
     });
 }
@@ -291,7 +301,38 @@ fn debug_mode_serves_terraform_through_reattach() {
         let replan = dir.plan_exit_code();
         assert_eq!(replan.code, 0, "{}{}", replan.stdout, replan.stderr);
         dir.destroy();
+
+        // Ctrl-C stops the debug server cleanly.
+        let mut server = server;
+        let interrupted = Command::new("kill")
+            .args(["-INT", &server.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(interrupted.success());
+        let status = server.0.wait().unwrap();
+        assert!(
+            status.success(),
+            "debug server exit status after Ctrl-C: {status}"
+        );
     });
+}
+
+#[test]
+fn running_by_hand_explains_and_fails() {
+    let output = Command::new(provider_binary())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("plugin for Terraform") && stderr.contains("--debug"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no handshake line without Terraform"
+    );
 }
 
 #[test]

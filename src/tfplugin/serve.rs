@@ -98,6 +98,25 @@ async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<(), Bo
         return Ok(());
     }
 
+    if let Ok(versions) = std::env::var("PLUGIN_PROTOCOL_VERSIONS") {
+        let offered = versions
+            .split(',')
+            .any(|v| v.trim() == APP_PROTOCOL_VERSION.to_string());
+        if !offered {
+            return Err(format!(
+                "Terraform offers plugin protocol versions {versions}, this provider speaks only {APP_PROTOCOL_VERSION} (Terraform 1.0 or newer)"
+            )
+            .into());
+        }
+    }
+    // On Ctrl-C Terraform signals the whole process group, then asks us to stop through
+    // StopProvider; like go-plugin servers, ignore the signal instead of dying mid-apply.
+    tokio::spawn(async {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            log::info!("interrupt received; waiting for Terraform to stop the provider");
+        }
+    });
+
     // Terraform (go-plugin) sets PLUGIN_CLIENT_CERT when it wants mutual TLS; it always does.
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
         .ok()
