@@ -346,7 +346,10 @@ impl Provider for KafkamirrorProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderState>>> {
-        Vec::new()
+        vec![
+            #[cfg(feature = "test-resources")]
+            Arc::new(crate::test_resources::TestWords),
+        ]
     }
 }
 

@@ -23,6 +23,14 @@ fn config(body: &str) -> String {
     )
 }
 
+/// The 1-based line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> i64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in text") as i64
+        + 1
+}
+
 fn word_list(words: &Json) -> Vec<(i64, String)> {
     let mut list: Vec<(i64, String)> = words
         .as_array()
@@ -69,8 +77,8 @@ fn invalid_provider_config_points_at_the_line() {
     let main_tf = format!(
         "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n    timeout_seconds = 1.5\n    sasl {{\n      mechanism = \"GSSAPI\"\n      username  = \"u\"\n      password  = \"p\"\n    }}\n  }}\n}}\nresource \"kafkamirror_test_note\" \"n\" {{\n  name = \"x\"\n}}\n"
     );
-    let mechanism_line = main_tf.lines().position(|l| l.contains("GSSAPI")).unwrap() as i64 + 1;
-    let timeout_line = main_tf.lines().position(|l| l.contains("1.5")).unwrap() as i64 + 1;
+    let mechanism_line = line_of(&main_tf, "GSSAPI");
+    let timeout_line = line_of(&main_tf, "1.5");
     for_each_terraform(|tf| {
         let dir = Workdir::with_dev_overrides(tf, &main_tf);
         let run = dir.run(&["plan", "-json"]);
@@ -174,7 +182,7 @@ fn unknown_cluster_alias_is_a_diagnostic_on_the_attribute() {
 }
 "#;
     let main_tf = config(resource);
-    let alias_line = main_tf.lines().position(|l| l.contains("nowhere")).unwrap() as i64 + 1;
+    let alias_line = line_of(&main_tf, "nowhere");
     for_each_terraform(|tf| {
         let dir = Workdir::with_dev_overrides(tf, &main_tf);
         let run = dir.run(&["plan", "-json"]);
@@ -410,6 +418,35 @@ fn provider_logs_reach_terraform_debug_log() {
         assert!(
             line.contains("[DEBUG]") && line.contains("terraform-provider-kafkamirror"),
             "{line}"
+        );
+    });
+}
+
+#[test]
+fn data_source_reads_and_validates() {
+    for_each_terraform(|tf| {
+        let dir = Workdir::with_dev_overrides(
+            tf,
+            &config("data \"kafkamirror_test_words\" \"w\" {\n  text = \"a b\"\n}\noutput \"count\" {\n  value = length(data.kafkamirror_test_words.w.words)\n}\n"),
+        );
+        dir.apply();
+        let outputs = dir.ok(&["output", "-json"]);
+        let outputs: Json = serde_json::from_str(&outputs.stdout).unwrap();
+        assert_eq!(outputs["count"]["value"], 2, "{outputs}");
+
+        let blank = config("data \"kafkamirror_test_words\" \"w\" {\n  text = \" \"\n}\n");
+        dir.write("main.tf", &blank);
+        let run = dir.run(&["plan", "-json"]);
+        assert_eq!(run.code, 1);
+        let diagnostic = run
+            .json_diagnostics()
+            .into_iter()
+            .find(|d| d["summary"] == "Empty text")
+            .expect("validation diagnostic");
+        assert_eq!(
+            diagnostic["range"]["start"]["line"],
+            line_of(&blank, "text = \" \""),
+            "{diagnostic}"
         );
     });
 }
