@@ -9,8 +9,8 @@ pub mod logging;
 mod proto;
 pub mod schema;
 pub mod serve;
-pub mod server;
-pub mod tls;
+mod server;
+mod tls;
 pub mod value;
 
 pub use api::{ApplyRequest, Ctx, DataSource, PlanRequest, Planned, Provider, RawState, Resource};

@@ -209,7 +209,7 @@ fn tls_incoming(
 }
 
 /// A server-side TLS connection that tonic can serve.
-pub struct TlsConnection(tokio_rustls::server::TlsStream<TcpStream>);
+struct TlsConnection(tokio_rustls::server::TlsStream<TcpStream>);
 
 impl Connected for TlsConnection {
     type ConnectInfo = ();

@@ -361,6 +361,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Rpc<pb::validate_resource_config::Response> {
         let request = request.into_inner();
+        log::debug!("ValidateResourceConfig {}", request.type_name);
         let (_, diags) = guarded("ValidateResourceConfig", async {
             let mut diags = Diagnostics::new();
             let Some(resource) = diags.take(self.resource(&request.type_name)) else {
@@ -408,6 +409,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Rpc<pb::upgrade_resource_state::Response> {
         let request = request.into_inner();
+        log::debug!("UpgradeResourceState {}", request.type_name);
         let (state, diags) = guarded("UpgradeResourceState", async {
             let mut diags = Diagnostics::new();
             let Some(resource) = diags.take(self.resource(&request.type_name)) else {
@@ -437,6 +439,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::read_resource::Request>,
     ) -> Rpc<pb::read_resource::Response> {
         let request = request.into_inner();
+        log::debug!("ReadResource {}", request.type_name);
         let cancel = self.cancel_token();
         let current = request.current_state.clone();
         let (state, diags) = guarded("ReadResource", async {
@@ -478,6 +481,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Rpc<pb::plan_resource_change::Response> {
         let request = request.into_inner();
+        log::debug!("PlanResourceChange {}", request.type_name);
         let cancel = self.cancel_token();
         let (planned, diags) = guarded("PlanResourceChange", async {
             let mut diags = Diagnostics::new();
@@ -540,6 +544,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Rpc<pb::apply_resource_change::Response> {
         let request = request.into_inner();
+        log::debug!("ApplyResourceChange {}", request.type_name);
         let cancel = self.cancel_token();
         let prior_state = request.prior_state.clone();
         let (new_state, diags) = guarded("ApplyResourceChange", async {
@@ -586,6 +591,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::import_resource_state::Request>,
     ) -> Rpc<pb::import_resource_state::Response> {
         let request = request.into_inner();
+        log::debug!("ImportResourceState {}", request.type_name);
         let cancel = self.cancel_token();
         let (state, diags) = guarded("ImportResourceState", async {
             let mut diags = Diagnostics::new();
@@ -621,6 +627,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::read_data_source::Request>,
     ) -> Rpc<pb::read_data_source::Response> {
         let request = request.into_inner();
+        log::debug!("ReadDataSource {}", request.type_name);
         let cancel = self.cancel_token();
         let (state, diags) = guarded("ReadDataSource", async {
             let mut diags = Diagnostics::new();

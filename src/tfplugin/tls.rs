@@ -6,9 +6,7 @@
 
 use p521::ecdsa::signature::Verifier;
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{
-    verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms,
-};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -124,11 +122,7 @@ impl PinnedClientCert {
         Ok(PinnedClientCert {
             expected_der: cert.as_ref().to_vec(),
             p521_key,
-            algorithms: CryptoProvider::get_default()
-                .map(|p| p.signature_verification_algorithms)
-                .unwrap_or(
-                    rustls::crypto::ring::default_provider().signature_verification_algorithms,
-                ),
+            algorithms: rustls::crypto::ring::default_provider().signature_verification_algorithms,
         })
     }
 
