@@ -10,6 +10,9 @@ use std::process::{Command, Output, Stdio};
 
 pub const PROVIDER_SOURCE: &str = "kafkamirror/kafkamirror";
 
+/// A hung provider must fail the test, not hang it.
+const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The provider binary built by Cargo for this test run (with `test-resources`).
 pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-kafkamirror"))
@@ -174,10 +177,25 @@ impl Workdir {
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        let output = command
-            .output()
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = command
+            .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.terraform.program.display()));
-        Run::from_output(output)
+        let pid = child.id();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(child.wait_with_output());
+        });
+        match receiver.recv_timeout(COMMAND_TIMEOUT) {
+            Ok(output) => Run::from_output(output.expect("terraform output")),
+            Err(_) => {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                panic!(
+                    "{} {args:?} did not finish within {COMMAND_TIMEOUT:?} (killed)",
+                    self.terraform.label
+                );
+            }
+        }
     }
 
     /// Runs and asserts exit code 0, returning the run.
