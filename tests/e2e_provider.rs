@@ -450,3 +450,26 @@ fn data_source_reads_and_validates() {
         );
     });
 }
+
+#[test]
+fn duplicate_cluster_alias_is_rejected_on_its_line() {
+    // Map nesting makes Terraform itself reject a repeated label, before the provider runs.
+    let main_tf = format!(
+        "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n  }}\n  cluster \"primary\" {{ # again\n    bootstrap_servers = [\"b:9092\"]\n  }}\n}}\nresource \"kafkamirror_test_note\" \"n\" {{\n  name = \"x\"\n}}\n"
+    );
+    let duplicate_line = line_of(&main_tf, "# again");
+    for_each_terraform(|tf| {
+        let dir = Workdir::with_dev_overrides(tf, &main_tf);
+        let run = dir.run(&["plan", "-json"]);
+        assert_eq!(run.code, 1);
+        let diagnostic = run
+            .json_diagnostics()
+            .into_iter()
+            .find(|d| d["summary"] == "Duplicate cluster block")
+            .expect("duplicate alias diagnostic");
+        assert_eq!(
+            diagnostic["range"]["start"]["line"], duplicate_line,
+            "{diagnostic}"
+        );
+    });
+}
