@@ -164,17 +164,16 @@ fn parse_cluster(
             let ca = diags
                 .take(CA_CERT.get_in(block, &tls_path))
                 .and_then(|f| known(f, &mut complete));
-            let cert = diags
-                .take(CLIENT_CERT.get_in(block, &tls_path))
-                .and_then(|f| known(f, &mut complete));
-            let key = diags
-                .take(CLIENT_KEY.get_in(block, &tls_path))
-                .and_then(|f| known(f, &mut complete));
+            // An unknown cert or key counts as set: it will have a value.
+            let cert_field = diags.take(CLIENT_CERT.get_in(block, &tls_path));
+            let key_field = diags.take(CLIENT_KEY.get_in(block, &tls_path));
+            let cert_set = !matches!(cert_field, Some(Field::Null));
+            let key_set = !matches!(key_field, Some(Field::Null));
+            let cert = cert_field.and_then(|f| known(f, &mut complete));
+            let key = key_field.and_then(|f| known(f, &mut complete));
             let skip = diags
                 .take(INSECURE_SKIP_VERIFY.get_in(block, &tls_path))
                 .and_then(|f| known(f, &mut complete));
-            let cert_set = !matches!(CLIENT_CERT.get_in(block, &tls_path), Ok(Field::Null));
-            let key_set = !matches!(CLIENT_KEY.get_in(block, &tls_path), Ok(Field::Null));
             if cert_set && !key_set {
                 diags.push(
                     Diagnostic::error(
@@ -471,6 +470,49 @@ mod tests {
         );
         let first = diags.iter().next().unwrap().path.clone().unwrap();
         assert_eq!(first.0[1], PathStep::Key("primary".into()));
+    }
+
+    #[test]
+    fn key_without_certificate_points_at_the_key_and_unknown_values_are_skipped() {
+        let tls = |cert: Value, key: Value| {
+            cluster(vec![
+                ("bootstrap_servers", strings(&["a:9092"])),
+                (
+                    "tls",
+                    object(vec![
+                        ("ca_cert", Value::Null),
+                        ("client_cert", cert),
+                        ("client_key", key),
+                        ("insecure_skip_verify", Value::Null),
+                    ]),
+                ),
+            ])
+        };
+        let mut diags = Diagnostics::new();
+        parse_clusters(
+            &config(vec![("c", tls(Value::Null, Value::string("KEY")))]),
+            &mut diags,
+        );
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, [r#"cluster["c"].tls.client_key"#]);
+        assert!(
+            !format!("{diags:?}").contains("KEY\""),
+            "the key value never appears"
+        );
+
+        let mut diags = Diagnostics::new();
+        let state = parse_clusters(
+            &config(vec![("c", tls(Value::Unknown, Value::string("KEY")))]),
+            &mut diags,
+        );
+        assert!(
+            !diags.has_errors(),
+            "an unknown certificate is validated later: {diags:?}"
+        );
+        assert!(state.is_pending("c"));
     }
 
     #[test]
