@@ -574,10 +574,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             (Some(new_state), diags)
         })
         .await;
-        // If apply failed without a new state, hand back the prior state (nothing changed).
+        // A failed apply that returns no state leaves the prior state (a failed destroy must not
+        // drop the resource); `None` without errors is a completed destroy.
         let new_state = match new_state {
-            Some(state) => Some(encode_object(state)),
-            None => prior_state,
+            Some(Some(state)) => Some(encode_object(Some(state))),
+            Some(None) if !diags.has_errors() => Some(encode_object(None)),
+            _ => prior_state,
         };
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
@@ -756,6 +758,10 @@ mod tests {
         }
     }
 
+    fn prior() -> pb::DynamicValue {
+        encode_object(Some(Object::from([("id".to_string(), Value::string("x"))])))
+    }
+
     async fn configured_service() -> Arc<ProviderService<FakeProvider>> {
         let service = Arc::new(ProviderService::new(FakeProvider));
         let response = service
@@ -802,8 +808,8 @@ mod tests {
                 service
                     .apply_resource_change(Request::new(pb::apply_resource_change::Request {
                         type_name: "fake_thing".into(),
-                        prior_state: None,
-                        planned_state: Some(empty_object()),
+                        prior_state: Some(prior()),
+                        planned_state: None,
                         config: Some(empty_object()),
                         planned_private: Vec::new(),
                     }))
@@ -823,6 +829,8 @@ mod tests {
             .unwrap()
             .into_inner();
         assert_eq!(response.diagnostics[0].summary, "Cancelled");
+        // The destroy failed, so the resource stays in state.
+        assert_eq!(response.new_state, Some(prior()));
         // Later requests get a fresh, uncancelled token.
         assert!(!service.cancel_token().is_cancelled());
     }
