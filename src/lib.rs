@@ -9,4 +9,8 @@
 
 pub mod kafka;
 pub mod model;
+pub mod provider;
 pub mod secret;
+#[cfg(feature = "test-resources")]
+pub mod test_resources;
+pub mod tfplugin;

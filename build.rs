@@ -1,0 +1,20 @@
+//! Compiles the Terraform plugin protocol 6 and go-plugin service definitions in `proto/` with
+//! the vendored `protoc`, so building needs no system protobuf compiler.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protoc = protoc_bin_vendored::protoc_bin_path()?;
+    // SAFETY: build scripts are single-threaded; nothing else reads the environment concurrently.
+    unsafe { std::env::set_var("PROTOC", protoc) };
+    tonic_prost_build::configure()
+        .build_client(false)
+        .compile_protos(
+            &[
+                "proto/tfplugin6.proto",
+                "proto/grpc_health_v1.proto",
+                "proto/go_plugin.proto",
+            ],
+            &["proto"],
+        )?;
+    println!("cargo:rerun-if-changed=proto");
+    Ok(())
+}

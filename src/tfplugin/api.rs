@@ -1,0 +1,149 @@
+//! The traits a provider implements: the provider itself (schema, validation, configure) and
+//! its resources and data sources. The protocol server calls these; they never see protobuf.
+
+use super::codec::decode_json;
+use super::diag::{AttributePath, Diagnostic, Diagnostics};
+use super::schema::Schema;
+use super::value::{Object, Value};
+use async_trait::async_trait;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// What every handler gets besides its request: the configured provider and a token that
+/// Terraform's StopProvider (e.g. Ctrl-C) cancels. Long operations should watch it.
+pub struct Ctx<'a, S> {
+    pub provider: &'a S,
+    pub cancel: &'a CancellationToken,
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// What `configure` produces and every resource call receives (e.g. the cluster map).
+    type State: Send + Sync + 'static;
+
+    /// The provider configuration schema (the `provider "kafkamirror" { }` block).
+    fn schema(&self) -> Schema;
+
+    /// Static checks of the provider config; unknown values are to be skipped here.
+    fn validate(&self, config: &Object, diags: &mut Diagnostics);
+
+    /// Turns the config into the provider state. Values may still be unknown during plan.
+    async fn configure(
+        &self,
+        config: &Object,
+        cancel: &CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::State>;
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<Self::State>>>;
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::State>>>;
+}
+
+/// Input of [`Resource::plan`]. `prior` is `None` on create; `proposed` is Terraform's merge
+/// of config over prior state (computed attributes keep their prior value or are null).
+pub struct PlanRequest {
+    pub prior: Option<Object>,
+    pub proposed: Object,
+    pub config: Object,
+}
+
+/// Output of [`Resource::plan`].
+pub struct Planned {
+    pub planned: Object,
+    /// Attributes whose change forces destroy-and-create.
+    pub requires_replace: Vec<AttributePath>,
+}
+
+/// Input of [`Resource::apply`]: `planned` is `None` for destroy, `prior` is `None` for create.
+pub struct ApplyRequest {
+    pub prior: Option<Object>,
+    pub planned: Option<Object>,
+    pub config: Option<Object>,
+}
+
+/// State as stored under an older (or the current) schema version.
+pub struct RawState {
+    pub version: i64,
+    pub json: Vec<u8>,
+}
+
+impl RawState {
+    /// Decodes the stored JSON with the given (old or current) schema.
+    pub fn decode(&self, schema: &Schema) -> Result<Object, Diagnostic> {
+        match decode_json(&self.json, &schema.block.value_type())? {
+            Value::Object(object) => Ok(object),
+            _ => Err(Diagnostic::error(
+                "Invalid stored state",
+                "the stored state is not an object",
+            )),
+        }
+    }
+}
+
+#[async_trait]
+pub trait Resource<S>: Send + Sync {
+    /// e.g. `kafkamirror_mm2_replication_permissions`.
+    fn type_name(&self) -> &'static str;
+
+    /// The schema, with its version; bump the version when stored state changes shape.
+    fn schema(&self) -> Schema;
+
+    /// Static checks of the resource config (values may be unknown: skip those).
+    fn validate(&self, _config: &Object, _diags: &mut Diagnostics) {}
+
+    /// Works out the planned new state (called for create and update, not destroy).
+    async fn plan(
+        &self,
+        ctx: Ctx<'_, S>,
+        request: PlanRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned>;
+
+    /// Makes the change; returns the new state (`None` after destroy).
+    async fn apply(
+        &self,
+        ctx: Ctx<'_, S>,
+        request: ApplyRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Object>;
+
+    /// Refreshes state from the real world; `None` means the object is gone.
+    async fn read(&self, ctx: Ctx<'_, S>, state: Object, diags: &mut Diagnostics)
+        -> Option<Object>;
+
+    /// `terraform import ADDR ID`: the state for `id` (Terraform then calls `read`).
+    async fn import(&self, ctx: Ctx<'_, S>, id: &str, diags: &mut Diagnostics) -> Option<Object>;
+
+    /// Rewrites state stored at `raw.version` into the current schema. The default accepts
+    /// only the current version; resources that bumped their version override this.
+    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<Object> {
+        let schema = self.schema();
+        if raw.version != schema.version {
+            diags.push(Diagnostic::error(
+                "Unsupported state version",
+                format!(
+                    "{} state is at schema version {}, this provider knows version {}",
+                    self.type_name(),
+                    raw.version,
+                    schema.version
+                ),
+            ));
+            return None;
+        }
+        diags.take(raw.decode(&schema))
+    }
+}
+
+#[async_trait]
+pub trait DataSource<S>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Object, _diags: &mut Diagnostics) {}
+    async fn read(
+        &self,
+        ctx: Ctx<'_, S>,
+        config: Object,
+        diags: &mut Diagnostics,
+    ) -> Option<Object>;
+}

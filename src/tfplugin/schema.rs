@@ -1,0 +1,754 @@
+//! Schemas, declared once per resource through typed descriptors.
+//!
+//! A resource declares each attribute as a constant [`Attr<T>`] (name, description, presence,
+//! flags, and a Rust type that fixes the Terraform type). The same constant builds the schema
+//! ([`Block::attr`]) and reads/writes values ([`Attr::get`], [`Attr::set`]), so a resource cannot
+//! read an attribute under a different name or type than it declared. Objects inside
+//! collections (e.g. a set of ACL rows) are declared with [`tf_object!`](crate::tf_object),
+//! which generates the Rust struct and its Terraform object type from one definition.
+
+use super::diag::{AttributePath, Diagnostic};
+use super::value::{Number, Object, Type, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
+
+/// A resource, data source or provider schema with its version (for state upgrades).
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+/// An object in configuration: attributes and nested blocks.
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub description: String,
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    pub presence: Presence,
+    pub sensitive: bool,
+    /// Set for a nested attribute (`acls = [{ ... }]` with per-field schema); `ty` is then the
+    /// implied collection-of-objects type, which is how its values are encoded.
+    pub nested: Option<NestedAttributes>,
+}
+
+/// The object schema of a nested attribute and how the objects are collected.
+#[derive(Debug, Clone)]
+pub struct NestedAttributes {
+    /// `Single` (one object), `List`, `Set` or `Map`.
+    pub nesting: Nesting,
+    pub attributes: Vec<Attribute>,
+}
+
+/// One field of an object type declared with `tf_object!`.
+pub struct ObjectField {
+    pub name: &'static str,
+    pub ty: Type,
+    /// True for `Option<_>` fields: optional in a nested attribute, otherwise required.
+    pub nullable: bool,
+}
+
+/// Who sets an attribute: the user (required/optional), the provider (computed), or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    Computed,
+    OptionalComputed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    /// `tls { ... }`: at most one, the value is an object or null.
+    Single,
+    /// Repeated `x { }` blocks in order: a list of objects.
+    List,
+    /// Repeated unordered `x { }` blocks: a set of objects.
+    Set,
+    /// Labelled `x "key" { }` blocks: a map of objects.
+    Map,
+}
+
+#[derive(Debug, Clone)]
+pub struct NestedBlock {
+    pub name: String,
+    pub nesting: Nesting,
+    pub block: Block,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+impl Block {
+    pub fn new(description: &str) -> Self {
+        Block {
+            description: description.to_string(),
+            ..Block::default()
+        }
+    }
+
+    pub fn attr<T: AttrType>(mut self, attr: &Attr<T>) -> Self {
+        self.attributes.push(attr.schema());
+        self
+    }
+
+    pub fn block(mut self, block: &BlockDecl) -> Self {
+        self.blocks.push(block.schema());
+        self
+    }
+
+    /// The object type of this block's values (what Terraform sends for it).
+    pub fn value_type(&self) -> Type {
+        let mut attributes: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
+        for nested in &self.blocks {
+            let object = Box::new(nested.block.value_type());
+            let ty = match nested.nesting {
+                Nesting::Single => *object,
+                Nesting::List => Type::List(object),
+                Nesting::Set => Type::Set(object),
+                Nesting::Map => Type::Map(object),
+            };
+            attributes.insert(nested.name.clone(), ty);
+        }
+        Type::Object(attributes)
+    }
+}
+
+/// A value read from configuration, plan or state: absent, not known until apply, or known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field<T> {
+    Null,
+    Unknown,
+    Known(T),
+}
+
+impl<T> Field<T> {
+    pub fn known(self) -> Option<T> {
+        match self {
+            Field::Known(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Field::Unknown)
+    }
+}
+
+/// A Rust type that stands for a Terraform type: how to describe, read and write it.
+pub trait AttrType: Sized {
+    /// Whether null is a valid value (only for `Option<T>`).
+    const NULLABLE: bool = false;
+
+    fn tf_type() -> Type;
+
+    /// For object types (and collections of them): the fields, used to declare nested attributes.
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        None
+    }
+
+    /// Reads a value of [`AttrType::tf_type`]. Null and unknown are errors here, except for
+    /// `Option<T>` (null is `None`); [`Attr::get`] handles them at the top level.
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic>;
+    fn to_value(&self) -> Value;
+}
+
+/// The error for a value of the wrong shape or one that is null/unknown where it cannot be.
+pub fn invalid_value(path: &AttributePath, expected: &Type, value: &Value) -> Diagnostic {
+    let detail = match value {
+        Value::Null => format!("{path} must be set"),
+        Value::Unknown => format!("{path} is not known yet; it can only be used once it is known"),
+        other => format!(
+            "{path} must be a {}, got {other:?}",
+            expected.friendly_name()
+        ),
+    };
+    Diagnostic::error("Invalid attribute value", detail).at(path.clone())
+}
+
+impl AttrType for String {
+    fn tf_type() -> Type {
+        Type::String
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::String(s) => Ok(s.clone()),
+            other => Err(invalid_value(path, &Type::String, other)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+
+impl AttrType for bool {
+    fn tf_type() -> Type {
+        Type::Bool
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Bool(b) => Ok(*b),
+            other => Err(invalid_value(path, &Type::Bool, other)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+/// Whole numbers: floats and numbers beyond 64 bits are a diagnostic on the attribute.
+impl AttrType for i64 {
+    fn tf_type() -> Type {
+        Type::Number
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Number(n) => n.to_i64().map_err(|why| {
+                Diagnostic::error("Invalid number", format!("{path}: {why}")).at(path.clone())
+            }),
+            other => Err(invalid_value(path, &Type::Number, other)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::Number(Number::from_i64(*self))
+    }
+}
+
+impl<T: AttrType> AttrType for Option<T> {
+    const NULLABLE: bool = true;
+    fn tf_type() -> Type {
+        T::tf_type()
+    }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other, path).map(Some),
+        }
+    }
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, T::to_value)
+    }
+}
+
+impl<T: AttrType> AttrType for Vec<T> {
+    fn tf_type() -> Type {
+        Type::List(Box::new(T::tf_type()))
+    }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| T::from_value(item, &path.index(i)))
+                .collect(),
+            other => Err(invalid_value(path, &Self::tf_type(), other)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::List(self.iter().map(T::to_value).collect())
+    }
+}
+
+impl<T: AttrType + Ord> AttrType for BTreeSet<T> {
+    fn tf_type() -> Type {
+        Type::Set(Box::new(T::tf_type()))
+    }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Set(items) => items.iter().map(|item| T::from_value(item, path)).collect(),
+            other => Err(invalid_value(path, &Self::tf_type(), other)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::set(self.iter().map(T::to_value).collect())
+    }
+}
+
+impl<T: AttrType> AttrType for BTreeMap<String, T> {
+    fn tf_type() -> Type {
+        Type::Map(Box::new(T::tf_type()))
+    }
+    fn object_fields() -> Option<Vec<ObjectField>> {
+        T::object_fields()
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), T::from_value(v, &path.key(k))?)))
+                .collect(),
+            other => Err(invalid_value(path, &Self::tf_type(), other)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::Map(
+            self.iter()
+                .map(|(k, v)| (k.clone(), v.to_value()))
+                .collect(),
+        )
+    }
+}
+
+/// A typed attribute: declares the schema entry and reads/writes the value.
+pub struct Attr<T> {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub presence: Presence,
+    pub sensitive: bool,
+    pub requires_replace: bool,
+    pub nested: bool,
+    rust_type: PhantomData<fn() -> T>,
+}
+
+impl<T: AttrType> Attr<T> {
+    const fn new(name: &'static str, description: &'static str, presence: Presence) -> Self {
+        Attr {
+            name,
+            description,
+            presence,
+            sensitive: false,
+            requires_replace: false,
+            nested: false,
+            rust_type: PhantomData,
+        }
+    }
+
+    pub const fn required(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, description, Presence::Required)
+    }
+
+    pub const fn optional(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, description, Presence::Optional)
+    }
+
+    pub const fn computed(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, description, Presence::Computed)
+    }
+
+    pub const fn optional_computed(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, description, Presence::OptionalComputed)
+    }
+
+    /// Terraform hides the value in plan output and logs.
+    pub const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// A change to this attribute means destroy-and-create; see [`Attr::replace_if_changed`].
+    pub const fn requires_replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+
+    /// Declares the attribute as a nested attribute: `T` must be a `tf_object!` type or a
+    /// list/set/map of one. Each field gets its own schema entry (computed when the attribute
+    /// is computed; otherwise `Option` fields optional, the rest required).
+    ///
+    /// Caution: Terraform 1.0.3 crashes while rendering a plan that contains a computed nested
+    /// attribute. For resources that must work with 1.0.x, leave this off: the attribute is
+    /// then a typed `set(object)`, with the same values and the same Rust API.
+    pub const fn nested(mut self) -> Self {
+        self.nested = true;
+        self
+    }
+
+    pub fn schema(&self) -> Attribute {
+        let ty = T::tf_type();
+        let nested = self.nested.then(|| {
+            let nesting = match ty {
+                Type::List(_) => Nesting::List,
+                Type::Set(_) => Nesting::Set,
+                Type::Map(_) => Nesting::Map,
+                _ => Nesting::Single,
+            };
+            let fields = T::object_fields().unwrap_or_else(|| {
+                panic!(
+                    "attribute {} is declared nested but its type is not an object type",
+                    self.name
+                )
+            });
+            let attributes = fields
+                .into_iter()
+                .map(|field| Attribute {
+                    name: field.name.to_string(),
+                    ty: field.ty,
+                    description: String::new(),
+                    presence: match (self.presence, field.nullable) {
+                        (Presence::Computed, _) => Presence::Computed,
+                        (_, true) => Presence::Optional,
+                        (_, false) => Presence::Required,
+                    },
+                    sensitive: false,
+                    nested: None,
+                })
+                .collect();
+            NestedAttributes {
+                nesting,
+                attributes,
+            }
+        });
+        Attribute {
+            name: self.name.to_string(),
+            ty,
+            description: self.description.to_string(),
+            presence: self.presence,
+            sensitive: self.sensitive,
+            nested,
+        }
+    }
+
+    /// The path of this attribute in a top-level object.
+    pub fn path(&self) -> AttributePath {
+        AttributePath::attribute(self.name)
+    }
+
+    /// Reads the attribute of a top-level object (resource config, plan or state).
+    pub fn get(&self, object: &Object) -> Result<Field<T>, Diagnostic> {
+        self.get_in(object, &AttributePath::root())
+    }
+
+    /// Reads the attribute of an object found at `base` (a nested block). A value that is
+    /// only partly known (e.g. a list with one unknown element) reads as `Field::Unknown`.
+    pub fn get_in(&self, object: &Object, base: &AttributePath) -> Result<Field<T>, Diagnostic> {
+        match object.get(self.name).unwrap_or(&Value::Null) {
+            Value::Null => Ok(Field::Null),
+            value if value.contains_unknown() => Ok(Field::Unknown),
+            value => T::from_value(value, &base.attr(self.name)).map(Field::Known),
+        }
+    }
+
+    /// Reads an attribute that must be known by now (apply, read): unknown is an error.
+    pub fn known(&self, object: &Object) -> Result<Option<T>, Diagnostic> {
+        match self.get(object)? {
+            Field::Null => Ok(None),
+            Field::Unknown => Err(invalid_value(&self.path(), &T::tf_type(), &Value::Unknown)),
+            Field::Known(value) => Ok(Some(value)),
+        }
+    }
+
+    /// Reads a required attribute that must be known: null and unknown are errors.
+    pub fn require(&self, object: &Object) -> Result<T, Diagnostic> {
+        self.known(object)?
+            .ok_or_else(|| invalid_value(&self.path(), &T::tf_type(), &Value::Null))
+    }
+
+    pub fn set(&self, object: &mut Object, value: &T) {
+        object.insert(self.name.to_string(), value.to_value());
+    }
+
+    /// Sets the value, or null for `None`.
+    pub fn set_optional(&self, object: &mut Object, value: Option<&T>) {
+        object.insert(
+            self.name.to_string(),
+            value.map_or(Value::Null, T::to_value),
+        );
+    }
+
+    /// Marks the attribute "known after apply" in a plan.
+    pub fn set_unknown(&self, object: &mut Object) {
+        object.insert(self.name.to_string(), Value::Unknown);
+    }
+
+    pub fn set_null(&self, object: &mut Object) {
+        object.insert(self.name.to_string(), Value::Null);
+    }
+
+    /// Adds this attribute's path to `requires_replace` when it is flagged
+    /// [`Attr::requires_replace`] and its value differs between prior state and plan.
+    pub fn replace_if_changed(
+        &self,
+        prior: &Object,
+        planned: &Object,
+        out: &mut Vec<AttributePath>,
+    ) {
+        if self.requires_replace && prior.get(self.name) != planned.get(self.name) {
+            out.push(self.path());
+        }
+    }
+}
+
+/// A nested block declaration, e.g. the provider's `cluster "name" { }` (map nesting).
+pub struct BlockDecl {
+    pub name: &'static str,
+    pub nesting: Nesting,
+    pub max_items: i64,
+    /// Builds the nested block's own schema (its attributes are `Attr` constants too).
+    pub block: fn() -> Block,
+}
+
+impl BlockDecl {
+    pub const fn single(name: &'static str, block: fn() -> Block) -> Self {
+        BlockDecl {
+            name,
+            nesting: Nesting::Single,
+            max_items: 1,
+            block,
+        }
+    }
+
+    pub const fn map(name: &'static str, block: fn() -> Block) -> Self {
+        BlockDecl {
+            name,
+            nesting: Nesting::Map,
+            max_items: 0,
+            block,
+        }
+    }
+
+    pub const fn list(name: &'static str, block: fn() -> Block) -> Self {
+        BlockDecl {
+            name,
+            nesting: Nesting::List,
+            max_items: 0,
+            block,
+        }
+    }
+
+    pub fn schema(&self) -> NestedBlock {
+        NestedBlock {
+            name: self.name.to_string(),
+            nesting: self.nesting,
+            block: (self.block)(),
+            min_items: 0,
+            max_items: self.max_items,
+        }
+    }
+
+    fn nested_object<'a>(
+        value: &'a Value,
+        path: &AttributePath,
+    ) -> Result<Field<&'a Object>, Diagnostic> {
+        match value {
+            Value::Null => Ok(Field::Null),
+            Value::Unknown => Ok(Field::Unknown),
+            Value::Object(object) => Ok(Field::Known(object)),
+            other => Err(invalid_value(path, &Type::Object(BTreeMap::new()), other)),
+        }
+    }
+
+    /// A single-nested block inside `object` (at `base`): its object and path, if present.
+    pub fn get_single<'a>(
+        &self,
+        object: &'a Object,
+        base: &AttributePath,
+    ) -> Result<Field<(&'a Object, AttributePath)>, Diagnostic> {
+        let path = base.attr(self.name);
+        let value = object.get(self.name).unwrap_or(&Value::Null);
+        Ok(match Self::nested_object(value, &path)? {
+            Field::Known(nested) => Field::Known((nested, path)),
+            Field::Null => Field::Null,
+            Field::Unknown => Field::Unknown,
+        })
+    }
+
+    /// The entries of a map-nested block: key, object (or unknown), and the entry's path.
+    pub fn get_map<'a>(
+        &self,
+        object: &'a Object,
+        base: &AttributePath,
+    ) -> Result<Field<Vec<MapEntry<'a>>>, Diagnostic> {
+        let path = base.attr(self.name);
+        match object.get(self.name).unwrap_or(&Value::Null) {
+            Value::Null => Ok(Field::Null),
+            Value::Unknown => Ok(Field::Unknown),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(key, value)| {
+                    let entry_path = path.key(key);
+                    Ok(MapEntry {
+                        key: key.as_str(),
+                        object: Self::nested_object(value, &entry_path)?,
+                        path: entry_path,
+                    })
+                })
+                .collect::<Result<_, _>>()
+                .map(Field::Known),
+            other => Err(invalid_value(
+                &path,
+                &Type::Map(Box::new(Type::Object(BTreeMap::new()))),
+                other,
+            )),
+        }
+    }
+}
+
+/// One labelled block of a map-nested block type.
+pub struct MapEntry<'a> {
+    pub key: &'a str,
+    pub object: Field<&'a Object>,
+    pub path: AttributePath,
+}
+
+/// Declares a struct that is also a Terraform object type (for sets/lists of objects).
+///
+/// ```
+/// kafkamirror::tf_object! {
+///     /// One row of the computed `acls` set.
+///     pub struct AclRow {
+///         pub principal: String,
+///         pub operation: String,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! tf_object {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident {
+        $($(#[$field_meta:meta])* $field_vis:vis $field:ident : $field_type:ty),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        $vis struct $name {
+            $($(#[$field_meta])* $field_vis $field: $field_type),*
+        }
+
+        impl $crate::tfplugin::schema::AttrType for $name {
+            fn tf_type() -> $crate::tfplugin::value::Type {
+                $crate::tfplugin::value::Type::Object(::std::collections::BTreeMap::from([
+                    $((stringify!($field).to_string(),
+                       <$field_type as $crate::tfplugin::schema::AttrType>::tf_type())),*
+                ]))
+            }
+
+            fn object_fields() -> Option<Vec<$crate::tfplugin::schema::ObjectField>> {
+                Some(vec![
+                    $($crate::tfplugin::schema::ObjectField {
+                        name: stringify!($field),
+                        ty: <$field_type as $crate::tfplugin::schema::AttrType>::tf_type(),
+                        nullable: <$field_type as $crate::tfplugin::schema::AttrType>::NULLABLE,
+                    }),*
+                ])
+            }
+
+            fn from_value(
+                value: &$crate::tfplugin::value::Value,
+                path: &$crate::tfplugin::diag::AttributePath,
+            ) -> Result<Self, $crate::tfplugin::diag::Diagnostic> {
+                let $crate::tfplugin::value::Value::Object(object) = value else {
+                    return Err($crate::tfplugin::schema::invalid_value(path, &Self::tf_type(), value));
+                };
+                let null = $crate::tfplugin::value::Value::Null;
+                Ok($name {
+                    $($field: <$field_type as $crate::tfplugin::schema::AttrType>::from_value(
+                        object.get(stringify!($field)).unwrap_or(&null),
+                        &path.attr(stringify!($field)),
+                    )?),*
+                })
+            }
+
+            fn to_value(&self) -> $crate::tfplugin::value::Value {
+                $crate::tfplugin::value::Value::Object(::std::collections::BTreeMap::from([
+                    $((stringify!($field).to_string(),
+                       $crate::tfplugin::schema::AttrType::to_value(&self.$field))),*
+                ]))
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::tf_object! {
+        struct Row {
+            name: String,
+            port: Option<i64>,
+        }
+    }
+
+    const ROWS: Attr<BTreeSet<Row>> = Attr::computed("rows", "rows");
+    const COUNT: Attr<i64> = Attr::required("count", "count").requires_replace();
+
+    #[test]
+    fn one_declaration_gives_schema_and_values() {
+        let block = Block::new("test").attr(&ROWS).attr(&COUNT);
+        assert_eq!(
+            block.value_type().to_json().to_string(),
+            r#"["object",{"count":"number","rows":["set",["object",{"name":"string","port":"number"}]]}]"#
+        );
+        let mut object = Object::new();
+        let rows = BTreeSet::from([Row {
+            name: "a".into(),
+            port: None,
+        }]);
+        ROWS.set(&mut object, &rows);
+        assert_eq!(ROWS.get(&object).unwrap(), Field::Known(rows));
+        assert_eq!(COUNT.get(&object).unwrap(), Field::Null);
+        COUNT.set_unknown(&mut object);
+        assert!(COUNT.get(&object).unwrap().is_unknown());
+        object.insert("rows".into(), Value::set(vec![Value::Unknown]));
+        assert!(
+            ROWS.get(&object).unwrap().is_unknown(),
+            "partly unknown reads as unknown"
+        );
+        assert!(COUNT.known(&object).is_err());
+    }
+
+    #[test]
+    fn nested_attribute_declares_its_fields() {
+        const OPTIONAL_ROWS: Attr<Vec<Row>> = Attr::optional("rows", "rows").nested();
+        let nested = OPTIONAL_ROWS.schema().nested.expect("nested");
+        assert_eq!(nested.nesting, Nesting::List);
+        let presence: Vec<(String, Presence)> = nested
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.presence))
+            .collect();
+        assert_eq!(
+            presence,
+            [
+                ("name".to_string(), Presence::Required),
+                ("port".to_string(), Presence::Optional)
+            ]
+        );
+        let computed = ROWS.nested().schema().nested.expect("nested");
+        assert_eq!(computed.nesting, Nesting::Set);
+        assert!(computed
+            .attributes
+            .iter()
+            .all(|a| a.presence == Presence::Computed));
+    }
+
+    #[test]
+    fn float_where_integer_wanted_is_a_diagnostic_on_the_path() {
+        let object = Object::from([(
+            "count".to_string(),
+            Value::Number(Number::parse("1.5").unwrap()),
+        )]);
+        let err = COUNT.get(&object).unwrap_err();
+        assert_eq!(err.path, Some(COUNT.path()));
+        assert!(err.detail.contains("not a whole number"));
+    }
+
+    #[test]
+    fn replace_only_when_flagged_attribute_changes() {
+        let prior = Object::from([("count".to_string(), Value::Number(Number::from_i64(1)))]);
+        let mut planned = prior.clone();
+        let mut paths = Vec::new();
+        COUNT.replace_if_changed(&prior, &planned, &mut paths);
+        assert!(paths.is_empty());
+        COUNT.set(&mut planned, &2);
+        COUNT.replace_if_changed(&prior, &planned, &mut paths);
+        assert_eq!(paths, vec![COUNT.path()]);
+    }
+}

@@ -1,0 +1,256 @@
+//! Harness for end-to-end tests: runs real `terraform` (1.0.3 and the one on PATH) against the
+//! provider binary Cargo built for this test run, each in its own temp dir with a private CLI
+//! config (dev_overrides, or a filesystem mirror), and returns plan JSON, state and diagnostics.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const PROVIDER_SOURCE: &str = "kafkamirror/kafkamirror";
+
+/// A hung provider must fail the test, not hang it.
+const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The provider binary built by Cargo for this test run (with `test-resources`).
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-kafkamirror"))
+}
+
+/// A Terraform CLI to run tests against.
+#[derive(Clone, Debug)]
+pub struct Terraform {
+    pub program: PathBuf,
+    pub label: String,
+}
+
+/// Terraform 1.0.3 (the oldest with protocol 6) and the `terraform` on PATH. Panics with a
+/// clear instruction when 1.0.3 is missing.
+pub fn terraform_versions() -> Vec<Terraform> {
+    let old = std::env::var_os("KAFKAMIRROR_TF_103")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/terraform-1.0.3")
+        });
+    assert!(
+        old.exists(),
+        "Terraform 1.0.3 not found at {} (set KAFKAMIRROR_TF_103, or run `make tools` to install it)",
+        old.display()
+    );
+    vec![
+        Terraform {
+            program: old,
+            label: "terraform 1.0.3".into(),
+        },
+        Terraform {
+            program: PathBuf::from("terraform"),
+            label: "terraform on PATH".into(),
+        },
+    ]
+}
+
+/// Runs `test` once per Terraform version, naming the version in any failure.
+pub fn for_each_terraform(test: impl Fn(&Terraform)) {
+    for terraform in terraform_versions() {
+        eprintln!("=== {}", terraform.label);
+        test(&terraform);
+    }
+}
+
+/// The result of one terraform command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from_output(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Diagnostics from `-json` machine-readable output (one JSON object per line).
+    pub fn json_diagnostics(&self) -> Vec<Json> {
+        self.stdout
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Json>(line).ok())
+            .filter(|message| message["type"] == "diagnostic")
+            .map(|message| message["diagnostic"].clone())
+            .collect()
+    }
+}
+
+/// A temp dir holding one Terraform configuration and its private CLI config.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    terraform: Terraform,
+    cli_config: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Workdir {
+    /// A workdir whose CLI config points `kafkamirror/kafkamirror` at the built binary with
+    /// dev_overrides. Do not run `terraform init` in it: dev-overridden providers need none.
+    pub fn with_dev_overrides(terraform: &Terraform, main_tf: &str) -> Workdir {
+        let bin_dir = provider_binary().parent().unwrap().to_path_buf();
+        let cli = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            bin_dir.display()
+        );
+        Workdir::new(terraform, main_tf, &cli)
+    }
+
+    /// A workdir whose CLI config installs the provider from a filesystem mirror (in the temp
+    /// dir) laid out as `registry.terraform.io/kafkamirror/kafkamirror/VERSION/OS_ARCH/`.
+    /// Run `terraform init` first.
+    pub fn with_filesystem_mirror(terraform: &Terraform, main_tf: &str, version: &str) -> Workdir {
+        let workdir = Workdir::new(terraform, main_tf, "");
+        let mirror = workdir.path().join("mirror");
+        let platform_dir = mirror
+            .join("registry.terraform.io")
+            .join(PROVIDER_SOURCE)
+            .join(version)
+            .join(terraform_platform());
+        std::fs::create_dir_all(&platform_dir).unwrap();
+        std::fs::copy(
+            provider_binary(),
+            platform_dir.join(format!("terraform-provider-kafkamirror_v{version}")),
+        )
+        .unwrap();
+        let cli = format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"{PROVIDER_SOURCE}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_SOURCE}\"]\n  }}\n}}\n",
+            mirror.display()
+        );
+        std::fs::write(&workdir.cli_config, cli).unwrap();
+        workdir
+    }
+
+    /// A workdir with an empty CLI config (for TF_REATTACH_PROVIDERS runs).
+    pub fn plain(terraform: &Terraform, main_tf: &str) -> Workdir {
+        Workdir::new(terraform, main_tf, "")
+    }
+
+    fn new(terraform: &Terraform, main_tf: &str, cli: &str) -> Workdir {
+        let dir = tempfile::tempdir().unwrap();
+        let cli_config = dir.path().join("terraform.tfrc");
+        std::fs::write(&cli_config, cli).unwrap();
+        std::fs::write(dir.path().join("main.tf"), main_tf).unwrap();
+        Workdir {
+            dir,
+            terraform: terraform.clone(),
+            cli_config,
+            env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    pub fn write(&self, name: &str, content: &str) {
+        std::fs::write(self.path().join(name), content).unwrap();
+    }
+
+    /// Runs `terraform ARGS` in the workdir (no colour, no prompts, no checkpoint calls).
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(&self.terraform.program);
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .env_remove("TF_REATTACH_PROVIDERS")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
+            .stdin(Stdio::null());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.terraform.program.display()));
+        let pid = child.id();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(child.wait_with_output());
+        });
+        match receiver.recv_timeout(COMMAND_TIMEOUT) {
+            Ok(output) => Run::from_output(output.expect("terraform output")),
+            Err(_) => {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                panic!(
+                    "{} {args:?} did not finish within {COMMAND_TIMEOUT:?} (killed)",
+                    self.terraform.label
+                );
+            }
+        }
+    }
+
+    /// Runs and asserts exit code 0, returning the run.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code, 0,
+            "{} {args:?} failed\nstdout:\n{}\nstderr:\n{}",
+            self.terraform.label, run.stdout, run.stderr
+        );
+        run
+    }
+
+    pub fn apply(&self) -> Run {
+        self.ok(&["apply", "-auto-approve", "-no-color"])
+    }
+
+    pub fn destroy(&self) -> Run {
+        self.ok(&["destroy", "-auto-approve", "-no-color"])
+    }
+
+    /// `terraform plan -out` then `terraform show -json` of that plan.
+    pub fn plan_json(&self) -> Json {
+        self.ok(&["plan", "-no-color", "-out=tfplan"]);
+        let shown = self.ok(&["show", "-json", "tfplan"]);
+        serde_json::from_str(&shown.stdout).expect("plan JSON")
+    }
+
+    /// `terraform show -json` of the current state.
+    pub fn state_json(&self) -> Json {
+        let shown = self.ok(&["show", "-json"]);
+        serde_json::from_str(&shown.stdout).expect("state JSON")
+    }
+
+    /// The exit code of `plan -detailed-exitcode` (0 = no changes, 2 = changes).
+    pub fn plan_exit_code(&self) -> Run {
+        self.run(&["plan", "-detailed-exitcode", "-no-color"])
+    }
+}
+
+/// The first resource with `address` in `terraform show -json` state output.
+pub fn state_resource(state: &Json, address: &str) -> Json {
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|resources| resources.iter().find(|r| r["address"] == address))
+        .cloned()
+        .unwrap_or_else(|| panic!("{address} not in state: {state}"))
+}
+
+fn terraform_platform() -> String {
+    let os = std::env::consts::OS;
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{os}_{arch}")
+}
