@@ -14,14 +14,20 @@ use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::metadata::Metadata;
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaType};
 
-use super::acl_filter::AclFilter;
+use super::acl_filter::{AclFilter, PatternFilter};
 use super::config::ClusterConnection;
 use super::error::{BrokerError, KafkaError};
 use super::ffi::{self, CallFailure, MainQueuePump};
 use super::topics::{
     NewTopic, TopicConfigAlteration, TopicConfigs, TopicDescription, TopicLookup, TopicOutcomes,
 };
-use crate::model::acl::{AclBinding, CLUSTER_RESOURCE_NAME};
+use crate::model::acl::{
+    AclBinding, Operation, PatternType, Permission, ResourceType, CLUSTER_RESOURCE_NAME,
+};
+
+/// Names the never-matching DeleteAcls filter of [`KafkaAdmin::confirm_empty_describe`];
+/// it shows up under this name in broker audit logs.
+const PROBE_NAME: &str = "kafkamirror-probe-matches-nothing";
 
 /// How long one metadata attempt waits before the authentication check runs again.
 const METADATA_ATTEMPT: Duration = Duration::from_millis(500);
@@ -202,10 +208,15 @@ impl KafkaAdmin {
     /// never manages them.
     pub async fn describe_acls(&self, filter: &AclFilter) -> Result<Vec<AclBinding>, KafkaError> {
         let filter = filter.clone();
-        self.run(AdminCall::DescribeAcls, move |client, timeout, abort| {
-            ffi::describe_acls(client, &filter, timeout, abort)
-        })
-        .await
+        let bindings = self
+            .run(AdminCall::DescribeAcls, move |client, timeout, abort| {
+                ffi::describe_acls(client, &filter, timeout, abort)
+            })
+            .await?;
+        if bindings.is_empty() {
+            self.confirm_empty_describe().await?;
+        }
+        Ok(bindings)
     }
 
     /// The bindings of each principal, for refresh and drift detection.
@@ -238,7 +249,54 @@ impl KafkaAdmin {
                 .map_err(|failure| self.whole_failure(AdminCall::DescribeAcls, failure, &[]))?;
             by_principal.insert(principal, bindings);
         }
+        if by_principal.values().any(Vec::is_empty) {
+            self.confirm_empty_describe().await?;
+        }
         Ok(by_principal)
+    }
+
+    /// Makes sure an empty DescribeAcls answer means "no bindings".
+    ///
+    /// librdkafka 2.12.1 ignores DescribeAcls' top-level error code, so a request Kafka refused
+    /// (CLUSTER_AUTHORIZATION_FAILED, SECURITY_DISABLED) arrives as an empty list. Two probes
+    /// tell the cases apart: a DeleteAcls whose filter matches nothing (it reports
+    /// SECURITY_DISABLED per filter, and success proves ALTER on the cluster, which implies
+    /// DESCRIBE), then, only for a principal without ALTER, the cluster operations Metadata
+    /// says it may perform.
+    async fn confirm_empty_describe(&self) -> Result<(), KafkaError> {
+        let probe = vec![AclFilter {
+            resource_type: Some(ResourceType::Topic),
+            resource_name: Some(PROBE_NAME.to_string()),
+            pattern: PatternFilter::Exact(PatternType::Literal),
+            principal: Some(format!("User:{PROBE_NAME}")),
+            host: Some(PROBE_NAME.to_string()),
+            operation: Some(Operation::Read),
+            permission: Some(Permission::Deny),
+        }];
+        let results = self
+            .run(AdminCall::DescribeAcls, move |client, timeout, abort| {
+                ffi::delete_acls(client, &probe, timeout, abort)
+            })
+            .await?;
+        match results.into_iter().next() {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(error)) if error.name == "CLUSTER_AUTHORIZATION_FAILED" => {
+                let operations = self
+                    .run(AdminCall::DescribeAcls, ffi::cluster_authorized_operations)
+                    .await?;
+                if operations.contains(&Operation::Describe) {
+                    Ok(())
+                } else {
+                    Err(self.classify(AdminCall::DescribeAcls, error, &[]))
+                }
+            }
+            Some(Err(error)) => Err(self.classify(AdminCall::DescribeAcls, error, &[])),
+            None => Err(KafkaError::UnexpectedResponse {
+                alias: self.shared.alias.clone(),
+                operation: AdminCall::DescribeAcls.name(),
+                message: "no result for the DeleteAcls probe".to_string(),
+            }),
+        }
     }
 
     /// Deletes with all `filters` in one DeleteAcls request. Results are in the order of

@@ -36,6 +36,29 @@ impl fmt::Display for BrokerError {
     }
 }
 
+impl BrokerError {
+    /// A failure as librdkafka names it, under Kafka's name. librdkafka abbreviates a few
+    /// broker error names (`UNKNOWN_TOPIC_OR_PART` for Kafka's `UNKNOWN_TOPIC_OR_PARTITION`);
+    /// users, Kafka's docs and other clients use Kafka's, so those are renamed here.
+    pub(crate) fn from_librdkafka(librdkafka_name: &str, message: String) -> Self {
+        let name = match librdkafka_name {
+            "UNKNOWN" => "UNKNOWN_SERVER_ERROR",
+            "INVALID_MSG" => "CORRUPT_MESSAGE",
+            "UNKNOWN_TOPIC_OR_PART" => "UNKNOWN_TOPIC_OR_PARTITION",
+            "INVALID_MSG_SIZE" => "INVALID_FETCH_SIZE",
+            "NOT_LEADER_FOR_PARTITION" => "NOT_LEADER_OR_FOLLOWER",
+            "MSG_SIZE_TOO_LARGE" => "MESSAGE_TOO_LARGE",
+            "STALE_CTRL_EPOCH" => "STALE_CONTROLLER_EPOCH",
+            "TOPIC_EXCEPTION" => "INVALID_TOPIC_EXCEPTION",
+            other => other,
+        };
+        BrokerError {
+            name: name.to_string(),
+            message,
+        }
+    }
+}
+
 /// Why a whole admin call against one cluster failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KafkaError {
@@ -107,4 +130,25 @@ pub enum KafkaError {
         operation: &'static str,
         error: BrokerError,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BrokerError;
+
+    #[test]
+    fn librdkafka_abbreviations_become_kafka_error_names() {
+        let cases = [
+            ("UNKNOWN_TOPIC_OR_PART", "UNKNOWN_TOPIC_OR_PARTITION"),
+            ("TOPIC_EXCEPTION", "INVALID_TOPIC_EXCEPTION"),
+            ("INVALID_REPLICATION_FACTOR", "INVALID_REPLICATION_FACTOR"),
+            ("_TIMED_OUT", "_TIMED_OUT"),
+        ];
+        for (librdkafka, kafka) in cases {
+            assert_eq!(
+                BrokerError::from_librdkafka(librdkafka, String::new()).name,
+                kafka
+            );
+        }
+    }
 }

@@ -257,7 +257,7 @@ fn c_ptr(value: &Option<CString>) -> *const c_char {
 
 fn broker_error(code: rd::rd_kafka_resp_err_t, message: String) -> BrokerError {
     let name = unsafe { owned(rd::rd_kafka_err2name(code)) };
-    BrokerError { name, message }
+    BrokerError::from_librdkafka(&name, message)
 }
 
 /// Reads an `rd_kafka_error_t` the result owns; `None` if it is NULL (success).
@@ -267,7 +267,7 @@ fn borrowed_error(error: *const rd::rd_kafka_error_t) -> Option<BrokerError> {
     }
     let name = unsafe { owned(rd::rd_kafka_error_name(error)) };
     let message = unsafe { owned(rd::rd_kafka_error_string(error)) };
-    Some(BrokerError { name, message })
+    Some(BrokerError::from_librdkafka(&name, message))
 }
 
 /// Turns the `(pointer, count)` arrays librdkafka returns into a slice.
@@ -554,6 +554,51 @@ pub(crate) fn describe_acls<C: ClientContext>(
     Ok(acls
         .iter()
         .filter_map(|acl| binding_from_rd(*acl))
+        .collect())
+}
+
+/// The operations the principal may perform on the cluster, from one DescribeCluster call
+/// (librdkafka sends Metadata v10 with `include_cluster_authorized_operations`). Empty if the
+/// broker did not report them. Operations outside the model's vocabulary are left out.
+pub(crate) fn cluster_authorized_operations<C: ClientContext>(
+    client: &Client<C>,
+    timeout: Duration,
+    abort: &dyn Fn() -> Option<String>,
+) -> Result<Vec<Operation>, CallFailure> {
+    let rk = client.native_ptr();
+    let options = Options::new(
+        rk,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER,
+        timeout,
+    )?;
+    let error =
+        unsafe { rd::rd_kafka_AdminOptions_set_include_authorized_operations(options.0, 1) };
+    if !error.is_null() {
+        let error = OwnedError(error);
+        let detail = borrowed_error(error.0)
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        return Err(CallFailure::InvalidInput(detail));
+    }
+    let queue = Queue::private(rk);
+    unsafe { rd::rd_kafka_DescribeCluster(rk, options.0, queue.0) };
+    let event = wait_for_result(
+        &queue,
+        rd::RD_KAFKA_EVENT_DESCRIBECLUSTER_RESULT,
+        timeout,
+        abort,
+    )?;
+    let result = unsafe { rd::rd_kafka_event_DescribeCluster_result(event.0) };
+    let mut count = 0;
+    let operations =
+        unsafe { rd::rd_kafka_DescribeCluster_result_authorized_operations(result, &mut count) };
+    if operations.is_null() || count == 0 {
+        return Ok(Vec::new());
+    }
+    let operations = unsafe { std::slice::from_raw_parts(operations, count) };
+    Ok(operations
+        .iter()
+        .filter_map(|op| operation_from_rd(*op))
         .collect())
 }
 
