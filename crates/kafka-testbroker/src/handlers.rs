@@ -895,7 +895,7 @@ fn alter_resource(
                         .first()
                         .and_then(configs::topic_value_from_synonym)
                 },
-                |key, value| configs::validate_topic_config(key, value),
+                configs::validate_topic_config,
             )?;
             if !validate_only {
                 state

@@ -11,4 +11,5 @@ cd "$repo"
 cargo build --quiet -p kafka-testbroker --bin kafka-testbroker
 target_dir="$(cargo metadata --format-version 1 --no-deps | "$python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 export KAFKA_TESTBROKER_BIN="$target_dir/debug/kafka-testbroker"
-exec "$python" -m pytest "$here" -q "$@"
+export PYTHONDONTWRITEBYTECODE=1
+exec "$python" -m pytest -p no:cacheprovider "$here" -q "$@"
