@@ -318,7 +318,10 @@ async fn a_principal_without_cluster_acls_gets_authorization_errors() {
     .await;
     let binding = topic_read("User:mm2", "orders", PatternType::Literal);
 
-    let err = alice.create_acls(&[binding.clone()]).await.unwrap_err();
+    let err = alice
+        .create_acls(std::slice::from_ref(&binding))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, KafkaError::AuthorizationFailed { alias, operation, resource, error_name }
             if alias == "primary" && operation == "ALTER" && resource == "CLUSTER kafka-cluster"
@@ -356,7 +359,10 @@ async fn a_principal_without_cluster_acls_gets_authorization_errors() {
         .collect();
     admin.create_acls(&grants).await.unwrap();
     assert_eq!(
-        alice.create_acls(&[binding.clone()]).await.unwrap(),
+        alice
+            .create_acls(std::slice::from_ref(&binding))
+            .await
+            .unwrap(),
         vec![Ok(())]
     );
     assert!(alice
@@ -372,7 +378,10 @@ async fn acl_calls_without_an_authorizer_report_security_disabled() {
     let admin = connect(&plaintext(&broker)).await;
     let binding = topic_read("User:mm2", "orders", PatternType::Literal);
     for err in [
-        admin.create_acls(&[binding.clone()]).await.unwrap_err(),
+        admin
+            .create_acls(std::slice::from_ref(&binding))
+            .await
+            .unwrap_err(),
         admin.describe_acls(&AclFilter::any()).await.unwrap_err(),
         admin
             .delete_acls(&[AclFilter::exact(&binding)])
@@ -412,7 +421,10 @@ async fn acls_work_over_plaintext_with_an_authorizer_and_every_sasl_mechanism() 
             PatternType::Literal,
         );
         assert_eq!(
-            admin.create_acls(&[binding.clone()]).await.unwrap(),
+            admin
+                .create_acls(std::slice::from_ref(&binding))
+                .await
+                .unwrap(),
             vec![Ok(())]
         );
         assert!(admin

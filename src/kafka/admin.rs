@@ -317,10 +317,17 @@ impl KafkaAdmin {
         self.per_item(AdminCall::DeleteAcls, filters.len(), results)
     }
 
+    /// Every topic the principal may see, sorted by name, from one Metadata request.
+    pub async fn list_topics(&self) -> Result<Vec<TopicDescription>, KafkaError> {
+        let mut topics = self.metadata().await?;
+        topics.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(topics)
+    }
+
     /// Partitions and replication factor of each named topic, in the order of `names`, from
     /// one Metadata request. Topics the cluster does not show are [`TopicLookup::Missing`].
     pub async fn describe_topics(&self, names: &[String]) -> Result<Vec<TopicLookup>, KafkaError> {
-        let mut known: BTreeMap<String, TopicDescription> = self
+        let known: BTreeMap<String, TopicDescription> = self
             .metadata()
             .await?
             .into_iter()
@@ -328,8 +335,8 @@ impl KafkaAdmin {
             .collect();
         Ok(names
             .iter()
-            .map(|name| match known.remove(name) {
-                Some(description) => TopicLookup::Exists(description),
+            .map(|name| match known.get(name) {
+                Some(description) => TopicLookup::Exists(description.clone()),
                 None => TopicLookup::Missing { name: name.clone() },
             })
             .collect())
@@ -507,18 +514,20 @@ impl KafkaAdmin {
         Ok(results)
     }
 
-    /// [`Self::per_item`] for named topic results.
+    /// [`Self::per_item`] for named topic results (one per distinct topic name).
     fn per_topic<T>(
         &self,
         call: AdminCall,
         topics: &[String],
         results: TopicOutcomes<T>,
     ) -> Result<TopicOutcomes<T>, KafkaError> {
-        if results.len() != topics.len() {
+        // Kafka answers once per distinct name (a duplicate gets INVALID_REQUEST).
+        let distinct: std::collections::BTreeSet<&String> = topics.iter().collect();
+        if results.len() != distinct.len() {
             return Err(KafkaError::UnexpectedResponse {
                 alias: self.shared.alias.clone(),
                 operation: call.name(),
-                message: format!("{} results for {} topics", results.len(), topics.len()),
+                message: format!("{} results for {} topics", results.len(), distinct.len()),
             });
         }
         if let Some(error) = refused_as_a_whole(results.iter().map(|(_, r)| r)) {

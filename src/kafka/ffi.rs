@@ -790,6 +790,16 @@ pub(crate) fn incremental_alter_topic_configs<C: ClientContext>(
                     rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_DELETE,
                     None,
                 ),
+                ConfigChange::Append { name, value } => (
+                    name,
+                    rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_APPEND,
+                    Some(c_string(value)?),
+                ),
+                ConfigChange::Subtract { name, value } => (
+                    name,
+                    rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_SUBTRACT,
+                    Some(c_string(value)?),
+                ),
             };
             let name_c = c_string(name)?;
             let error = unsafe {

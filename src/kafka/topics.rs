@@ -79,6 +79,10 @@ pub enum ConfigChange {
     Set { name: String, value: String },
     /// Remove the key from the topic so the default applies again.
     Delete { name: String },
+    /// Add a value to a list config (e.g. `cleanup.policy`) unless present.
+    Append { name: String, value: String },
+    /// Remove a value from a list config.
+    Subtract { name: String, value: String },
 }
 
 /// The changes for one topic.
