@@ -462,3 +462,43 @@ async fn a_slow_broker_yields_a_timeout_naming_the_call() {
         started.elapsed()
     );
 }
+
+/// librdkafka 2.12.1 drops DescribeAcls' error code, so the layer double-checks empty
+/// answers; a principal that may DESCRIBE (but not ALTER) the cluster must still get an
+/// honest empty list, not an authorization error.
+#[tokio::test]
+async fn an_empty_answer_for_a_describe_only_principal_is_not_an_error() {
+    let broker = secured_broker().await;
+    let admin = admin_of(&broker).await;
+    let describe_cluster = AclBinding::allow(
+        "User:alice",
+        ResourceType::Cluster,
+        "kafka-cluster",
+        PatternType::Literal,
+        Operation::Describe,
+    );
+    admin
+        .create_acls(std::slice::from_ref(&describe_cluster))
+        .await
+        .unwrap();
+    let alice = connect(&sasl(&broker, SaslMechanism::Plain, ALICE, ALICE_PASSWORD)).await;
+    assert_eq!(
+        alice
+            .describe_acls(&AclFilter::for_principal("User:nobody"))
+            .await
+            .unwrap(),
+        vec![]
+    );
+    let by_principal = alice
+        .describe_acls_of_principals(&["User:nobody".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(by_principal["User:nobody"], vec![]);
+    // The same principal still cannot change ACLs.
+    let err = alice.delete_acls(&[AclFilter::any()]).await.unwrap_err();
+    assert!(
+        matches!(err, KafkaError::AuthorizationFailed { .. }),
+        "{err:?}"
+    );
+    assert_eq!(broker.acls().len(), 1, "the probe deleted nothing");
+}

@@ -262,7 +262,8 @@ impl KafkaAdmin {
     /// tell the cases apart: a DeleteAcls whose filter matches nothing (it reports
     /// SECURITY_DISABLED per filter, and success proves ALTER on the cluster, which implies
     /// DESCRIBE), then, only for a principal without ALTER, the cluster operations Metadata
-    /// says it may perform.
+    /// says it may perform. A filter Kafka itself rejects (INVALID_REQUEST) still reads as
+    /// "no bindings": librdkafka leaves nothing to tell it apart by.
     async fn confirm_empty_describe(&self) -> Result<(), KafkaError> {
         let probe = vec![AclFilter {
             resource_type: Some(ResourceType::Topic),
