@@ -98,9 +98,19 @@ pub struct AclFilter {
     pub permission: AclPermission,
 }
 
-/// Checks a binding as Kafka does before storing it (`AclApis.handleCreateAcls` and
-/// `AclControlManager.validateNewAcl`); the error is the INVALID_REQUEST message.
+/// Checks a binding as Kafka does before storing it, in Kafka's order: the broker's
+/// `AclApis.handleCreateAcls` (CLUSTER name, empty name), then the controller's
+/// `AclControlManager.validateNewAcl` (filter-only values), then the principal format
+/// (spec section 4: `Type:name`). The error is the INVALID_REQUEST message.
 pub fn validate_binding(binding: &AclRecord) -> Result<(), String> {
+    if binding.resource_type == ResourceType::Cluster && binding.name != CLUSTER_RESOURCE_NAME {
+        return Err(format!(
+            "The only valid name for the CLUSTER resource is {CLUSTER_RESOURCE_NAME}"
+        ));
+    }
+    if binding.name.is_empty() {
+        return Err("Invalid empty resource name".to_string());
+    }
     if matches!(
         binding.resource_type,
         ResourceType::Unknown | ResourceType::Any
@@ -122,14 +132,6 @@ pub fn validate_binding(binding: &AclRecord) -> Result<(), String> {
     ) {
         return Err(format!("Invalid permissionType {}", binding.permission));
     }
-    if binding.resource_type == ResourceType::Cluster && binding.name != CLUSTER_RESOURCE_NAME {
-        return Err(format!(
-            "The only valid name for the CLUSTER resource is {CLUSTER_RESOURCE_NAME}"
-        ));
-    }
-    if binding.name.is_empty() {
-        return Err("Invalid empty resource name".to_string());
-    }
     if !binding.principal.contains(':') {
         return Err(format!(
             "Could not parse principal from `{}` (no colon is present separating the principal type from the principal name)",
@@ -139,14 +141,14 @@ pub fn validate_binding(binding: &AclRecord) -> Result<(), String> {
     Ok(())
 }
 
-/// Kafka rejects filters that contain UNKNOWN elements (`AclBindingFilter.isUnknown`).
+/// Kafka rejects filters with UNKNOWN elements (`AclControlManager.validateFilter`).
 pub fn validate_filter(filter: &AclFilter) -> Result<(), String> {
-    if filter.resource_type == ResourceType::Unknown
-        || filter.pattern_type == PatternType::Unknown
-        || filter.operation == AclOperation::Unknown
-        || filter.permission == AclPermission::Unknown
+    if filter.resource_type == ResourceType::Unknown || filter.pattern_type == PatternType::Unknown
     {
-        return Err("Filter contain UNKNOWN elements".to_string());
+        return Err("Unknown patternFilter.".to_string());
+    }
+    if filter.operation == AclOperation::Unknown || filter.permission == AclPermission::Unknown {
+        return Err("Unknown entryFilter.".to_string());
     }
     Ok(())
 }
@@ -371,6 +373,19 @@ mod tests {
                     "*",
                     Op::Read,
                     Perm::Allow,
+                ),
+                Err("Invalid empty resource name"),
+            ),
+            (
+                "4 bindings: empty names are invalid (checked before filter-only values, as Kafka's broker does)",
+                binding(
+                    Res::Any,
+                    "",
+                    Pat::Match,
+                    alice,
+                    "*",
+                    Op::Any,
+                    Perm::Any,
                 ),
                 Err("Invalid empty resource name"),
             ),

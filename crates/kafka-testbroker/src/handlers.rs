@@ -114,11 +114,14 @@ fn cluster_authorization_failed() -> ApiError {
     )
 }
 
-fn security_disabled() -> ApiError {
-    ApiError::new(
-        ResponseError::SecurityDisabled,
-        "No Authorizer is configured.",
-    )
+/// Kafka's SECURITY_DISABLED messages differ: DescribeAcls says "on the broker".
+fn security_disabled(operation: AclOperation) -> ApiError {
+    let message = if operation == AclOperation::Describe {
+        "No Authorizer is configured on the broker"
+    } else {
+        "No Authorizer is configured."
+    };
+    ApiError::new(ResponseError::SecurityDisabled, message)
 }
 
 /// Replica placement of one partition: `rf` consecutive brokers starting after the partition.
@@ -1165,7 +1168,7 @@ fn acl_api_gate(
         return Err(ApiError::bare(code));
     }
     if !shared.config.authorizer {
-        return Err(security_disabled());
+        return Err(security_disabled(operation));
     }
     if !shared.authorized(
         context,
@@ -1334,8 +1337,12 @@ pub(crate) fn delete_acls(
             })
             .collect(),
         Ok(()) => {
+            // As in Kafka's AclControlManager.deleteAcls, every filter is matched against
+            // the bindings as they were before the request, so a binding matched by two
+            // filters is reported by both; the union is removed at the end.
             let mut state = shared.state();
-            request
+            let mut removed = BTreeSet::new();
+            let results = request
                 .filters
                 .iter()
                 .map(|wire| {
@@ -1353,27 +1360,27 @@ pub(crate) fn delete_acls(
                             .with_error_code(ResponseError::InvalidRequest.code())
                             .with_error_message(Some(text(message)));
                     }
-                    let (deleted, kept): (Vec<AclRecord>, Vec<AclRecord>) = state
+                    let matching = state
                         .acls
-                        .drain(..)
-                        .partition(|b| acl::filter_matches(&filter, b));
-                    state.acls = kept;
-                    let matching = deleted
-                        .into_iter()
+                        .iter()
+                        .filter(|b| acl::filter_matches(&filter, b))
                         .map(|b| {
+                            removed.insert(b.clone());
                             DeleteAclsMatchingAcl::default()
                                 .with_resource_type(b.resource_type.code())
-                                .with_resource_name(text(b.name))
+                                .with_resource_name(text(b.name.clone()))
                                 .with_pattern_type(b.pattern_type.code())
-                                .with_principal(text(b.principal))
-                                .with_host(text(b.host))
+                                .with_principal(text(b.principal.clone()))
+                                .with_host(text(b.host.clone()))
                                 .with_operation(b.operation.code())
                                 .with_permission_type(b.permission.code())
                         })
                         .collect();
                     DeleteAclsFilterResult::default().with_matching_acls(matching)
                 })
-                .collect()
+                .collect();
+            state.acls.retain(|b| !removed.contains(b));
+            results
         }
     };
     DeleteAclsResponse::default().with_filter_results(results)
