@@ -232,12 +232,9 @@ impl KafkaAdmin {
         let pending: Vec<_> = principals
             .iter()
             .map(|principal| {
-                let shared = self.shared.clone();
                 let filter = AclFilter::for_principal(principal);
-                let task = tokio::task::spawn_blocking(move || {
-                    let context = shared.client.context().clone();
-                    let abort = move || context.authentication_failure();
-                    ffi::describe_acls(&shared.client, &filter, shared.timeout, &abort)
+                let task = self.spawn(move |client, timeout, abort| {
+                    ffi::describe_acls(client, &filter, timeout, abort)
                 });
                 (principal.clone(), task)
             })
@@ -450,7 +447,7 @@ impl KafkaAdmin {
         })
     }
 
-    /// Runs one blocking ffi call on a blocking thread, aborting on authentication failure.
+    /// Runs one blocking ffi call (see [`Self::spawn`]) and types its failure.
     async fn run<T, F>(&self, call: AdminCall, work: F) -> Result<T, KafkaError>
     where
         T: Send + 'static,
@@ -482,15 +479,30 @@ impl KafkaAdmin {
             + Send
             + 'static,
     {
+        join(self.spawn(work))
+            .await
+            .map_err(|failure| self.whole_failure(call, failure, topics))
+    }
+
+    /// Starts a blocking ffi call on a blocking thread; it aborts once the client reports an
+    /// authentication failure.
+    fn spawn<T, F>(&self, work: F) -> tokio::task::JoinHandle<Result<T, CallFailure>>
+    where
+        T: Send + 'static,
+        F: FnOnce(
+                &Client<AdminContext>,
+                Duration,
+                &dyn Fn() -> Option<String>,
+            ) -> Result<T, CallFailure>
+            + Send
+            + 'static,
+    {
         let shared = self.shared.clone();
-        let task = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let context = shared.client.context().clone();
             let abort = move || context.authentication_failure();
             work(&shared.client, shared.timeout, &abort)
-        });
-        join(task)
-            .await
-            .map_err(|failure| self.whole_failure(call, failure, topics))
+        })
     }
 
     /// Checks a per-item result list: one result per item sent, and a request Kafka refused

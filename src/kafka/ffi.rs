@@ -51,7 +51,7 @@ pub(crate) type ItemResults<T> = Vec<Result<T, BrokerError>>;
 // RAII wrappers
 // ---------------------------------------------------------------------------------------
 
-/// A librdkafka queue; destroyed on drop.
+/// A librdkafka queue; destroyed on drop, which must happen before its client is destroyed.
 struct Queue(*mut rd::rd_kafka_queue_t);
 
 // librdkafka queues are thread-safe; the pump thread owns its handle exclusively.
