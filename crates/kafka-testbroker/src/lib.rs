@@ -36,8 +36,8 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// How to run a broker.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to run a broker. `Debug` masks the passwords.
+#[derive(Clone, PartialEq, Eq)]
 pub struct BrokerConfig {
     /// Brokers advertised in Metadata (ids 1..=nodes, all at the listener address).
     pub nodes: i32,
@@ -48,6 +48,22 @@ pub struct BrokerConfig {
     pub super_users: Vec<String>,
     /// `false`: no authorizer (ACL APIs answer SECURITY_DISABLED, nothing is checked).
     pub authorizer: bool,
+}
+
+impl std::fmt::Debug for BrokerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let users: Vec<(&str, &str)> = self
+            .users
+            .iter()
+            .map(|(name, _)| (name.as_str(), "***"))
+            .collect();
+        f.debug_struct("BrokerConfig")
+            .field("nodes", &self.nodes)
+            .field("users", &users)
+            .field("super_users", &self.super_users)
+            .field("authorizer", &self.authorizer)
+            .finish()
+    }
 }
 
 impl Default for BrokerConfig {
@@ -191,5 +207,23 @@ impl Drop for TestBroker {
     fn drop(&mut self) {
         self.shared.begin_shutdown();
         self.accept_task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_masks_passwords() {
+        let config = BrokerConfig {
+            users: vec![("alice".into(), "s3cret".into())],
+            ..BrokerConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("alice") && !shown.contains("s3cret"),
+            "{shown}"
+        );
     }
 }

@@ -257,12 +257,27 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
             let Ok(request) = SaslHandshakeRequest::decode(&mut frame, version) else {
                 return Reply::Close;
             };
+            if let Some(code) = forced {
+                let body = SaslHandshakeResponse::default().with_error_code(code);
+                return encode_response(api_key, version, None, correlation_id, &body)
+                    .map_or(Reply::Close, Reply::SendThenClose);
+            }
             sasl_handshake(shared, conn, request, version, correlation_id)
         }
         ApiKey::SaslAuthenticate => {
             let Ok(request) = SaslAuthenticateRequest::decode(&mut frame, version) else {
                 return Reply::Close;
             };
+            if let Some(code) = forced {
+                // An injected SASL error ends the connection, as a real failure does.
+                let body = SaslAuthenticateResponse::default()
+                    .with_error_code(code)
+                    .with_error_message(Some(StrBytes::from_static_str(
+                        "Injected by the test hooks",
+                    )));
+                return encode_response(api_key, version, None, correlation_id, &body)
+                    .map_or(Reply::Close, Reply::SendThenClose);
+            }
             sasl_authenticate(shared, conn, request, version, correlation_id)
         }
         ApiKey::Metadata => handle!(MetadataRequest, handlers::metadata),
