@@ -740,6 +740,27 @@ mod tests {
         assert_eq!(refused_as_a_whole(invalid.iter()), None);
     }
 
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The provider's gRPC handlers hold the client across awaits on a multi-thread runtime.
+    #[test]
+    fn the_client_and_its_futures_can_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<KafkaAdmin>();
+        fn futures_are_send(admin: &KafkaAdmin) {
+            assert_send(&admin.create_acls(&[]));
+            assert_send(&admin.describe_acls(&AclFilter::any()));
+            assert_send(&admin.describe_acls_of_principals(&[]));
+            assert_send(&admin.delete_acls(&[]));
+            assert_send(&admin.list_topics());
+            assert_send(&admin.describe_topics(&[]));
+            assert_send(&admin.describe_topic_configs(&[]));
+            assert_send(&admin.create_topics(&[], false));
+            assert_send(&admin.alter_topic_configs(&[]));
+        }
+        let _ = futures_are_send;
+    }
+
     #[test]
     fn redact_hides_the_password_in_client_messages() {
         let connection = ClusterConnection {
