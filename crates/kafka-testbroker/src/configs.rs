@@ -13,8 +13,6 @@ pub enum ConfigType {
     Long = 5,
     Double = 6,
     List = 7,
-    Class = 8,
-    Password = 9,
 }
 
 /// DescribeConfigs `config_source` codes (`DescribeConfigsResponse.ConfigSource`).

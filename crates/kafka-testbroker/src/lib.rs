@@ -18,7 +18,7 @@
 //! `authorizer.class.name`. ACL codes are Kafka's `i8` wire codes, see [`acl`].
 
 pub mod acl;
-pub mod configs;
+mod configs;
 mod handlers;
 pub mod hooks;
 mod sasl;
