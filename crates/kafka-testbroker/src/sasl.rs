@@ -167,7 +167,7 @@ pub enum SaslSession {
         user: String,
         nonce: String,
         auth_prefix: String,
-        credential: Option<ScramCredential>,
+        credential: ScramCredential,
     },
 }
 
@@ -199,14 +199,7 @@ impl SaslSession {
                 nonce,
                 auth_prefix,
                 credential,
-            } => scram_final(
-                hash,
-                &user,
-                &nonce,
-                &auth_prefix,
-                credential.as_ref(),
-                token,
-            ),
+            } => scram_final(hash, &user, &nonce, &auth_prefix, &credential, token),
         }
     }
 }
@@ -232,38 +225,49 @@ fn plain_step(credentials: &Credentials, token: &[u8]) -> SaslStep {
     }
 }
 
-/// Parses `n,[a=authzid],n=user,r=nonce` and answers `r=nonce+server,s=salt,i=iterations`.
+/// Kafka's message for every SCRAM failure that is a `SaslException` (unknown user, bad
+/// proof, malformed message): `SaslServerAuthenticator` replaces the detail with this.
+fn scram_failed(hash: ScramHash) -> String {
+    format!(
+        "Authentication failed during authentication due to invalid credentials with SASL mechanism {}",
+        hash.mechanism()
+    )
+}
+
+/// Parses `gs2-header,n=user,r=nonce` and answers `r=nonce+server,s=salt,i=iterations`.
+/// Unknown users fail here, as in Kafka's `ScramSaslServer`.
 fn scram_first(
     hash: ScramHash,
     credentials: &Credentials,
     token: &[u8],
 ) -> Result<(SaslSession, Vec<u8>), String> {
-    let text =
-        std::str::from_utf8(token).map_err(|_| "Invalid SCRAM client first message".to_string())?;
+    let text = std::str::from_utf8(token).map_err(|_| scram_failed(hash))?;
     let mut gs2 = text.splitn(3, ',');
-    let (flag, _authzid, bare) = (gs2.next(), gs2.next(), gs2.next());
-    let (Some("n" | "y"), Some(bare)) = (flag, bare) else {
-        return Err(format!(
-            "Invalid SCRAM client first message: {}",
-            hash.mechanism()
-        ));
+    let (flag, authzid, bare) = (gs2.next(), gs2.next(), gs2.next());
+    let (Some("n" | "y"), Some(authzid), Some(bare)) = (flag, authzid, bare) else {
+        return Err(scram_failed(hash));
     };
     let attr = |key: &str| {
         bare.split(',')
             .find_map(|kv| kv.strip_prefix(key).map(str::to_string))
     };
     let (Some(user), Some(client_nonce)) = (attr("n="), attr("r=")) else {
-        return Err("Invalid SCRAM client first message".into());
+        return Err(scram_failed(hash));
     };
     let user = user.replace("=2C", ",").replace("=3D", "=");
-    let nonce = format!("{client_nonce}{}", B64.encode(random_bytes(18)));
-    // Unknown users get a random salt so the exchange looks the same (Kafka does this too).
-    let credential = credentials.scram(hash, &user).cloned();
-    let (salt, iterations) = match &credential {
-        Some(c) => (c.salt.clone(), c.iterations),
-        None => (random_bytes(16), SCRAM_ITERATIONS),
+    let Some(credential) = credentials.scram(hash, &user).cloned() else {
+        return Err(scram_failed(hash));
     };
-    let server_first = format!("r={nonce},s={},i={iterations}", B64.encode(salt));
+    let authzid = authzid.strip_prefix("a=").unwrap_or(authzid);
+    if !authzid.is_empty() && authzid != user {
+        return Err("Authentication failed: Client requested an authorization id that is different from username".into());
+    }
+    let nonce = format!("{client_nonce}{}", B64.encode(random_bytes(18)));
+    let server_first = format!(
+        "r={nonce},s={},i={}",
+        B64.encode(&credential.salt),
+        credential.iterations
+    );
     let auth_prefix = format!("{bare},{server_first}");
     Ok((
         SaslSession::ScramFinal {
@@ -283,28 +287,23 @@ fn scram_final(
     user: &str,
     nonce: &str,
     auth_prefix: &str,
-    credential: Option<&ScramCredential>,
+    credential: &ScramCredential,
     token: &[u8],
 ) -> SaslStep {
-    let failed = || {
-        SaslStep::Failed(format!(
-            "Authentication failed during authentication due to invalid credentials with SASL mechanism {}",
-            hash.mechanism()
-        ))
-    };
+    let failed = || SaslStep::Failed(scram_failed(hash));
     let Ok(text) = std::str::from_utf8(token) else {
         return failed();
     };
     let Some((without_proof, proof)) = text.rsplit_once(",p=") else {
-        return SaslStep::Failed("Invalid SCRAM client final message".into());
+        return failed();
     };
     let received_nonce = without_proof
         .split(',')
         .find_map(|kv| kv.strip_prefix("r="));
     if received_nonce != Some(nonce) {
-        return SaslStep::Failed("Invalid SCRAM client final message: nonce mismatch".into());
+        return failed();
     }
-    let (Some(credential), Ok(proof)) = (credential, B64.decode(proof)) else {
+    let Ok(proof) = B64.decode(proof) else {
         return failed();
     };
     let auth_message = format!("{auth_prefix},{without_proof}");
@@ -340,11 +339,11 @@ mod tests {
     ) -> SaslStep {
         let mut session = SaslSession::ScramFirst(hash);
         let client_first_bare = format!("n={user},r=clientnonce");
-        let SaslStep::Challenge(server_first) =
-            session.step(credentials, format!("n,,{client_first_bare}").as_bytes())
-        else {
-            panic!("expected a challenge");
-        };
+        let server_first =
+            match session.step(credentials, format!("n,,{client_first_bare}").as_bytes()) {
+                SaslStep::Challenge(server_first) => server_first,
+                other => return other,
+            };
         let server_first = String::from_utf8(server_first).unwrap();
         let attr = |k: &str| {
             server_first
@@ -394,11 +393,23 @@ mod tests {
                 scram_client(hash, &credentials, "alice", "wrong"),
                 SaslStep::Failed(_)
             ));
-            assert!(matches!(
+            // Unknown users fail on the first message with Kafka's generic message.
+            assert_eq!(
                 scram_client(hash, &credentials, "mallory", "s3cret"),
-                SaslStep::Failed(_)
-            ));
+                SaslStep::Failed(scram_failed(hash))
+            );
         }
+    }
+
+    #[test]
+    fn scram_rejects_an_authorization_id_other_than_the_user() {
+        let credentials = Credentials::new(&[("alice".into(), "s3cret".into())]);
+        let mut session = SaslSession::ScramFirst(ScramHash::Sha256);
+        let step = session.step(&credentials, b"n,a=bob,n=alice,r=nonce");
+        assert_eq!(
+            step,
+            SaslStep::Failed("Authentication failed: Client requested an authorization id that is different from username".into())
+        );
     }
 
     #[test]
