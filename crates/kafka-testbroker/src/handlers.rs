@@ -645,11 +645,15 @@ pub(crate) fn create_partitions(
                 None => Some(unknown_topic(&name)),
                 Some(existing) if topic.count < existing.partitions => Some(ApiError::new(
                     ResponseError::InvalidPartitions,
-                    format!("The topic {name} currently has {} partition(s); {} would not be an increase.", existing.partitions, topic.count),
+                    format!(
+                        "Topic currently has {} partitions, which is higher than the requested {}.",
+                        existing.partitions, topic.count
+                    ),
                 )),
-                Some(existing) if topic.count == existing.partitions => {
-                    Some(ApiError::new(ResponseError::InvalidPartitions, format!("Topic already has {} partition(s).", existing.partitions)))
-                }
+                Some(existing) if topic.count == existing.partitions => Some(ApiError::new(
+                    ResponseError::InvalidPartitions,
+                    format!("Topic already has {} partition(s).", existing.partitions),
+                )),
                 Some(_) => None,
             }
         };
