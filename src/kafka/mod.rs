@@ -1,4 +1,23 @@
 //! The Kafka admin layer: connects to one cluster with rdkafka and offers a safe async API
 //! for ACLs and topics. It knows nothing of Terraform.
+//!
+//! - [`config`]: how to reach a cluster (the provider's `cluster` block).
+//! - [`admin`]: [`KafkaAdmin`], the connected client and its batched calls.
+//! - [`acl_filter`], [`topics`]: the values those calls take and return.
+//! - [`error`]: typed errors, each naming the cluster.
+//! - `ffi`: the only module with `unsafe` code (librdkafka calls without a safe API).
 
+pub mod acl_filter;
+pub mod admin;
 pub mod config;
+pub mod error;
+mod ffi;
+pub mod topics;
+
+pub use acl_filter::{AclFilter, PatternFilter};
+pub use admin::KafkaAdmin;
+pub use error::{BrokerError, KafkaError};
+pub use topics::{
+    ConfigChange, ConfigSource, ConfigValue, NewTopic, TopicConfigAlteration, TopicConfigs,
+    TopicDescription, TopicLookup, TopicOutcomes,
+};

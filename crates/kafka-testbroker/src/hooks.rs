@@ -1,0 +1,166 @@
+//! Test hooks: per-API request counts and fault injection (error codes, per-binding CreateAcls
+//! rejections, delays, dropped connections). Shared by every connection of one broker.
+
+use kafka_protocol::messages::ApiKey;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Fault injection and request counting for one broker. All methods take `&self`.
+#[derive(Debug, Default)]
+pub struct Hooks {
+    state: Mutex<HookState>,
+}
+
+#[derive(Debug, Default)]
+struct HookState {
+    counts: BTreeMap<i16, u64>,
+    injected_errors: BTreeMap<i16, (i16, u64)>,
+    rejected_bindings: Vec<(String, i16)>,
+    delays: BTreeMap<i16, Duration>,
+    drop_after: Option<u64>,
+}
+
+/// What the connection should do with one request, decided when it arrives.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct RequestFate {
+    /// Answer with this error code instead of processing the request.
+    pub error: Option<i16>,
+    pub delay: Option<Duration>,
+    /// Close the connection instead of answering.
+    pub drop_connection: bool,
+}
+
+/// Kafka's name for an API key (e.g. `CreateTopics`), or `Unknown(N)`.
+pub fn api_name(api_key: i16) -> String {
+    match ApiKey::try_from(api_key) {
+        Ok(key) => format!("{key:?}"),
+        Err(_) => format!("Unknown({api_key})"),
+    }
+}
+
+impl Hooks {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HookState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Requests received for `api_key` since start or the last reset.
+    pub fn count(&self, api_key: i16) -> u64 {
+        self.lock().counts.get(&api_key).copied().unwrap_or(0)
+    }
+
+    /// All counts, keyed by API name (e.g. `"CreateAcls"`).
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.lock()
+            .counts
+            .iter()
+            .map(|(key, n)| (api_name(*key), *n))
+            .collect()
+    }
+
+    /// Sets every count back to zero.
+    pub fn reset_counts(&self) {
+        self.lock().counts.clear();
+    }
+
+    /// Answers the next `next_n_requests` requests of `api_key` with `error_code` (the
+    /// response's top-level or per-item error fields), without processing them.
+    pub fn inject_error(&self, api_key: i16, error_code: i16, next_n_requests: u64) {
+        let mut state = self.lock();
+        if next_n_requests == 0 {
+            state.injected_errors.remove(&api_key);
+        } else {
+            state
+                .injected_errors
+                .insert(api_key, (error_code, next_n_requests));
+        }
+    }
+
+    /// Makes CreateAcls fail with `error_code` for every binding whose resource name starts
+    /// with `resource_name_prefix` (other bindings of the same request still succeed).
+    pub fn reject_acl_bindings(&self, resource_name_prefix: &str, error_code: i16) {
+        self.lock()
+            .rejected_bindings
+            .push((resource_name_prefix.to_string(), error_code));
+    }
+
+    /// Delays every response to `api_key` by `delay` (`Duration::ZERO` removes it).
+    pub fn delay(&self, api_key: i16, delay: Duration) {
+        let mut state = self.lock();
+        if delay.is_zero() {
+            state.delays.remove(&api_key);
+        } else {
+            state.delays.insert(api_key, delay);
+        }
+    }
+
+    /// Closes the connection that receives the request after the next `n_requests` (counted
+    /// across all connections, from now), once.
+    pub fn drop_connection_after(&self, n_requests: u64) {
+        self.lock().drop_after = Some(n_requests);
+    }
+
+    /// The injected error for a CreateAcls binding on `resource_name`, if any.
+    pub(crate) fn binding_rejection(&self, resource_name: &str) -> Option<i16> {
+        self.lock()
+            .rejected_bindings
+            .iter()
+            .find(|(prefix, _)| resource_name.starts_with(prefix.as_str()))
+            .map(|(_, code)| *code)
+    }
+
+    /// Counts one request and decides its fate.
+    pub(crate) fn on_request(&self, api_key: i16) -> RequestFate {
+        let mut state = self.lock();
+        *state.counts.entry(api_key).or_default() += 1;
+        let mut fate = RequestFate {
+            delay: state.delays.get(&api_key).copied(),
+            ..RequestFate::default()
+        };
+        if let Some((code, remaining)) = state.injected_errors.get_mut(&api_key) {
+            fate.error = Some(*code);
+            *remaining -= 1;
+            if *remaining == 0 {
+                state.injected_errors.remove(&api_key);
+            }
+        }
+        if let Some(left) = state.drop_after {
+            if left == 0 {
+                fate.drop_connection = true;
+                state.drop_after = None;
+            } else {
+                state.drop_after = Some(left - 1);
+            }
+        }
+        fate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn injected_errors_expire_and_counts_reset() {
+        let hooks = Hooks::default();
+        hooks.inject_error(30, 31, 2);
+        assert_eq!(hooks.on_request(30).error, Some(31));
+        assert_eq!(hooks.on_request(30).error, Some(31));
+        assert_eq!(hooks.on_request(30).error, None);
+        assert_eq!(hooks.count(30), 3);
+        assert_eq!(hooks.counts().get("CreateAcls"), Some(&3));
+        hooks.reset_counts();
+        assert_eq!(hooks.count(30), 0);
+    }
+
+    #[test]
+    fn drop_after_n_requests_fires_once() {
+        let hooks = Hooks::default();
+        hooks.drop_connection_after(1);
+        assert!(!hooks.on_request(3).drop_connection);
+        assert!(hooks.on_request(3).drop_connection);
+        assert!(!hooks.on_request(3).drop_connection);
+    }
+}

@@ -1,0 +1,83 @@
+//! `kafka-testbroker` command line: starts one broker and prints one line when it is ready.
+//!
+//! Usage: `kafka-testbroker --listen 127.0.0.1:PORT [--nodes N] [--user NAME:PASSWORD]...
+//! [--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH]`.
+//! With `--stats-file`, the request counts are written there as JSON (`{"ApiName": count}`)
+//! after every request (atomically replaced). Runs until killed.
+
+use kafka_testbroker::{BrokerConfig, TestBroker};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str =
+    "usage: kafka-testbroker --listen HOST:PORT [--nodes N] [--user NAME:PASSWORD]... \
+[--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH]";
+
+struct Options {
+    listen: String,
+    config: BrokerConfig,
+    stats_file: Option<PathBuf>,
+}
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+    let mut args = args.into_iter();
+    let mut listen = None;
+    let mut config = BrokerConfig::default();
+    let mut stats_file = None;
+    while let Some(flag) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--listen" => listen = Some(value("--listen")?),
+            "--nodes" => {
+                let text = value("--nodes")?;
+                config.nodes =
+                    text.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        format!("--nodes must be a positive integer, got {text:?}")
+                    })?;
+            }
+            "--user" => {
+                let text = value("--user")?;
+                let (name, password) = text.split_once(':').ok_or("--user takes NAME:PASSWORD")?;
+                config.users.push((name.to_string(), password.to_string()));
+            }
+            "--super-user" => config.super_users.push(value("--super-user")?),
+            "--no-authorizer" => config.authorizer = false,
+            "--stats-file" => stats_file = Some(PathBuf::from(value("--stats-file")?)),
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    let listen = listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?;
+    Ok(Options {
+        listen,
+        config,
+        stats_file,
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let broker =
+        match TestBroker::start_with_stats(&options.listen, options.config, options.stats_file)
+            .await
+        {
+            Ok(broker) => broker,
+            Err(error) => {
+                eprintln!(
+                    "kafka-testbroker: cannot listen on {}: {error}",
+                    options.listen
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+    println!("kafka-testbroker listening on {}", broker.bootstrap());
+    std::future::pending::<()>().await;
+    ExitCode::SUCCESS
+}

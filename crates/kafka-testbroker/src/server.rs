@@ -1,0 +1,434 @@
+//! The listener and per-connection protocol loop: framing, request headers, ApiVersions
+//! negotiation, the SASL exchange, test-hook fate, and dispatch to the API handlers.
+
+use crate::handlers;
+use crate::hooks::api_name;
+use crate::sasl::{SaslSession, SaslStep, MECHANISMS};
+use crate::state::Shared;
+use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::api_versions_response::ApiVersion;
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Largest request frame accepted (Kafka's `socket.request.max.bytes` default).
+const MAX_FRAME: usize = 100 * 1024 * 1024;
+
+/// The API versions this broker serves: `(api key, min, max)`.
+pub(crate) const SUPPORTED_APIS: &[(ApiKey, i16, i16)] = &[
+    (ApiKey::Metadata, 1, 13),
+    (ApiKey::SaslHandshake, 0, 1),
+    (ApiKey::ApiVersions, 0, 4),
+    (ApiKey::CreateTopics, 2, 7),
+    (ApiKey::DeleteTopics, 1, 6),
+    (ApiKey::DescribeAcls, 1, 3),
+    (ApiKey::CreateAcls, 1, 3),
+    (ApiKey::DeleteAcls, 1, 3),
+    (ApiKey::DescribeConfigs, 1, 4),
+    (ApiKey::AlterConfigs, 0, 2),
+    (ApiKey::SaslAuthenticate, 0, 2),
+    (ApiKey::CreatePartitions, 0, 3),
+    (ApiKey::IncrementalAlterConfigs, 0, 1),
+];
+
+fn supported_range(api_key: ApiKey) -> Option<(i16, i16)> {
+    SUPPORTED_APIS
+        .iter()
+        .find(|(key, _, _)| *key == api_key)
+        .map(|(_, min, max)| (*min, *max))
+}
+
+/// Accepts connections until the task is aborted.
+pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    // A closed or broken connection ends only that connection.
+                    let _ = serve_connection(shared, stream, peer).await;
+                });
+            }
+            Err(error) => {
+                eprintln!("kafka-testbroker: accept failed: {error}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Per-connection authentication state.
+pub(crate) struct Connection {
+    /// `Some` once authenticated (at once on a PLAINTEXT listener).
+    pub principal: Option<String>,
+    pub host: String,
+    sasl: Option<SaslSession>,
+    /// After SaslHandshake v0 the next frames are raw SASL tokens, not Kafka requests.
+    raw_sasl_tokens: bool,
+}
+
+/// What to do after a request.
+enum Reply {
+    Send(Bytes),
+    SendThenClose(Bytes),
+    Close,
+}
+
+async fn serve_connection(
+    shared: Arc<Shared>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut conn = Connection {
+        principal: if shared.sasl_enabled() {
+            None
+        } else {
+            Some("User:ANONYMOUS".to_string())
+        },
+        host: peer.ip().to_string(),
+        sasl: None,
+        raw_sasl_tokens: false,
+    };
+    let mut shutdown = shared.shutdown_signal();
+    loop {
+        let length = tokio::select! {
+            length = stream.read_i32() => length?,
+            _ = shutdown.wait_for(|stopped| *stopped) => return Ok(()),
+        };
+        if length < 0 || length as usize > MAX_FRAME {
+            return Ok(());
+        }
+        let mut frame = vec![0u8; length as usize];
+        stream.read_exact(&mut frame).await?;
+        let reply = if conn.raw_sasl_tokens {
+            raw_sasl_token(&shared, &mut conn, &frame)
+        } else {
+            request(&shared, &mut conn, Bytes::from(frame)).await
+        };
+        match reply {
+            Reply::Send(bytes) => write_frame(&mut stream, &bytes).await?,
+            Reply::SendThenClose(bytes) => {
+                write_frame(&mut stream, &bytes).await?;
+                return stream.shutdown().await;
+            }
+            Reply::Close => return Ok(()),
+        }
+    }
+}
+
+async fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
+    let mut out = BytesMut::with_capacity(payload.len() + 4);
+    out.put_i32(payload.len() as i32);
+    out.put_slice(payload);
+    stream.write_all(&out).await
+}
+
+/// A SASL token sent without Kafka framing (SaslHandshake v0 clients).
+fn raw_sasl_token(shared: &Shared, conn: &mut Connection, token: &[u8]) -> Reply {
+    let Some(session) = conn.sasl.as_mut() else {
+        return Reply::Close;
+    };
+    match session.step(shared.credentials(), token) {
+        SaslStep::Challenge(bytes) => Reply::Send(Bytes::from(bytes)),
+        SaslStep::Done {
+            principal,
+            response,
+        } => {
+            conn.principal = Some(principal);
+            conn.raw_sasl_tokens = false;
+            conn.sasl = None;
+            Reply::Send(Bytes::from(response))
+        }
+        SaslStep::Failed(_) => Reply::Close,
+    }
+}
+
+/// Encodes a response header and body for `api_key` at `version`.
+fn encode_response<T: Encodable>(
+    api_key: ApiKey,
+    version: i16,
+    header_version: Option<i16>,
+    correlation_id: i32,
+    body: &T,
+) -> Option<Bytes> {
+    let mut out = BytesMut::new();
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let header_version = header_version.unwrap_or_else(|| api_key.response_header_version(version));
+    let encoded = header
+        .encode(&mut out, header_version)
+        .and_then(|()| body.encode(&mut out, version));
+    match encoded {
+        Ok(()) => Some(out.freeze()),
+        Err(error) => {
+            eprintln!("kafka-testbroker: cannot encode {api_key:?} v{version} response: {error}");
+            None
+        }
+    }
+}
+
+async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Reply {
+    if frame.len() < 8 {
+        return Reply::Close;
+    }
+    let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
+    let version = i16::from_be_bytes([frame[2], frame[3]]);
+    let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
+    let fate = shared.hooks().on_request(raw_key);
+    shared.write_stats();
+    if fate.drop_connection {
+        return Reply::Close;
+    }
+    if let Some(delay) = fate.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let Ok(api_key) = ApiKey::try_from(raw_key) else {
+        return Reply::Close; // Kafka closes connections that send unknown API keys.
+    };
+    let Some((min, max)) = supported_range(api_key) else {
+        return Reply::Close;
+    };
+    if api_key == ApiKey::ApiVersions && !(min..=max).contains(&version) {
+        // Kafka answers an unknown ApiVersions version with a v0 body and UNSUPPORTED_VERSION.
+        let body = ApiVersionsResponse::default()
+            .with_error_code(ResponseError::UnsupportedVersion.code())
+            .with_api_keys(vec![ApiVersion::default()
+                .with_api_key(ApiKey::ApiVersions as i16)
+                .with_min_version(min)
+                .with_max_version(max)]);
+        return reply(encode_response(api_key, 0, Some(0), correlation_id, &body));
+    }
+    if !(min..=max).contains(&version) {
+        return Reply::Close; // Kafka: InvalidRequestException, connection closed.
+    }
+    let header_version = api_key.request_header_version(version);
+    if RequestHeader::decode(&mut frame, header_version).is_err() {
+        return Reply::Close;
+    }
+    let authenticated = conn.principal.is_some();
+    if !authenticated
+        && !matches!(
+            api_key,
+            ApiKey::ApiVersions | ApiKey::SaslHandshake | ApiKey::SaslAuthenticate
+        )
+    {
+        eprintln!(
+            "kafka-testbroker: unexpected {} request during SASL handshake; closing",
+            api_name(raw_key)
+        );
+        return Reply::Close;
+    }
+    let forced = fate.error;
+    macro_rules! handle {
+        ($req:ty, $handler:path) => {{
+            let Ok(request) = <$req>::decode(&mut frame, version) else {
+                eprintln!("kafka-testbroker: cannot decode {api_key:?} v{version}; closing");
+                return Reply::Close;
+            };
+            let principal = conn.principal.clone().unwrap_or_default();
+            let context = crate::acl::RequestContext {
+                principal: &principal,
+                host: &conn.host,
+            };
+            let body = $handler(shared, &context, request, version, forced);
+            reply(encode_response(
+                api_key,
+                version,
+                None,
+                correlation_id,
+                &body,
+            ))
+        }};
+    }
+    match api_key {
+        ApiKey::ApiVersions => reply(encode_response(
+            api_key,
+            version,
+            None,
+            correlation_id,
+            &api_versions_body(forced),
+        )),
+        ApiKey::SaslHandshake => {
+            let Ok(request) = SaslHandshakeRequest::decode(&mut frame, version) else {
+                return Reply::Close;
+            };
+            if let Some(code) = forced {
+                let body = SaslHandshakeResponse::default().with_error_code(code);
+                return encode_response(api_key, version, None, correlation_id, &body)
+                    .map_or(Reply::Close, Reply::SendThenClose);
+            }
+            sasl_handshake(shared, conn, request, version, correlation_id)
+        }
+        ApiKey::SaslAuthenticate => {
+            let Ok(request) = SaslAuthenticateRequest::decode(&mut frame, version) else {
+                return Reply::Close;
+            };
+            if let Some(code) = forced {
+                // An injected SASL error ends the connection, as a real failure does.
+                let body = SaslAuthenticateResponse::default()
+                    .with_error_code(code)
+                    .with_error_message(Some(StrBytes::from_static_str(
+                        "Injected by the test hooks",
+                    )));
+                return encode_response(api_key, version, None, correlation_id, &body)
+                    .map_or(Reply::Close, Reply::SendThenClose);
+            }
+            sasl_authenticate(shared, conn, request, version, correlation_id)
+        }
+        ApiKey::Metadata => handle!(MetadataRequest, handlers::metadata),
+        ApiKey::CreateTopics => handle!(CreateTopicsRequest, handlers::create_topics),
+        ApiKey::DeleteTopics => handle!(DeleteTopicsRequest, handlers::delete_topics),
+        ApiKey::CreatePartitions => handle!(CreatePartitionsRequest, handlers::create_partitions),
+        ApiKey::DescribeConfigs => handle!(DescribeConfigsRequest, handlers::describe_configs),
+        ApiKey::AlterConfigs => handle!(AlterConfigsRequest, handlers::alter_configs),
+        ApiKey::IncrementalAlterConfigs => handle!(
+            IncrementalAlterConfigsRequest,
+            handlers::incremental_alter_configs
+        ),
+        ApiKey::CreateAcls => handle!(CreateAclsRequest, handlers::create_acls),
+        ApiKey::DescribeAcls => handle!(DescribeAclsRequest, handlers::describe_acls),
+        ApiKey::DeleteAcls => handle!(DeleteAclsRequest, handlers::delete_acls),
+        _ => Reply::Close,
+    }
+}
+
+fn reply(encoded: Option<Bytes>) -> Reply {
+    encoded.map_or(Reply::Close, Reply::Send)
+}
+
+fn api_versions_body(forced: Option<i16>) -> ApiVersionsResponse {
+    let api_keys = SUPPORTED_APIS
+        .iter()
+        .map(|(key, min, max)| {
+            ApiVersion::default()
+                .with_api_key(*key as i16)
+                .with_min_version(*min)
+                .with_max_version(*max)
+        })
+        .collect();
+    ApiVersionsResponse::default()
+        .with_error_code(forced.unwrap_or(0))
+        .with_api_keys(api_keys)
+}
+
+fn sasl_handshake(
+    shared: &Shared,
+    conn: &mut Connection,
+    request: SaslHandshakeRequest,
+    version: i16,
+    correlation_id: i32,
+) -> Reply {
+    let api_key = ApiKey::SaslHandshake;
+    let enabled: Vec<StrBytes> = if shared.sasl_enabled() {
+        MECHANISMS
+            .iter()
+            .map(|m| StrBytes::from_static_str(m))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let response = |code: ResponseError| {
+        encode_response(
+            api_key,
+            version,
+            None,
+            correlation_id,
+            &SaslHandshakeResponse::default()
+                .with_error_code(code.code())
+                .with_mechanisms(enabled.clone()),
+        )
+    };
+    if !shared.sasl_enabled() || conn.principal.is_some() || conn.sasl.is_some() {
+        return reply(response(ResponseError::IllegalSaslState));
+    }
+    match SaslSession::start(request.mechanism.as_str()) {
+        Some(session) => {
+            conn.sasl = Some(session);
+            conn.raw_sasl_tokens = version == 0;
+            let encoded = encode_response(
+                api_key,
+                version,
+                None,
+                correlation_id,
+                &SaslHandshakeResponse::default().with_mechanisms(enabled.clone()),
+            );
+            reply(encoded)
+        }
+        None => response(ResponseError::UnsupportedSaslMechanism)
+            .map_or(Reply::Close, Reply::SendThenClose),
+    }
+}
+
+fn sasl_authenticate(
+    shared: &Shared,
+    conn: &mut Connection,
+    request: SaslAuthenticateRequest,
+    version: i16,
+    correlation_id: i32,
+) -> Reply {
+    let api_key = ApiKey::SaslAuthenticate;
+    let Some(session) = conn.sasl.as_mut() else {
+        let body = SaslAuthenticateResponse::default()
+            .with_error_code(ResponseError::IllegalSaslState.code())
+            .with_error_message(Some(StrBytes::from_static_str(
+                "Unexpected SaslAuthenticate request: no SASL handshake in progress",
+            )));
+        return encode_response(api_key, version, None, correlation_id, &body)
+            .map_or(Reply::Close, Reply::SendThenClose);
+    };
+    match session.step(shared.credentials(), &request.auth_bytes) {
+        SaslStep::Challenge(bytes) => reply(encode_response(
+            api_key,
+            version,
+            None,
+            correlation_id,
+            &SaslAuthenticateResponse::default().with_auth_bytes(Bytes::from(bytes)),
+        )),
+        SaslStep::Done {
+            principal,
+            response,
+        } => {
+            conn.principal = Some(principal);
+            conn.sasl = None;
+            reply(encode_response(
+                api_key,
+                version,
+                None,
+                correlation_id,
+                &SaslAuthenticateResponse::default().with_auth_bytes(Bytes::from(response)),
+            ))
+        }
+        SaslStep::Failed(message) => {
+            let body = SaslAuthenticateResponse::default()
+                .with_error_code(ResponseError::SaslAuthenticationFailed.code())
+                .with_error_message(Some(StrBytes::from_string(message)));
+            encode_response(api_key, version, None, correlation_id, &body)
+                .map_or(Reply::Close, Reply::SendThenClose)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Buf;
+
+    /// Trailing bytes after a request body are ignored: the decoders read only the fields of
+    /// the version, so librdkafka 2.12.1's extra Metadata bytes (upstream issue 5049) pass.
+    #[test]
+    fn metadata_request_with_trailing_bytes_decodes() {
+        let request = MetadataRequest::default().with_topics(None);
+        let mut buf = BytesMut::new();
+        request.encode(&mut buf, 12).unwrap();
+        buf.put_slice(&[0, 0, 0]);
+        let mut bytes = buf.freeze();
+        let decoded = MetadataRequest::decode(&mut bytes, 12).unwrap();
+        assert_eq!(decoded.topics, None);
+        assert_eq!(bytes.remaining(), 3);
+    }
+}

@@ -1,0 +1,133 @@
+//! Connecting with the admin layer: SASL mechanisms, wrong passwords (fast authentication
+//! errors, no secrets in messages), unreachable clusters and invalid TLS settings.
+
+mod kafka_common;
+
+use kafka_common::*;
+use kafkamirror::kafka::config::{ClusterConnection, SaslMechanism, TlsSettings};
+use kafkamirror::kafka::{KafkaAdmin, KafkaError};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn every_sasl_mechanism_connects() {
+    let broker = secured_broker().await;
+    for mechanism in SaslMechanism::ALL {
+        let admin = KafkaAdmin::connect(&sasl(&broker, *mechanism, ALICE, ALICE_PASSWORD)).await;
+        assert!(admin.is_ok(), "{mechanism:?}: {:?}", admin.err());
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_fails_fast_with_an_authentication_error() {
+    let broker = secured_broker().await;
+    for mechanism in SaslMechanism::ALL {
+        let connection = sasl(&broker, *mechanism, ADMIN, "wrong-password-42");
+        assert_eq!(connection.timeout, TIMEOUT);
+        let started = Instant::now();
+        let err = KafkaAdmin::connect(&connection).await.unwrap_err();
+        let elapsed = started.elapsed();
+        println!("{mechanism:?}: wrong password reported after {elapsed:?}: {err}");
+        assert!(
+            matches!(&err, KafkaError::AuthenticationFailed { alias, .. } if alias == "primary"),
+            "{mechanism:?}: {err:?}"
+        );
+        assert!(
+            elapsed < Duration::from_secs(5),
+            "{mechanism:?}: took {elapsed:?} with a {TIMEOUT:?} timeout"
+        );
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("wrong-password-42"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_user_fails_with_an_authentication_error() {
+    let broker = secured_broker().await;
+    let err = KafkaAdmin::connect(&sasl(&broker, SaslMechanism::ScramSha256, "mallory", "x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, KafkaError::AuthenticationFailed { .. }),
+        "{err:?}"
+    );
+}
+
+/// A local address nothing listens on.
+fn closed_port_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    address
+}
+
+#[tokio::test]
+async fn an_unreachable_cluster_is_named_within_the_timeout() {
+    let address = closed_port_address();
+    let connection = ClusterConnection {
+        alias: "backup".into(),
+        bootstrap_servers: vec![address.clone()],
+        tls: None,
+        sasl: None,
+        timeout: Duration::from_secs(3),
+    };
+    let started = Instant::now();
+    let err = KafkaAdmin::connect(&connection).await.unwrap_err();
+    let elapsed = started.elapsed();
+    println!("unreachable reported after {elapsed:?}: {err}");
+    match &err {
+        KafkaError::Unreachable {
+            alias,
+            bootstrap_servers,
+            timeout,
+            ..
+        } => {
+            assert_eq!(alias, "backup");
+            assert_eq!(bootstrap_servers, &vec![address.clone()]);
+            assert_eq!(*timeout, Duration::from_secs(3));
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("backup") && text.contains(&address), "{text}");
+    assert!(
+        elapsed >= Duration::from_secs(3) && elapsed < Duration::from_secs(6),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn tls_to_a_plaintext_listener_is_reported_unreachable_not_hung() {
+    let broker = plaintext_broker(false).await;
+    let connection = ClusterConnection {
+        tls: Some(TlsSettings {
+            insecure_skip_verify: true,
+            ..TlsSettings::default()
+        }),
+        timeout: Duration::from_secs(3),
+        ..plaintext(&broker)
+    };
+    let started = Instant::now();
+    let err = KafkaAdmin::connect(&connection).await.unwrap_err();
+    assert!(matches!(err, KafkaError::Unreachable { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(6));
+}
+
+#[tokio::test]
+async fn malformed_pem_settings_are_invalid_settings_without_the_key() {
+    let connection = ClusterConnection {
+        alias: "primary".into(),
+        bootstrap_servers: vec!["127.0.0.1:9".into()],
+        tls: Some(TlsSettings {
+            ca_cert_pem: Some("not a certificate".into()),
+            client_cert_pem: Some("not a certificate either".into()),
+            client_key_pem: Some(kafkamirror::secret::Secret::new("PRIVATE-KEY-MATERIAL")),
+            insecure_skip_verify: false,
+        }),
+        sasl: None,
+        timeout: Duration::from_secs(3),
+    };
+    let err = KafkaAdmin::connect(&connection).await.unwrap_err();
+    assert!(matches!(err, KafkaError::InvalidSettings { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("PRIVATE-KEY-MATERIAL"), "{text}");
+}
