@@ -261,1066 +261,180 @@ fn allow_covers(granted: AclOperation, requested: AclOperation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use AclOperation as Op;
-    use AclPermission as Perm;
-    use PatternType as Pat;
-    use ResourceType as Res;
 
-    fn binding(
-        rt: Res,
-        name: &str,
-        pat: Pat,
-        principal: &str,
-        host: &str,
-        op: Op,
-        perm: Perm,
-    ) -> AclRecord {
+    /// Parses a Kafka enum name (`"TOPIC"`, `"PREFIXED"`, `"DESCRIBE_CONFIGS"`, `"ALLOW"`).
+    fn named<T: fmt::Display>(name: &str, from_code: fn(i8) -> T) -> T {
+        (0..=14)
+            .map(from_code)
+            .find(|value| value.to_string() == name)
+            .unwrap_or_else(|| panic!("unknown name {name}"))
+    }
+
+    /// `"TYPE NAME PATTERN PRINCIPAL HOST OPERATION PERMISSION"`; `""` is an empty name.
+    fn b(spec: &str) -> AclRecord {
+        let f: Vec<&str> = spec.split_whitespace().collect();
         AclRecord {
-            resource_type: rt,
-            name: name.into(),
-            pattern_type: pat,
-            principal: principal.into(),
-            host: host.into(),
-            operation: op,
-            permission: perm,
+            resource_type: named(f[0], ResourceType::from_code),
+            name: if f[1] == "\"\"" {
+                String::new()
+            } else {
+                f[1].to_string()
+            },
+            pattern_type: named(f[2], PatternType::from_code),
+            principal: f[3].to_string(),
+            host: f[4].to_string(),
+            operation: named(f[5], AclOperation::from_code),
+            permission: named(f[6], AclPermission::from_code),
         }
     }
 
-    fn filter(
-        rt: Res,
-        name: Option<&str>,
-        pat: Pat,
-        principal: Option<&str>,
-        host: Option<&str>,
-        op: Op,
-        perm: Perm,
-    ) -> AclFilter {
+    /// Same layout as [`b`]; `-` is a null (match-anything) string.
+    fn f(spec: &str) -> AclFilter {
+        let f: Vec<&str> = spec.split_whitespace().collect();
+        let text = |s: &str| (s != "-").then(|| s.to_string());
         AclFilter {
-            resource_type: rt,
-            name: name.map(Into::into),
-            pattern_type: pat,
-            principal: principal.map(Into::into),
-            host: host.map(Into::into),
-            operation: op,
-            permission: perm,
+            resource_type: named(f[0], ResourceType::from_code),
+            name: text(f[1]),
+            pattern_type: named(f[2], PatternType::from_code),
+            principal: text(f[3]),
+            host: text(f[4]),
+            operation: named(f[5], AclOperation::from_code),
+            permission: named(f[6], AclPermission::from_code),
         }
     }
 
     #[test]
+    #[rustfmt::skip] // one table row per line
     fn binding_validation_table() {
-        // (spec rule, binding, expected Ok or error message prefix)
-        let alice = "User:alice";
-        let rows: Vec<(&str, AclRecord, Result<(), &str>)> = vec![
-            (
-                "4 bindings: a binding is type+name+LITERAL/PREFIXED+entry",
-                binding(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                ),
-                Ok(()),
-            ),
-            (
-                "4 bindings: PREFIXED is a binding pattern",
-                binding(
-                    Res::Group,
-                    "g-",
-                    Pat::Prefixed,
-                    alice,
-                    "*",
-                    Op::Read,
-                    Perm::Deny,
-                ),
-                Ok(()),
-            ),
-            (
-                "4 bindings: CLUSTER must be named kafka-cluster",
-                binding(
-                    Res::Cluster,
-                    "kafka-cluster",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Alter,
-                    Perm::Allow,
-                ),
-                Ok(()),
-            ),
-            (
-                "4 bindings: CLUSTER must be named kafka-cluster",
-                binding(
-                    Res::Cluster,
-                    "other",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Alter,
-                    Perm::Allow,
-                ),
-                Err("The only valid name for the CLUSTER resource is kafka-cluster"),
-            ),
-            (
-                "4 bindings: empty names are invalid",
-                binding(
-                    Res::Topic,
-                    "",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                ),
-                Err("Invalid empty resource name"),
-            ),
-            (
-                "4 bindings: empty names are invalid (checked before filter-only values, as Kafka's broker does)",
-                binding(
-                    Res::Any,
-                    "",
-                    Pat::Match,
-                    alice,
-                    "*",
-                    Op::Any,
-                    Perm::Any,
-                ),
-                Err("Invalid empty resource name"),
-            ),
-            (
-                "4 bindings: ANY is filter-only (resource type)",
-                binding(
-                    Res::Any,
-                    "t",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                ),
-                Err("Invalid resourceType ANY"),
-            ),
-            (
-                "4 bindings: UNKNOWN is filter-only (resource type)",
-                binding(
-                    Res::Unknown,
-                    "t",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                ),
-                Err("Invalid resourceType UNKNOWN"),
-            ),
-            (
-                "4 bindings: MATCH is filter-only",
-                binding(
-                    Res::Topic,
-                    "t",
-                    Pat::Match,
-                    alice,
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                ),
-                Err("Invalid patternType MATCH"),
-            ),
-            (
-                "4 bindings: ANY is filter-only (pattern)",
-                binding(Res::Topic, "t", Pat::Any, alice, "*", Op::Read, Perm::Allow),
-                Err("Invalid patternType ANY"),
-            ),
-            (
-                "4 bindings: ANY is filter-only (operation)",
-                binding(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Any,
-                    Perm::Allow,
-                ),
-                Err("Invalid operation ANY"),
-            ),
-            (
-                "4 bindings: ANY is filter-only (permission)",
-                binding(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    alice,
-                    "*",
-                    Op::Read,
-                    Perm::Any,
-                ),
-                Err("Invalid permissionType ANY"),
-            ),
-            (
-                "4 bindings: principal is Type:name",
-                binding(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "alice",
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                ),
-                Err("Could not parse principal from `alice`"),
-            ),
+        // (spec section 4 rule, binding, Ok or the start of Kafka's INVALID_REQUEST message)
+        let rows: &[(&str, &str, Result<(), &str>)] = &[
+            ("bindings: type+name+LITERAL+entry", "TOPIC t LITERAL User:alice * READ ALLOW", Ok(())),
+            ("bindings: PREFIXED is a binding pattern", "GROUP g- PREFIXED User:alice * READ DENY", Ok(())),
+            ("bindings: CLUSTER named kafka-cluster", "CLUSTER kafka-cluster LITERAL User:alice * ALTER ALLOW", Ok(())),
+            ("bindings: CLUSTER must be named kafka-cluster", "CLUSTER other LITERAL User:alice * ALTER ALLOW", Err("The only valid name for the CLUSTER resource is kafka-cluster")),
+            ("bindings: empty names are invalid", "TOPIC \"\" LITERAL User:alice * READ ALLOW", Err("Invalid empty resource name")),
+            ("bindings: empty names are invalid (checked first, as Kafka's broker does)", "ANY \"\" MATCH User:alice * ANY ANY", Err("Invalid empty resource name")),
+            ("bindings: ANY is filter-only (type)", "ANY t LITERAL User:alice * READ ALLOW", Err("Invalid resourceType ANY")),
+            ("bindings: UNKNOWN is filter-only (type)", "UNKNOWN t LITERAL User:alice * READ ALLOW", Err("Invalid resourceType UNKNOWN")),
+            ("bindings: MATCH is filter-only", "TOPIC t MATCH User:alice * READ ALLOW", Err("Invalid patternType MATCH")),
+            ("bindings: ANY is filter-only (pattern)", "TOPIC t ANY User:alice * READ ALLOW", Err("Invalid patternType ANY")),
+            ("bindings: ANY is filter-only (operation)", "TOPIC t LITERAL User:alice * ANY ALLOW", Err("Invalid operation ANY")),
+            ("bindings: UNKNOWN is filter-only (operation)", "TOPIC t LITERAL User:alice * UNKNOWN ALLOW", Err("Invalid operation UNKNOWN")),
+            ("bindings: ANY is filter-only (permission)", "TOPIC t LITERAL User:alice * READ ANY", Err("Invalid permissionType ANY")),
+            ("bindings: principal is Type:name", "TOPIC t LITERAL alice * READ ALLOW", Err("Could not parse principal from `alice`")),
         ];
-        for (rule, b, expected) in rows {
-            let got = validate_binding(&b);
+        for (rule, spec, expected) in rows {
+            let got = validate_binding(&b(spec));
             match expected {
-                Ok(()) => assert_eq!(got, Ok(()), "spec {rule}: {b:?}"),
+                Ok(()) => assert_eq!(got, Ok(()), "spec 4 {rule}: {spec}"),
                 Err(prefix) => {
                     let message = got.expect_err(rule);
-                    assert!(message.starts_with(prefix), "spec {rule}: got {message:?}");
+                    assert!(message.starts_with(prefix), "spec 4 {rule}: {spec} gave {message:?}");
                 }
             }
         }
     }
 
     #[test]
+    #[rustfmt::skip] // one table row per line
     fn filter_matching_table() {
-        let lit_t = binding(
-            Res::Topic,
-            "orders",
-            Pat::Literal,
-            "User:alice",
-            "*",
-            Op::Read,
-            Perm::Allow,
-        );
-        let lit_star = binding(
-            Res::Topic,
-            "*",
-            Pat::Literal,
-            "User:*",
-            "*",
-            Op::Read,
-            Perm::Allow,
-        );
-        let pre_ord = binding(
-            Res::Topic,
-            "ord",
-            Pat::Prefixed,
-            "User:alice",
-            "10.0.0.1",
-            Op::Write,
-            Perm::Deny,
-        );
-        let group = binding(
-            Res::Group,
-            "orders",
-            Pat::Literal,
-            "User:alice",
-            "*",
-            Op::Read,
-            Perm::Allow,
-        );
-        // (spec rule, filter, binding, expected)
-        let rows: Vec<(&str, AclFilter, &AclRecord, bool)> = vec![
-            (
-                "4 filters: null/ANY match anything",
-                filter(Res::Any, None, Pat::Any, None, None, Op::Any, Perm::Any),
-                &lit_t,
-                true,
-            ),
-            (
-                "4 filters: null/ANY match anything",
-                filter(Res::Any, None, Pat::Any, None, None, Op::Any, Perm::Any),
-                &pre_ord,
-                true,
-            ),
-            (
-                "4 filters: ANY type still checks name",
-                filter(
-                    Res::Any,
-                    Some("orders"),
-                    Pat::Any,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &group,
-                true,
-            ),
-            (
-                "4 filters: concrete type is exact",
-                filter(Res::Topic, None, Pat::Any, None, None, Op::Any, Perm::Any),
-                &group,
-                false,
-            ),
-            (
-                "4 filters: pattern ANY = any pattern type, exact name",
-                filter(
-                    Res::Topic,
-                    Some("ord"),
-                    Pat::Any,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                true,
-            ),
-            (
-                "4 filters: pattern ANY = any pattern type, exact name",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Any,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                false,
-            ),
-            (
-                "4 filters: pattern ANY does not expand LITERAL *",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Any,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &lit_star,
-                false,
-            ),
-            (
-                "4 filters: MATCH finds LITERAL same name",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Match,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &lit_t,
-                true,
-            ),
-            (
-                "4 filters: MATCH finds LITERAL *",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Match,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &lit_star,
-                true,
-            ),
-            (
-                "4 filters: MATCH finds PREFIXED whose prefix starts the name",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Match,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                true,
-            ),
-            (
-                "4 filters: MATCH prefix must start the name",
-                filter(
-                    Res::Topic,
-                    Some("or"),
-                    Pat::Match,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                false,
-            ),
-            (
-                "4 filters: MATCH with null name matches all",
-                filter(Res::Topic, None, Pat::Match, None, None, Op::Any, Perm::Any),
-                &pre_ord,
-                true,
-            ),
-            (
-                "4 filters: concrete pattern is exact type and name",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Literal,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &lit_t,
-                true,
-            ),
-            (
-                "4 filters: concrete pattern is exact type and name",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Literal,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &lit_star,
-                false,
-            ),
-            (
-                "4 filters: concrete pattern is exact type and name",
-                filter(
-                    Res::Topic,
-                    Some("orders"),
-                    Pat::Prefixed,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                false,
-            ),
-            (
-                "4 filters: concrete pattern is exact type and name",
-                filter(
-                    Res::Topic,
-                    Some("ord"),
-                    Pat::Literal,
-                    None,
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                false,
-            ),
-            (
-                "4 filters: principal compares as a plain string",
-                filter(
-                    Res::Any,
-                    None,
-                    Pat::Any,
-                    Some("User:*"),
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &lit_t,
-                false,
-            ),
-            (
-                "4 filters: principal compares as a plain string",
-                filter(
-                    Res::Any,
-                    None,
-                    Pat::Any,
-                    Some("User:*"),
-                    None,
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &lit_star,
-                true,
-            ),
-            (
-                "4 filters: host compares as a plain string",
-                filter(
-                    Res::Any,
-                    None,
-                    Pat::Any,
-                    None,
-                    Some("*"),
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                false,
-            ),
-            (
-                "4 filters: host compares as a plain string",
-                filter(
-                    Res::Any,
-                    None,
-                    Pat::Any,
-                    None,
-                    Some("10.0.0.1"),
-                    Op::Any,
-                    Perm::Any,
-                ),
-                &pre_ord,
-                true,
-            ),
-            (
-                "4 filters: concrete operation is exact (no implication)",
-                filter(
-                    Res::Any,
-                    None,
-                    Pat::Any,
-                    None,
-                    None,
-                    Op::Describe,
-                    Perm::Any,
-                ),
-                &lit_t,
-                false,
-            ),
-            (
-                "4 filters: concrete permission is exact",
-                filter(Res::Any, None, Pat::Any, None, None, Op::Any, Perm::Allow),
-                &pre_ord,
-                false,
-            ),
+        const LITERAL: &str = "TOPIC orders LITERAL User:alice * READ ALLOW";
+        const STAR: &str = "TOPIC * LITERAL User:* * READ ALLOW";
+        const PREFIX: &str = "TOPIC ord PREFIXED User:alice 10.0.0.1 WRITE DENY";
+        const GROUP: &str = "GROUP orders LITERAL User:alice * READ ALLOW";
+        // (spec section 4 rule, filter, binding, matches)
+        let rows: &[(&str, &str, &str, bool)] = &[
+            ("filters: null/ANY match anything", "ANY - ANY - - ANY ANY", LITERAL, true),
+            ("filters: null/ANY match anything", "ANY - ANY - - ANY ANY", PREFIX, true),
+            ("filters: ANY type still checks the name", "ANY orders ANY - - ANY ANY", GROUP, true),
+            ("filters: a concrete type is exact", "TOPIC - ANY - - ANY ANY", GROUP, false),
+            ("filters: pattern ANY = any pattern type, exact name", "TOPIC ord ANY - - ANY ANY", PREFIX, true),
+            ("filters: pattern ANY = any pattern type, exact name", "TOPIC orders ANY - - ANY ANY", PREFIX, false),
+            ("filters: pattern ANY does not expand LITERAL *", "TOPIC orders ANY - - ANY ANY", STAR, false),
+            ("filters: MATCH finds LITERAL same name", "TOPIC orders MATCH - - ANY ANY", LITERAL, true),
+            ("filters: MATCH finds LITERAL *", "TOPIC orders MATCH - - ANY ANY", STAR, true),
+            ("filters: MATCH finds PREFIXED whose prefix starts the name", "TOPIC orders MATCH - - ANY ANY", PREFIX, true),
+            ("filters: MATCH needs the prefix to start the name", "TOPIC or MATCH - - ANY ANY", PREFIX, false),
+            ("filters: MATCH with a null name matches all", "TOPIC - MATCH - - ANY ANY", PREFIX, true),
+            ("filters: a concrete pattern is exact type and name", "TOPIC orders LITERAL - - ANY ANY", LITERAL, true),
+            ("filters: a concrete pattern is exact type and name", "TOPIC orders LITERAL - - ANY ANY", STAR, false),
+            ("filters: a concrete pattern is exact type and name", "TOPIC orders PREFIXED - - ANY ANY", PREFIX, false),
+            ("filters: a concrete pattern is exact type and name", "TOPIC ord LITERAL - - ANY ANY", PREFIX, false),
+            ("filters: principal compares as a plain string", "ANY - ANY User:* - ANY ANY", LITERAL, false),
+            ("filters: principal compares as a plain string", "ANY - ANY User:* - ANY ANY", STAR, true),
+            ("filters: host compares as a plain string", "ANY - ANY - * ANY ANY", PREFIX, false),
+            ("filters: host compares as a plain string", "ANY - ANY - 10.0.0.1 ANY ANY", PREFIX, true),
+            ("filters: a concrete operation is exact (no implication)", "ANY - ANY - - DESCRIBE ANY", LITERAL, false),
+            ("filters: a concrete permission is exact", "ANY - ANY - - ANY ALLOW", PREFIX, false),
         ];
-        for (rule, f, b, expected) in rows {
-            assert_eq!(
-                filter_matches(&f, b),
-                expected,
-                "spec {rule}: {f:?} vs {b:?}"
-            );
+        for (rule, filter, binding, expected) in rows {
+            assert_eq!(filter_matches(&f(filter), &b(binding)), *expected, "spec 4 {rule}: {filter} vs {binding}");
         }
     }
 
     #[test]
-    fn filter_validation_rejects_unknown() {
-        // spec 4 bindings: UNKNOWN is not a usable value anywhere.
-        let f = filter(Res::Unknown, None, Pat::Any, None, None, Op::Any, Perm::Any);
-        assert!(validate_filter(&f).is_err());
-        let f = filter(Res::Any, None, Pat::Any, None, None, Op::Any, Perm::Any);
-        assert!(validate_filter(&f).is_ok());
+    fn filters_with_unknown_elements_are_invalid() {
+        // Filters (spec 4) use ANY to match anything; UNKNOWN is never a usable value.
+        assert_eq!(
+            validate_filter(&f("UNKNOWN - ANY - - ANY ANY")),
+            Err("Unknown patternFilter.".into())
+        );
+        assert_eq!(
+            validate_filter(&f("ANY - ANY - - UNKNOWN ANY")),
+            Err("Unknown entryFilter.".into())
+        );
+        assert_eq!(validate_filter(&f("ANY - ANY - - ANY ANY")), Ok(()));
     }
 
     #[test]
+    #[rustfmt::skip] // one table row per line
     fn authorization_table() {
         let supers = vec!["User:admin".to_string()];
-        let config = AuthorizerConfig {
-            super_users: &supers,
-        };
-        let alice = RequestContext {
-            principal: "User:alice",
-            host: "10.0.0.1",
-        };
-        let bob = RequestContext {
-            principal: "User:bob",
-            host: "10.0.0.2",
-        };
-        let admin = RequestContext {
-            principal: "User:admin",
-            host: "10.0.0.9",
-        };
-        let b = |rt, name: &str, pat, principal: &str, host: &str, op, perm| {
-            binding(rt, name, pat, principal, host, op, perm)
-        };
-        // (spec rule, acls, who, operation, resource type, resource name, expected)
-        type Row<'a> = (
-            &'a str,
-            Vec<AclRecord>,
-            &'a RequestContext<'a>,
-            Op,
-            Res,
-            &'a str,
-            bool,
-        );
-        let rows: Vec<Row> = vec![
-            (
-                "4 authorization: no ACL means denied",
-                vec![],
-                &alice,
-                Op::Read,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 authorization: super users bypass ACLs",
-                vec![],
-                &admin,
-                Op::Alter,
-                Res::Cluster,
-                "kafka-cluster",
-                true,
-            ),
-            (
-                "4 bindings: exact LITERAL allow",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Read,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: other principal not allowed",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                )],
-                &bob,
-                Op::Read,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 bindings: User:* is a wildcard when authorising",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:*",
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                )],
-                &bob,
-                Op::Read,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: host * is a wildcard when authorising",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:bob",
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                )],
-                &bob,
-                Op::Read,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: concrete host must equal the client address",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:bob",
-                    "10.0.0.1",
-                    Op::Read,
-                    Perm::Allow,
-                )],
-                &bob,
-                Op::Read,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 bindings: LITERAL * is a wildcard when authorising",
-                vec![b(
-                    Res::Topic,
-                    "*",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Write,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Write,
-                Res::Topic,
-                "any-topic",
-                true,
-            ),
-            (
-                "4 bindings: PREFIXED matches names starting with the prefix",
-                vec![b(
-                    Res::Topic,
-                    "A.",
-                    Pat::Prefixed,
-                    "User:alice",
-                    "*",
-                    Op::Write,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Write,
-                Res::Topic,
-                "A.orders",
-                true,
-            ),
-            (
-                "4 bindings: PREFIXED does not match other names",
-                vec![b(
-                    Res::Topic,
-                    "A.",
-                    Pat::Prefixed,
-                    "User:alice",
-                    "*",
-                    Op::Write,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Write,
-                Res::Topic,
-                "B.orders",
-                false,
-            ),
-            (
-                "4 bindings: resource type must match",
-                vec![b(
-                    Res::Group,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Read,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 bindings: READ implies DESCRIBE",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Read,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Describe,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: WRITE implies DESCRIBE",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Write,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Describe,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: DELETE implies DESCRIBE",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Delete,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Describe,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: ALTER implies DESCRIBE",
-                vec![b(
-                    Res::Cluster,
-                    "kafka-cluster",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Alter,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Describe,
-                Res::Cluster,
-                "kafka-cluster",
-                true,
-            ),
-            (
-                "4 bindings: CREATE does not imply DESCRIBE",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Create,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Describe,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 bindings: DESCRIBE does not imply READ",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::Describe,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Read,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 bindings: ALTER_CONFIGS implies DESCRIBE_CONFIGS",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::AlterConfigs,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::DescribeConfigs,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: DESCRIBE_CONFIGS does not imply ALTER_CONFIGS",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::DescribeConfigs,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::AlterConfigs,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 bindings: ALL implies all",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::All,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::AlterConfigs,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 bindings: ALL implies all",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:alice",
-                    "*",
-                    Op::All,
-                    Perm::Allow,
-                )],
-                &alice,
-                Op::Describe,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 authorization: DENY wins over ALLOW",
-                vec![
-                    b(
-                        Res::Topic,
-                        "t",
-                        Pat::Literal,
-                        "User:alice",
-                        "*",
-                        Op::Read,
-                        Perm::Allow,
-                    ),
-                    b(
-                        Res::Topic,
-                        "t",
-                        Pat::Literal,
-                        "User:alice",
-                        "*",
-                        Op::Read,
-                        Perm::Deny,
-                    ),
-                ],
-                &alice,
-                Op::Read,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 authorization: DENY on wildcard principal and prefix wins",
-                vec![
-                    b(
-                        Res::Topic,
-                        "*",
-                        Pat::Literal,
-                        "User:alice",
-                        "*",
-                        Op::All,
-                        Perm::Allow,
-                    ),
-                    b(
-                        Res::Topic,
-                        "t",
-                        Pat::Prefixed,
-                        "User:*",
-                        "*",
-                        Op::Write,
-                        Perm::Deny,
-                    ),
-                ],
-                &alice,
-                Op::Write,
-                Res::Topic,
-                "topic",
-                false,
-            ),
-            (
-                "4 authorization: DENY ALL denies every operation",
-                vec![
-                    b(
-                        Res::Topic,
-                        "t",
-                        Pat::Literal,
-                        "User:alice",
-                        "*",
-                        Op::Read,
-                        Perm::Allow,
-                    ),
-                    b(
-                        Res::Topic,
-                        "t",
-                        Pat::Literal,
-                        "User:alice",
-                        "*",
-                        Op::All,
-                        Perm::Deny,
-                    ),
-                ],
-                &alice,
-                Op::Read,
-                Res::Topic,
-                "t",
-                false,
-            ),
-            (
-                "4 authorization: DENY of another operation does not deny",
-                vec![
-                    b(
-                        Res::Topic,
-                        "t",
-                        Pat::Literal,
-                        "User:alice",
-                        "*",
-                        Op::Read,
-                        Perm::Allow,
-                    ),
-                    b(
-                        Res::Topic,
-                        "t",
-                        Pat::Literal,
-                        "User:alice",
-                        "*",
-                        Op::Write,
-                        Perm::Deny,
-                    ),
-                ],
-                &alice,
-                Op::Read,
-                Res::Topic,
-                "t",
-                true,
-            ),
-            (
-                "4 authorization: super users ignore DENY",
-                vec![b(
-                    Res::Topic,
-                    "t",
-                    Pat::Literal,
-                    "User:*",
-                    "*",
-                    Op::All,
-                    Perm::Deny,
-                )],
-                &admin,
-                Op::Read,
-                Res::Topic,
-                "t",
-                true,
-            ),
+        let config = AuthorizerConfig { super_users: &supers };
+        let who = |principal: &'static str, host: &'static str| RequestContext { principal, host };
+        let (alice, bob, admin) = (who("User:alice", "10.0.0.1"), who("User:bob", "10.0.0.2"), who("User:admin", "10.0.0.9"));
+        // (spec section 4 rule, stored bindings, who, operation, resource type, resource name, allowed)
+        type Row<'a> = (&'a str, &'a [&'a str], &'a RequestContext<'a>, &'a str, &'a str, &'a str, bool);
+        let rows: &[Row] = &[
+            ("authorization: no matching ACL means denied", &[], &alice, "READ", "TOPIC", "t", false),
+            ("authorization: super users bypass ACLs", &[], &admin, "ALTER", "CLUSTER", "kafka-cluster", true),
+            ("bindings: an exact LITERAL ALLOW allows", &["TOPIC t LITERAL User:alice * READ ALLOW"], &alice, "READ", "TOPIC", "t", true),
+            ("bindings: another principal is not allowed", &["TOPIC t LITERAL User:alice * READ ALLOW"], &bob, "READ", "TOPIC", "t", false),
+            ("bindings: User:* is a wildcard when authorising", &["TOPIC t LITERAL User:* * READ ALLOW"], &bob, "READ", "TOPIC", "t", true),
+            ("bindings: host * is a wildcard when authorising", &["TOPIC t LITERAL User:bob * READ ALLOW"], &bob, "READ", "TOPIC", "t", true),
+            ("bindings: a concrete host must be the client's address", &["TOPIC t LITERAL User:bob 10.0.0.1 READ ALLOW"], &bob, "READ", "TOPIC", "t", false),
+            ("bindings: LITERAL * is a wildcard when authorising", &["TOPIC * LITERAL User:alice * WRITE ALLOW"], &alice, "WRITE", "TOPIC", "any-topic", true),
+            ("bindings: PREFIXED matches names starting with the prefix", &["TOPIC A. PREFIXED User:alice * WRITE ALLOW"], &alice, "WRITE", "TOPIC", "A.orders", true),
+            ("bindings: PREFIXED does not match other names", &["TOPIC A. PREFIXED User:alice * WRITE ALLOW"], &alice, "WRITE", "TOPIC", "B.orders", false),
+            ("bindings: the resource type must match", &["GROUP t LITERAL User:alice * READ ALLOW"], &alice, "READ", "TOPIC", "t", false),
+            ("bindings: READ implies DESCRIBE", &["TOPIC t LITERAL User:alice * READ ALLOW"], &alice, "DESCRIBE", "TOPIC", "t", true),
+            ("bindings: WRITE implies DESCRIBE", &["TOPIC t LITERAL User:alice * WRITE ALLOW"], &alice, "DESCRIBE", "TOPIC", "t", true),
+            ("bindings: DELETE implies DESCRIBE", &["TOPIC t LITERAL User:alice * DELETE ALLOW"], &alice, "DESCRIBE", "TOPIC", "t", true),
+            ("bindings: ALTER implies DESCRIBE", &["CLUSTER kafka-cluster LITERAL User:alice * ALTER ALLOW"], &alice, "DESCRIBE", "CLUSTER", "kafka-cluster", true),
+            ("bindings: CREATE does not imply DESCRIBE", &["TOPIC t LITERAL User:alice * CREATE ALLOW"], &alice, "DESCRIBE", "TOPIC", "t", false),
+            ("bindings: DESCRIBE does not imply READ", &["TOPIC t LITERAL User:alice * DESCRIBE ALLOW"], &alice, "READ", "TOPIC", "t", false),
+            ("bindings: ALTER_CONFIGS implies DESCRIBE_CONFIGS", &["TOPIC t LITERAL User:alice * ALTER_CONFIGS ALLOW"], &alice, "DESCRIBE_CONFIGS", "TOPIC", "t", true),
+            ("bindings: DESCRIBE_CONFIGS does not imply ALTER_CONFIGS", &["TOPIC t LITERAL User:alice * DESCRIBE_CONFIGS ALLOW"], &alice, "ALTER_CONFIGS", "TOPIC", "t", false),
+            ("bindings: ALL implies all", &["TOPIC t LITERAL User:alice * ALL ALLOW"], &alice, "ALTER_CONFIGS", "TOPIC", "t", true),
+            ("bindings: ALL implies all", &["TOPIC t LITERAL User:alice * ALL ALLOW"], &alice, "DESCRIBE", "TOPIC", "t", true),
+            ("authorization: DENY wins over ALLOW", &["TOPIC t LITERAL User:alice * READ ALLOW", "TOPIC t LITERAL User:alice * READ DENY"], &alice, "READ", "TOPIC", "t", false),
+            ("authorization: a DENY for User:* on a prefix wins", &["TOPIC * LITERAL User:alice * ALL ALLOW", "TOPIC t PREFIXED User:* * WRITE DENY"], &alice, "WRITE", "TOPIC", "topic", false),
+            ("authorization: DENY ALL denies every operation", &["TOPIC t LITERAL User:alice * READ ALLOW", "TOPIC t LITERAL User:alice * ALL DENY"], &alice, "READ", "TOPIC", "t", false),
+            ("authorization: a DENY of another operation does not deny", &["TOPIC t LITERAL User:alice * READ ALLOW", "TOPIC t LITERAL User:alice * WRITE DENY"], &alice, "READ", "TOPIC", "t", true),
+            ("authorization: a DENY of READ does not deny the DESCRIBE it implies", &["TOPIC t LITERAL User:alice * READ ALLOW", "TOPIC t LITERAL User:alice * READ DENY"], &alice, "DESCRIBE", "TOPIC", "t", true),
+            ("authorization: super users ignore DENY", &["TOPIC t LITERAL User:* * ALL DENY"], &admin, "READ", "TOPIC", "t", true),
         ];
-        for (rule, acls, who, op, rt, name, expected) in rows {
-            assert_eq!(
-                authorize(config, &acls, who, op, rt, name),
-                expected,
-                "spec {rule}: {who:?} {op} {rt} {name} with {acls:?}"
+        for (rule, acls, context, operation, resource_type, name, expected) in rows {
+            let acls: Vec<AclRecord> = acls.iter().map(|spec| b(spec)).collect();
+            let allowed = authorize(
+                config,
+                &acls,
+                context,
+                named(operation, AclOperation::from_code),
+                named(resource_type, ResourceType::from_code),
+                name,
             );
+            assert_eq!(allowed, *expected, "spec 4 {rule}: {context:?} {operation} {resource_type} {name} with {acls:?}");
         }
     }
 
