@@ -51,12 +51,16 @@ $(VENV)/.kafka-python: $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check kafka-python==2.2.15 pytest==8.3.4
 	touch $@
 
+# Test-only resources (feature test-resources) carry part of the Terraform harness tests.
+TEST_FEATURES := --features test-resources
+
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 
+# Unit, broker socket/CLI, admin-layer integration, kafka-python cross-check and real-Terraform e2e tests.
 test: tools lint
-	KAFKAMIRROR_TF_103=$(TF_103) $(CARGO) test --workspace
+	KAFKAMIRROR_TF_103=$(TF_103) KAFKAMIRROR_PYTHON=$(VENV)/bin/python $(CARGO) test --workspace $(TEST_FEATURES)
 
 clean:
 	$(CARGO) clean
