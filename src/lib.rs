@@ -7,6 +7,7 @@
 //! - `tfplugin`: Terraform plugin protocol 6 (knows nothing of Kafka).
 //! - `resources` and `provider`: the glue between them.
 
+pub mod docs;
 pub mod kafka;
 pub mod model;
 pub mod provider;

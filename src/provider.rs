@@ -37,8 +37,11 @@ const CA_CERT: Attr<String> = Attr::optional(
 );
 const CLIENT_CERT: Attr<String> =
     Attr::optional("client_cert", "PEM client certificate for mutual TLS.");
-const CLIENT_KEY: Attr<String> =
-    Attr::optional("client_key", "PEM private key of client_cert.").sensitive();
+const CLIENT_KEY: Attr<String> = Attr::optional(
+    "client_key",
+    "PEM private key of client_cert. Sensitive: hidden in plans, never logged.",
+)
+.sensitive();
 const INSECURE_SKIP_VERIFY: Attr<bool> = Attr::optional(
     "insecure_skip_verify",
     "Do not verify the brokers' certificates (testing only).",
@@ -47,7 +50,11 @@ const SASL: BlockDecl = BlockDecl::single("sasl", sasl_block);
 const MECHANISM: Attr<String> =
     Attr::required("mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.");
 const USERNAME: Attr<String> = Attr::required("username", "SASL user name.");
-const PASSWORD: Attr<String> = Attr::required("password", "SASL password.").sensitive();
+const PASSWORD: Attr<String> = Attr::required(
+    "password",
+    "SASL password. Sensitive: hidden in plans, never logged.",
+)
+.sensitive();
 
 fn cluster_block() -> Block {
     Block::new("How to reach one Kafka cluster; the label is the alias resources refer to.")
@@ -312,7 +319,10 @@ impl Provider for KafkamirrorProvider {
         Schema {
             version: 0,
             block: Block::new(
-                "Grants Kafka replication flows exactly the ACLs and internal topics they need.",
+                "Grants Kafka replication flows (MirrorMaker 2, Confluent Cluster Linking) exactly \
+                 the ACLs and internal topics they need. Declare one `cluster` block per Kafka \
+                 cluster; resources and data sources name clusters by the block's label. Nothing \
+                 connects at configuration time: a resource connects to the clusters it names.",
             )
             .block(&CLUSTER),
         }
