@@ -307,6 +307,13 @@ enum Members {
     },
 }
 
+/// One line of a schema section and the nested schemas it links to.
+struct Row {
+    name: String,
+    text: String,
+    links: Vec<Nested>,
+}
+
 const SECTIONS: [&str; 3] = ["Required", "Optional", "Read-Only"];
 
 fn section_of(presence: Presence) -> &'static str {
@@ -320,8 +327,7 @@ fn section_of(presence: Presence) -> &'static str {
 /// Lists a block's attributes and nested blocks under Required / Optional / Read-Only,
 /// sorted by name; nested schemas are queued in `nested` in the order they are linked.
 fn render_members(block: &Block, prefix: &str, out: &mut String, nested: &mut Vec<Nested>) {
-    // Per section: (name, row, nested schemas the row links to).
-    let mut rows: BTreeMap<&str, Vec<(String, String, Vec<Nested>)>> = BTreeMap::new();
+    let mut rows: BTreeMap<&str, Vec<Row>> = BTreeMap::new();
     for attribute in &block.attributes {
         let section = section_of(attribute.presence);
         let path = format!("{prefix}{}", attribute.name);
@@ -354,9 +360,11 @@ fn render_members(block: &Block, prefix: &str, out: &mut String, nested: &mut Ve
             }
             None => link_object_type(&path, &attribute.ty, section, &mut row, &mut links),
         }
-        rows.entry(section)
-            .or_default()
-            .push((attribute.name.clone(), row, links));
+        rows.entry(section).or_default().push(Row {
+            name: attribute.name.clone(),
+            text: row,
+            links,
+        });
     }
     for block_type in &block.blocks {
         let path = format!("{prefix}{}", block_type.name);
@@ -386,24 +394,26 @@ fn render_members(block: &Block, prefix: &str, out: &mut String, nested: &mut Ve
             path,
             members: Members::Block(block_type.block.clone()),
         };
-        rows.entry(section)
-            .or_default()
-            .push((block_type.name.clone(), row, vec![link]));
+        rows.entry(section).or_default().push(Row {
+            name: block_type.name.clone(),
+            text: row,
+            links: vec![link],
+        });
     }
     for section in SECTIONS {
         let Some(mut section_rows) = rows.remove(section) else {
             continue;
         };
-        section_rows.sort_by(|a, b| a.0.cmp(&b.0));
+        section_rows.sort_by(|a, b| a.name.cmp(&b.name));
         if prefix.is_empty() {
             let _ = write!(out, "\n### {section}\n\n");
         } else {
             let _ = write!(out, "\n{section}:\n\n");
         }
-        for (_, row, links) in section_rows {
-            out.push_str(&row);
+        for row in section_rows {
+            out.push_str(&row.text);
             out.push('\n');
-            nested.extend(links);
+            nested.extend(row.links);
         }
     }
 }
