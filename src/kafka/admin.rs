@@ -448,9 +448,11 @@ impl KafkaAdmin {
         }
         let input = names.to_vec();
         let results = self
-            .run_for_topics(AdminCall::DeleteTopics, names, move |client, timeout, abort| {
-                ffi::delete_topics(client, &input, timeout, abort)
-            })
+            .run_for_topics(
+                AdminCall::DeleteTopics,
+                names,
+                move |client, timeout, abort| ffi::delete_topics(client, &input, timeout, abort),
+            )
             .await?;
         self.per_topic(AdminCall::DeleteTopics, names, results)
     }
