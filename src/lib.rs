@@ -11,6 +11,7 @@ pub mod docs;
 pub mod kafka;
 pub mod model;
 pub mod provider;
+pub mod resources;
 pub mod secret;
 #[cfg(feature = "test-resources")]
 pub mod test_resources;
