@@ -94,7 +94,7 @@ pub struct Page {
 }
 
 /// The folders (relative to the docs folder) whose `.md` files are all generated.
-pub const GENERATED_DIRS: [&str; 2] = ["resources", "data-sources"];
+const GENERATED_DIRS: [&str; 2] = ["resources", "data-sources"];
 
 /// Schema places with an empty description, or sensitive attributes whose description does not
 /// say "sensitive", e.g. `resource kafkamirror_x: attribute acls has no description`.
