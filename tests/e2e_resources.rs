@@ -110,14 +110,16 @@ fn assert_topics_exist(rows: &Json) {
     }
 }
 
+/// Renders a flow's inputs (resource and data source body) for a topic list.
+type InputsFor = Box<dyn Fn(&[String]) -> String>;
+
 /// One flow type's test case: its config for a `topics` list and what to probe.
 struct FlowCase {
     resource_type: &'static str,
     /// The principal whose bindings the import id adopts.
     principal: String,
     import_id: String,
-    /// Resource/data source body (inputs only) for a topic list.
-    inputs: Box<dyn Fn(&[String]) -> String>,
+    inputs: InputsFor,
     /// A binding the flow needs for its first topic on the source, to delete out of band.
     drift_binding: AclBinding,
     /// A binding the flow needs for its second topic, created by hand before the resource.
