@@ -393,8 +393,6 @@ impl Provider for KafkamirrorProvider {
         vec![
             Arc::new(FlowDataSource::<Mm2Flow>::new()),
             Arc::new(FlowDataSource::<ClusterLinkFlow>::new()),
-            #[cfg(feature = "test-resources")]
-            Arc::new(crate::test_resources::TestWords),
         ]
     }
 }
