@@ -1091,6 +1091,23 @@ fn validate_config<F: Flow>(config: &Object, diags: &mut Diagnostics) {
     }
 }
 
+/// Splits an import id `<cluster>:<cluster>:<Type:name>` on its first two colons (the
+/// principal holds a colon itself).
+fn parse_import_id<'a>(id: &'a str, form: &str) -> Result<(&'a str, &'a str, &'a str), Diagnostic> {
+    let mut parts = id.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(first), Some(second), Some(principal))
+            if !first.is_empty() && !second.is_empty() && principal.contains(':') =>
+        {
+            Ok((first, second, principal))
+        }
+        _ => Err(Diagnostic::error(
+            "Invalid import id",
+            format!("expected {form} (the principal as Type:name), got {id:?}"),
+        )),
+    }
+}
+
 /// A [`Flow`] as a Terraform resource.
 pub struct FlowResource<F>(PhantomData<F>);
 
@@ -1249,26 +1266,13 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
-        let mut parts = id.splitn(3, ':');
-        let (Some(first), Some(second), Some(principal)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            diags.push(Diagnostic::error(
-                "Invalid import id",
-                format!("expected {}, got {id:?}", F::IMPORT_ID_FORM),
-            ));
-            return None;
+        let (first, second, principal) = match parse_import_id(id, F::IMPORT_ID_FORM) {
+            Ok(parts) => parts,
+            Err(diagnostic) => {
+                diags.push(diagnostic);
+                return None;
+            }
         };
-        if first.is_empty() || second.is_empty() || !principal.contains(':') {
-            diags.push(Diagnostic::error(
-                "Invalid import id",
-                format!(
-                    "expected {} (the principal as Type:name), got {id:?}",
-                    F::IMPORT_ID_FORM
-                ),
-            ));
-            return None;
-        }
         // Every attribute null, then the inputs of the id and the defaults.
         let mut state: Object = self
             .schema()
@@ -1374,5 +1378,122 @@ impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
             );
         }
         Some(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::mm2::Mm2Flow;
+
+    #[test]
+    fn import_id_splits_on_the_first_two_colons() {
+        assert_eq!(
+            parse_import_id("primary:dr:User:mm2", "F").unwrap(),
+            ("primary", "dr", "User:mm2")
+        );
+        for bad in [
+            "primary:dr",
+            "primary:dr:mm2",
+            ":dr:User:x",
+            "primary::User:x",
+        ] {
+            let error = parse_import_id(bad, "<a>:<b>:<principal>").unwrap_err();
+            assert!(error.detail.contains("<a>:<b>:<principal>"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn input_errors_land_on_their_attribute_and_element() {
+        let mut diags = Diagnostics::new();
+        input_error_diagnostics(
+            vec![
+                InputError {
+                    attribute: "topics",
+                    index: Some(1),
+                    message: "bad".into(),
+                },
+                InputError {
+                    attribute: "principal",
+                    index: None,
+                    message: "bad".into(),
+                },
+            ],
+            &mut diags,
+        );
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["topics[1]", "principal"]);
+    }
+
+    fn mm2_object(values: Vec<(&str, crate::tfplugin::Value)>) -> Object {
+        let mut object: Object = FlowResource::<Mm2Flow>::new()
+            .schema()
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), crate::tfplugin::Value::Null))
+            .collect();
+        for (key, value) in values {
+            object.insert(key.to_string(), value);
+        }
+        object
+    }
+
+    #[test]
+    fn defaults_are_mm2s_and_unknown_inputs_make_the_flow_unknown() {
+        use crate::model::mm2::Mm2Inputs;
+        use crate::tfplugin::Value;
+        let mut object = mm2_object(vec![
+            ("source_cluster", Value::string("primary")),
+            ("target_cluster", Value::string("dr")),
+            ("principal", Value::string("User:mm2")),
+        ]);
+        Mm2Flow::fill_defaults(&mut object);
+        let mut diags = Diagnostics::new();
+        let Some(Field::Known(inputs)) = Mm2Flow::decode(&object, &mut diags) else {
+            panic!("{diags:?}");
+        };
+        assert_eq!(
+            inputs,
+            Mm2Inputs::with_defaults("primary", "dr", "User:mm2")
+        );
+
+        let mut object = mm2_object(vec![
+            ("source_cluster", Value::Unknown),
+            ("target_cluster", Value::string("dr")),
+            ("principal", Value::string("User:mm2")),
+        ]);
+        Mm2Flow::fill_defaults(&mut object);
+        assert_eq!(
+            object["source_alias"],
+            Value::Unknown,
+            "alias follows the key"
+        );
+        assert!(matches!(
+            Mm2Flow::decode(&object, &mut diags),
+            Some(Field::Unknown)
+        ));
+    }
+
+    #[test]
+    fn unknown_enumeration_value_is_a_diagnostic_on_the_attribute() {
+        use crate::tfplugin::Value;
+        let mut object = mm2_object(vec![
+            ("source_cluster", Value::string("primary")),
+            ("target_cluster", Value::string("dr")),
+            ("principal", Value::string("User:mm2")),
+            ("replication_policy", Value::string("fancy")),
+        ]);
+        Mm2Flow::fill_defaults(&mut object);
+        let mut diags = Diagnostics::new();
+        assert!(Mm2Flow::decode(&object, &mut diags).is_none());
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["replication_policy"]);
     }
 }
