@@ -368,3 +368,40 @@ async fn removing_the_providers_own_cluster_rights_is_refused() {
         refused.detail
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_cluster_down_still_applies_the_other() {
+    let primary = secured_broker().await;
+    let unreachable = Value::Object(Object::from([
+        (
+            "bootstrap_servers".to_string(),
+            string_list(&["127.0.0.1:9"]),
+        ),
+        (
+            "timeout_seconds".to_string(),
+            Value::Number(Number::from_i64(2)),
+        ),
+        ("tls".to_string(), Value::Null),
+        ("sasl".to_string(), Value::Null),
+    ]));
+    let state = provider(admin_cluster(&primary), unreachable).await;
+    let principal = "User:mm2";
+    let (planned, diags) = plan(&state, None, mm2_config(principal, &["orders"], vec![])).await;
+    let down = diags
+        .iter()
+        .find(|d| d.summary == "Cannot connect to Kafka cluster")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert!(down.detail.contains("\"dr\"") && down.detail.contains("127.0.0.1:9"));
+    assert_eq!(down.path.as_ref().unwrap().to_string(), "target_cluster");
+
+    let (new_state, diags) = apply(&state, None, planned.unwrap()).await;
+    let new_state = new_state.expect("state returned with the error");
+    assert!(summaries(&diags).contains(&"Cannot connect to Kafka cluster".to_string()));
+    let on_primary = broker_rows("primary", &primary, principal);
+    assert!(!on_primary.is_empty(), "primary applied");
+    assert_eq!(
+        state_rows(&new_state),
+        on_primary,
+        "state lists what exists"
+    );
+}
