@@ -30,6 +30,7 @@ use crate::tfplugin::{
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under
 /// 600 bytes on the wire even with a 249-character name, so a full batch stays under 3 MB,
@@ -426,6 +427,18 @@ fn cancelled(cluster: &str) -> Diagnostic {
     )
 }
 
+/// Connects to the clusters concurrently, so unreachable clusters cost one timeout together
+/// rather than one each. Connections are cached per provider process.
+async fn connect_all(
+    ctx: &Ctx<'_, ProviderState>,
+    clusters: impl IntoIterator<Item = String>,
+) -> Vec<(String, Result<Arc<KafkaAdmin>, Diagnostic>)> {
+    let clusters: Vec<String> = clusters.into_iter().collect();
+    let connections =
+        futures_util::future::join_all(clusters.iter().map(|c| ctx.provider.admin(c))).await;
+    clusters.into_iter().zip(connections).collect()
+}
+
 /// The engine's view of one apply: what the flow wants and what the prior state records.
 struct ApplyPlan<'a> {
     desired_acls: &'a [ClusterAcl],
@@ -449,14 +462,14 @@ async fn apply_flow(
         .chain(plan.prior.clusters())
         .collect();
     let mut record = Record::default();
-    for cluster in clusters {
+    for (cluster, connection) in connect_all(ctx, clusters).await {
         let prior = plan.prior.of_cluster(&cluster);
         if ctx.cancel.is_cancelled() {
             diags.push(cancelled(&cluster));
             record.merge(prior);
             continue;
         }
-        let admin = match ctx.provider.admin(&cluster).await {
+        let admin = match connection {
             Ok(admin) => admin,
             Err(diagnostic) => {
                 diags.push(diagnostic);
@@ -844,9 +857,9 @@ async fn apply_cluster_topics(
 /// Refresh: keeps the recorded rows that still exist; topics as they exist now.
 async fn refresh(ctx: &Ctx<'_, ProviderState>, prior: &Record, diags: &mut Diagnostics) -> Record {
     let mut record = Record::default();
-    for cluster in prior.clusters() {
+    for (cluster, connection) in connect_all(ctx, prior.clusters()).await {
         let recorded = prior.of_cluster(&cluster);
-        let admin = match ctx.provider.admin(&cluster).await {
+        let admin = match connection {
             Ok(admin) => admin,
             Err(diagnostic) => {
                 diags.push(diagnostic);
@@ -907,11 +920,15 @@ async fn preflight<F: Flow>(
     diags: &mut Diagnostics,
 ) {
     let paths = cluster_paths::<F>(planned);
-    for (cluster, path) in &paths {
-        if ctx.provider.cluster(cluster).is_err() {
-            continue; // unknown keys are reported on the attribute, pending ones are unknown
-        }
-        let admin = match ctx.provider.admin(cluster).await {
+    // Unknown keys are reported on their attribute; pending ones are not known yet.
+    let configured = paths
+        .keys()
+        .filter(|cluster| ctx.provider.cluster(cluster).is_ok())
+        .cloned();
+    for (cluster, connection) in connect_all(ctx, configured).await {
+        let cluster = &cluster;
+        let path = &paths[cluster];
+        let admin = match connection {
             Ok(admin) => admin,
             Err(diagnostic) => {
                 diags.push(diagnostic.at(path.clone()));
@@ -1284,8 +1301,10 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         state.extend(F::import_inputs(first, second, principal));
         F::fill_defaults(&mut state);
         let mut record = Record::default();
-        for cluster in [first, second] {
-            let admin = match ctx.provider.admin(cluster).await {
+        let clusters = [first.to_string(), second.to_string()];
+        for (cluster, connection) in connect_all(&ctx, clusters).await {
+            let cluster = cluster.as_str();
+            let admin = match connection {
                 Ok(admin) => admin,
                 Err(diagnostic) => {
                     diags.push(diagnostic);
