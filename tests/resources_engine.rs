@@ -405,3 +405,78 @@ async fn one_cluster_down_still_applies_the_other() {
         "state lists what exists"
     );
 }
+
+/// `(partitions, replication_factor, cleanup.policy)` of one `internal_topics` row in state.
+fn state_topic(state: &Object, cluster: &str, name: &str) -> (Value, Value, Value) {
+    let Value::Set(rows) = &state["internal_topics"] else {
+        panic!("internal_topics not a set");
+    };
+    rows.iter()
+        .find_map(|row| {
+            let Value::Object(row) = row else { panic!() };
+            (row["cluster"] == Value::string(cluster) && row["name"] == Value::string(name)).then(
+                || {
+                    let Value::Map(configs) = &row["configs"] else {
+                        panic!()
+                    };
+                    (
+                        row["partitions"].clone(),
+                        row["replication_factor"].clone(),
+                        configs
+                            .get("cleanup.policy")
+                            .cloned()
+                            .unwrap_or(Value::Null),
+                    )
+                },
+            )
+        })
+        .unwrap_or_else(|| panic!("no {cluster}/{name} row"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_fixes_cleanup_policy_and_never_recreates_a_conflicting_topic() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    dr.create_topic_direct("primary.checkpoints.internal", 3, 3, BTreeMap::new());
+    dr.create_topic_direct(
+        "heartbeats",
+        1,
+        3,
+        BTreeMap::from([("cleanup.policy".to_string(), "delete".to_string())]),
+    );
+    let (planned, _) = plan(&state, None, mm2_config("User:mm2", &["orders"], vec![])).await;
+    let (new_state, diags) = apply(&state, None, planned.unwrap()).await;
+    let new_state = new_state.unwrap();
+    let conflict = diags
+        .iter()
+        .find(|d| d.summary == "Internal topic conflicts with the plan")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert!(conflict.detail.contains("primary.checkpoints.internal"));
+    let topics: BTreeMap<String, _> = dr
+        .topics()
+        .into_iter()
+        .map(|t| (t.name.clone(), t))
+        .collect();
+    assert_eq!(
+        topics["heartbeats"]
+            .configs
+            .get("cleanup.policy")
+            .map(String::as_str),
+        Some("compact"),
+        "fixed with IncrementalAlterConfigs"
+    );
+    assert_eq!(
+        topics["primary.checkpoints.internal"].partitions, 3,
+        "not recreated"
+    );
+    assert_eq!(
+        state_topic(&new_state, "dr", "primary.checkpoints.internal").0,
+        Value::Number(Number::from_i64(3)),
+        "state shows the topic as it exists"
+    );
+    assert_eq!(
+        state_topic(&new_state, "dr", "heartbeats").2,
+        Value::string("compact")
+    );
+}

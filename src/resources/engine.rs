@@ -819,6 +819,7 @@ async fn apply_cluster_topics(
         )),
     }
 
+    let needs_fix: HashSet<&str> = alterations.iter().map(|a| a.topic.as_str()).collect();
     let conflicting: HashSet<&str> = changes
         .conflicts
         .iter()
@@ -837,17 +838,16 @@ async fn apply_cluster_topics(
             match existing.get(&(cluster.to_string(), topic.name.clone())) {
                 None if created.contains(&topic.name) => Some(row),
                 None => None,
-                Some(found) => {
-                    let mut actual = found.clone();
-                    if fixed.contains(&topic.name) {
-                        actual.configs.extend(topic.configs.clone());
-                    }
-                    if conflicting.contains(topic.name.as_str()) || !fixed.contains(&topic.name) {
-                        Some(existing_topic_row(&row, &actual))
-                    } else {
-                        Some(row)
-                    }
+                // As it exists when its size conflicts or its config fix failed; otherwise
+                // it now matches the plan.
+                Some(found)
+                    if conflicting.contains(topic.name.as_str())
+                        || (needs_fix.contains(topic.name.as_str())
+                            && !fixed.contains(&topic.name)) =>
+                {
+                    Some(existing_topic_row(&row, found))
                 }
+                Some(_) => Some(row),
             }
         })
         .filter(|row| !failed.contains(&row.name))
