@@ -480,3 +480,51 @@ async fn apply_fixes_cleanup_policy_and_never_recreates_a_conflicting_topic() {
         Value::string("compact")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_deletes_owned_bindings_and_topics_only_when_asked() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    let config = mm2_config(
+        "User:mm2",
+        &["orders"],
+        vec![("delete_internal_topics_on_destroy", Value::Bool(true))],
+    );
+    let (planned, _) = plan(&state, None, config).await;
+    let (created, diags) = apply(&state, None, planned.unwrap()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let created = created.unwrap();
+    assert!(dr
+        .topics()
+        .iter()
+        .any(|t| t.name == "primary.checkpoints.internal"));
+
+    let resource = resource("kafkamirror_mm2_replication_permissions");
+    let cancel = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let gone = resource
+        .apply(
+            Ctx {
+                provider: &state,
+                cancel: &cancel,
+            },
+            ApplyRequest {
+                prior: Some(created),
+                planned: None,
+                config: None,
+            },
+            &mut diags,
+        )
+        .await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    assert!(gone.is_none());
+    assert!(broker_rows("primary", &primary, "User:mm2").is_empty());
+    assert!(broker_rows("dr", &dr, "User:mm2").is_empty());
+    assert!(
+        !dr.topics()
+            .iter()
+            .any(|t| t.name == "primary.checkpoints.internal"),
+        "delete_internal_topics_on_destroy = true deletes the internal topics"
+    );
+}
