@@ -106,6 +106,27 @@ fn keyed(rows: &BTreeSet<AclRow>, diags: &mut Diagnostics) -> Vec<(ClusterBindin
         .collect()
 }
 
+/// What the record owns: `acls - preexisting_acls`, as comparable keys.
+fn owned_keys(record: &Record, diags: &mut Diagnostics) -> HashSet<ClusterBinding> {
+    let preexisting: HashSet<ClusterBinding> = keyed(&record.preexisting, diags)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    keyed(&record.acls, diags)
+        .into_iter()
+        .map(|(key, _)| key)
+        .filter(|key| !preexisting.contains(key))
+        .collect()
+}
+
+/// The provider's own principal on `cluster`, when known, for the self-lockout guard.
+fn lockout_guard(provider: &ProviderState, cluster: &str) -> HashMap<String, String> {
+    provider
+        .provider_principal(cluster)
+        .map(|principal| HashMap::from([(cluster.to_string(), principal)]))
+        .unwrap_or_default()
+}
+
 fn principals_of<'a>(rows: impl Iterator<Item = &'a AclRow>) -> Vec<String> {
     rows.map(|row| row.principal.clone())
         .collect::<BTreeSet<_>>()
@@ -319,21 +340,9 @@ async fn apply_cluster_acls(
         .map(|(cluster, binding)| comparable(cluster, binding))
         .collect();
     let prior_acls = keyed(&prior.acls, diags);
-    let preexisting_keys: HashSet<ClusterBinding> = keyed(&prior.preexisting, diags)
-        .into_iter()
-        .map(|(key, _)| key)
-        .collect();
-    let owned_before: HashSet<ClusterBinding> = prior_acls
-        .iter()
-        .filter(|(key, _)| !preexisting_keys.contains(key))
-        .map(|(key, _)| key.clone())
-        .collect();
-    let provider_principals: HashMap<String, String> = ctx
-        .provider
-        .provider_principal(cluster)
-        .map(|principal| HashMap::from([(cluster.to_string(), principal)]))
-        .unwrap_or_default();
-    let changes = match reconcile_acls(desired, &actual, &owned_before, &provider_principals) {
+    let owned_before = owned_keys(prior, diags);
+    let guard = lockout_guard(ctx.provider, cluster);
+    let changes = match reconcile_acls(desired, &actual, &owned_before, &guard) {
         Ok(changes) => changes,
         Err(lockout) => {
             diags.push(Diagnostic::error(
@@ -755,20 +764,8 @@ pub(super) async fn preflight<F: Flow>(
         let principals = principals_of(desired_rows.iter().chain(recorded.acls.iter()));
         match read_acls(&admin, cluster, &principals).await {
             Ok(actual) => {
-                let preexisting_keys: HashSet<ClusterBinding> = keyed(&recorded.preexisting, diags)
-                    .into_iter()
-                    .map(|(key, _)| key)
-                    .collect();
-                let owned: HashSet<ClusterBinding> = keyed(&recorded.acls, diags)
-                    .into_iter()
-                    .map(|(key, _)| key)
-                    .filter(|key| !preexisting_keys.contains(key))
-                    .collect();
-                let guard: HashMap<String, String> = ctx
-                    .provider
-                    .provider_principal(cluster)
-                    .map(|p| HashMap::from([(cluster.clone(), p)]))
-                    .unwrap_or_default();
+                let owned = owned_keys(&recorded, diags);
+                let guard = lockout_guard(ctx.provider, cluster);
                 match reconcile_acls(&desired_acls, &actual, &owned, &guard) {
                     Err(lockout) => diags.push(Diagnostic::error(
                         "Refusing to lock the provider out",
