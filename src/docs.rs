@@ -19,9 +19,8 @@ pub fn all_schemas() -> ProviderSchemas {
 
 #[cfg(feature = "test-resources")]
 fn is_test_only(type_name: &str) -> bool {
-    use crate::test_resources::{TestNote, TestWords};
-    use crate::tfplugin::{DataSource, Resource};
-    type_name == Resource::type_name(&TestNote) || type_name == DataSource::type_name(&TestWords)
+    use crate::tfplugin::Resource;
+    type_name == crate::test_resources::TestNote.type_name()
 }
 
 #[cfg(not(feature = "test-resources"))]
