@@ -24,7 +24,7 @@ install: build
 	@echo "installed to $(INSTALL_DIR)"
 
 demo: tools
-	$(CARGO) build --release --bin terraform-provider-kafkamirror --bin kafka-testbroker
+	$(CARGO) build --release --workspace --bin terraform-provider-kafkamirror --bin kafka-testbroker
 	scripts/demo.sh
 
 # Release targets: linux/darwin/windows x amd64/arm64 (os_arch:rust-triple). Cross targets are
@@ -32,6 +32,7 @@ demo: tools
 RELEASE_TARGETS ?= linux_amd64:x86_64-unknown-linux-gnu linux_arm64:aarch64-unknown-linux-gnu \
 	darwin_amd64:x86_64-apple-darwin darwin_arm64:aarch64-apple-darwin \
 	windows_amd64:x86_64-pc-windows-gnu windows_arm64:aarch64-pc-windows-gnullvm
+# DIST_DIR (default dist/) and GPG_KEY_ID (sign SHA256SUMS) pass through the environment.
 release:
 	RELEASE_TARGETS="$(RELEASE_TARGETS)" VERSION=$(VERSION) scripts/release.sh
 
@@ -51,6 +52,11 @@ $(VENV)/.kafka-python: $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check kafka-python==2.2.15 pytest==8.3.4
 	touch $@
 
+# Registry docs (docs/index.md, docs/resources/, docs/data-sources/) from the provider schema and
+# examples/; docs/guides/ is hand-written. `make test` fails when the committed docs are stale.
+docs:
+	$(CARGO) run --quiet --locked --bin terraform-provider-kafkamirror -- docs --out docs --examples examples
+
 # Test-only resources (feature test-resources) carry part of the Terraform harness tests.
 TEST_FEATURES := --features test-resources
 
@@ -58,9 +64,13 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 
-# Unit, broker socket/CLI, admin-layer integration, kafka-python cross-check and real-Terraform e2e tests.
+# Unit, broker socket/CLI, admin-layer integration, kafka-python cross-check and real-Terraform e2e
+# tests, the docs-staleness check, `terraform fmt -check`/`validate` of examples/, and the release
+# e2e (tests/release.rs builds `make release VERSION=0.1.0` into a temp dir, signs it with a
+# throwaway GPG key and installs it through a filesystem mirror).
 test: tools lint
-	KAFKAMIRROR_TF_103=$(TF_103) KAFKAMIRROR_PYTHON=$(VENV)/bin/python $(CARGO) test --workspace $(TEST_FEATURES)
+	KAFKAMIRROR_TF_103=$(TF_103) KAFKAMIRROR_PYTHON=$(VENV)/bin/python KAFKAMIRROR_RELEASE_TEST=1 \
+		$(CARGO) test --workspace $(TEST_FEATURES)
 
 clean:
 	$(CARGO) clean

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make release VERSION=x.y.z`: Terraform Registry release artifacts in dist/:
+# `make release VERSION=x.y.z`: Terraform Registry release artifacts in dist/ (or DIST_DIR):
 #   terraform-provider-kafkamirror_X.Y.Z_<os>_<arch>.zip   (binary terraform-provider-kafkamirror_vX.Y.Z inside)
 #   terraform-provider-kafkamirror_X.Y.Z_manifest.json     (copy of terraform-registry-manifest.json)
 #   terraform-provider-kafkamirror_X.Y.Z_SHA256SUMS        (zips + manifest)
@@ -13,9 +13,10 @@ version="${VERSION:?set VERSION=x.y.z}"
 version="${version#v}"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]] || { echo "VERSION must be semver, got $version" >&2; exit 2; }
 name=terraform-provider-kafkamirror
-dist="$root/dist"
+dist="${DIST_DIR:-$root/dist}"
+mkdir -p "$dist"; dist="$(cd "$dist" && pwd)"
 targets="${RELEASE_TARGETS:-linux_amd64:x86_64-unknown-linux-gnu}"
-rm -rf "$dist"; mkdir -p "$dist"
+rm -f "$dist/${name}_${version}_"*
 
 host_triple="$(rustc -vV | sed -n 's/^host: //p')"
 for entry in $targets; do
@@ -38,7 +39,7 @@ for entry in $targets; do
 done
 
 cp terraform-registry-manifest.json "$dist/${name}_${version}_manifest.json"
-(cd "$dist" && sha256sum -- *.zip "${name}_${version}_manifest.json" >"${name}_${version}_SHA256SUMS")
+(cd "$dist" && sha256sum -- "${name}_${version}"_*.zip "${name}_${version}_manifest.json" >"${name}_${version}_SHA256SUMS")
 if [ -n "${GPG_KEY_ID:-}" ]; then
   gpg --batch --yes --local-user "$GPG_KEY_ID" --detach-sign \
     --output "$dist/${name}_${version}_SHA256SUMS.sig" "$dist/${name}_${version}_SHA256SUMS"

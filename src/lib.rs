@@ -7,9 +7,11 @@
 //! - `tfplugin`: Terraform plugin protocol 6 (knows nothing of Kafka).
 //! - `resources` and `provider`: the glue between them.
 
+pub mod docs;
 pub mod kafka;
 pub mod model;
 pub mod provider;
+pub mod resources;
 pub mod secret;
 #[cfg(feature = "test-resources")]
 pub mod test_resources;

@@ -4,6 +4,10 @@
 //! unknown at plan time does not affect the others.
 
 use crate::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings, TlsSettings};
+use crate::kafka::KafkaAdmin;
+use crate::resources::cluster_link::ClusterLinkFlow;
+use crate::resources::engine::{FlowDataSource, FlowResource};
+use crate::resources::mm2::Mm2Flow;
 use crate::secret::Secret;
 use crate::tfplugin::{
     Attr, AttributePath, Block, BlockDecl, DataSource, Diagnostic, Diagnostics, Field, Object,
@@ -13,6 +17,7 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
 /// The provider's full source address, as Terraform names it (used by `--debug`).
@@ -37,8 +42,11 @@ const CA_CERT: Attr<String> = Attr::optional(
 );
 const CLIENT_CERT: Attr<String> =
     Attr::optional("client_cert", "PEM client certificate for mutual TLS.");
-const CLIENT_KEY: Attr<String> =
-    Attr::optional("client_key", "PEM private key of client_cert.").sensitive();
+const CLIENT_KEY: Attr<String> = Attr::optional(
+    "client_key",
+    "PEM private key of client_cert. Sensitive: hidden in plans, never logged.",
+)
+.sensitive();
 const INSECURE_SKIP_VERIFY: Attr<bool> = Attr::optional(
     "insecure_skip_verify",
     "Do not verify the brokers' certificates (testing only).",
@@ -47,7 +55,11 @@ const SASL: BlockDecl = BlockDecl::single("sasl", sasl_block);
 const MECHANISM: Attr<String> =
     Attr::required("mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.");
 const USERNAME: Attr<String> = Attr::required("username", "SASL user name.");
-const PASSWORD: Attr<String> = Attr::required("password", "SASL password.").sensitive();
+const PASSWORD: Attr<String> = Attr::required(
+    "password",
+    "SASL password. Sensitive: hidden in plans, never logged.",
+)
+.sensitive();
 
 fn cluster_block() -> Block {
     Block::new("How to reach one Kafka cluster; the label is the alias resources refer to.")
@@ -78,7 +90,13 @@ pub struct ProviderState {
     clusters: BTreeMap<String, ClusterConnection>,
     /// Aliases whose settings are not known yet (they depend on values known after apply).
     pending: BTreeSet<String>,
+    admins: AdminCache,
 }
+
+/// Admin clients by alias: each cluster is connected on first use by a resource and the
+/// client is kept for the rest of the provider process. A failed connect is not cached.
+#[derive(Debug, Default)]
+struct AdminCache(tokio::sync::Mutex<BTreeMap<String, Arc<OnceCell<Arc<KafkaAdmin>>>>>);
 
 impl ProviderState {
     /// The settings of cluster `alias`, or a diagnostic saying why they are not available.
@@ -109,6 +127,38 @@ impl ProviderState {
                 }
             ),
         ))
+    }
+
+    /// The connected admin client of cluster `alias`, connecting on first use (within the
+    /// cluster's `timeout_seconds`). Errors name the alias and its bootstrap servers.
+    pub async fn admin(&self, alias: &str) -> Result<Arc<KafkaAdmin>, Diagnostic> {
+        let connection = self.cluster(alias)?;
+        let cell = self
+            .admins
+            .0
+            .lock()
+            .await
+            .entry(alias.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async { KafkaAdmin::connect(connection).await.map(Arc::new) })
+            .await
+            .cloned()
+            .map_err(|error| {
+                Diagnostic::error("Cannot connect to Kafka cluster", error.to_string())
+            })
+    }
+
+    /// The principal the provider connects to `alias` as, when it can be told from the
+    /// settings: `User:<username>` with SASL, `User:ANONYMOUS` without SASL and without a TLS
+    /// client certificate; `None` otherwise (e.g. mTLS, whose principal the broker maps).
+    pub fn provider_principal(&self, alias: &str) -> Option<String> {
+        let connection = self.clusters.get(alias)?;
+        match (&connection.sasl, &connection.tls) {
+            (Some(sasl), _) => Some(format!("User:{}", sasl.username)),
+            (None, Some(tls)) if tls.client_cert_pem.is_some() => None,
+            (None, _) => Some("User:ANONYMOUS".to_string()),
+        }
     }
 
     /// Whether `alias` is configured but its settings are still unknown (plan time).
@@ -312,7 +362,10 @@ impl Provider for KafkamirrorProvider {
         Schema {
             version: 0,
             block: Block::new(
-                "Grants Kafka replication flows exactly the ACLs and internal topics they need.",
+                "Grants Kafka replication flows (MirrorMaker 2, Confluent Cluster Linking) exactly \
+                 the ACLs and internal topics they need. Declare one `cluster` block per Kafka \
+                 cluster; resources and data sources name clusters by the block's label. Nothing \
+                 connects at configuration time: a resource connects to the clusters it names.",
             )
             .block(&CLUSTER),
         }
@@ -339,6 +392,8 @@ impl Provider for KafkamirrorProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderState>>> {
         vec![
+            Arc::new(FlowResource::<Mm2Flow>::new()),
+            Arc::new(FlowResource::<ClusterLinkFlow>::new()),
             #[cfg(feature = "test-resources")]
             Arc::new(crate::test_resources::TestNote),
         ]
@@ -346,8 +401,8 @@ impl Provider for KafkamirrorProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderState>>> {
         vec![
-            #[cfg(feature = "test-resources")]
-            Arc::new(crate::test_resources::TestWords),
+            Arc::new(FlowDataSource::<Mm2Flow>::new()),
+            Arc::new(FlowDataSource::<ClusterLinkFlow>::new()),
         ]
     }
 }
@@ -509,6 +564,74 @@ mod tests {
             "an unknown certificate is validated later: {diags:?}"
         );
         assert!(state.is_pending("c"));
+    }
+
+    #[test]
+    fn provider_principal_follows_the_connection_settings() {
+        let tls = |cert: Value| {
+            object(vec![
+                ("ca_cert", Value::Null),
+                ("client_cert", cert.clone()),
+                (
+                    "client_key",
+                    if cert.is_null() {
+                        Value::Null
+                    } else {
+                        Value::string("KEY")
+                    },
+                ),
+                ("insecure_skip_verify", Value::Null),
+            ])
+        };
+        let servers = ("bootstrap_servers", strings(&["a:9092"]));
+        let mut diags = Diagnostics::new();
+        let state = parse_clusters(
+            &config(vec![
+                (
+                    "sasl",
+                    cluster(vec![
+                        servers.clone(),
+                        (
+                            "sasl",
+                            object(vec![
+                                ("mechanism", Value::string("PLAIN")),
+                                ("username", Value::string("admin")),
+                                ("password", Value::string("p")),
+                            ]),
+                        ),
+                    ]),
+                ),
+                ("plain", cluster(vec![servers.clone()])),
+                (
+                    "tls",
+                    cluster(vec![servers.clone(), ("tls", tls(Value::Null))]),
+                ),
+                (
+                    "mtls",
+                    cluster(vec![servers, ("tls", tls(Value::string("CERT")))]),
+                ),
+            ]),
+            &mut diags,
+        );
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            state.provider_principal("sasl").as_deref(),
+            Some("User:admin")
+        );
+        assert_eq!(
+            state.provider_principal("plain").as_deref(),
+            Some("User:ANONYMOUS")
+        );
+        assert_eq!(
+            state.provider_principal("tls").as_deref(),
+            Some("User:ANONYMOUS")
+        );
+        assert_eq!(
+            state.provider_principal("mtls"),
+            None,
+            "the broker maps mTLS names"
+        );
+        assert_eq!(state.provider_principal("missing"), None);
     }
 
     #[test]

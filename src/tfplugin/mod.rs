@@ -12,6 +12,7 @@
 pub mod api;
 pub mod codec;
 pub mod diag;
+pub mod docs;
 pub mod logging;
 mod proto;
 pub mod schema;

@@ -1,0 +1,78 @@
+//! `terraform-provider-kafkamirror docs`: renders the registry docs (`docs/index.md`,
+//! `docs/resources/`, `docs/data-sources/`) from the provider's schemas and `examples/`, the
+//! way `make docs` runs it. Test-only types (feature `test-resources`) are never documented.
+
+use crate::provider::KafkamirrorProvider;
+use crate::tfplugin::docs::{render, write_pages, DocsError, Page, ProviderSchemas};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The schemas the published docs describe: every registered type except test-only ones.
+pub fn published_schemas() -> ProviderSchemas {
+    ProviderSchemas::of("kafkamirror", &KafkamirrorProvider, is_test_only)
+}
+
+/// Every schema the provider serves in this build, test-only types included.
+pub fn all_schemas() -> ProviderSchemas {
+    ProviderSchemas::of("kafkamirror", &KafkamirrorProvider, |_| false)
+}
+
+#[cfg(feature = "test-resources")]
+fn is_test_only(type_name: &str) -> bool {
+    use crate::tfplugin::Resource;
+    type_name == crate::test_resources::TestNote.type_name()
+}
+
+#[cfg(not(feature = "test-resources"))]
+fn is_test_only(_type_name: &str) -> bool {
+    false
+}
+
+/// The published pages, rendered with the examples under `examples`.
+pub fn render_published(examples: &Path) -> Result<Vec<Page>, DocsError> {
+    render(&published_schemas(), examples)
+}
+
+const USAGE: &str = "usage: terraform-provider-kafkamirror docs [--out DIR] [--examples DIR]\n\
+    Renders DIR/index.md, DIR/resources/*.md and DIR/data-sources/*.md (default DIR: docs)\n\
+    from the provider schema and the examples (default: examples).";
+
+/// Runs the `docs` subcommand with the arguments after `docs`.
+pub fn run_cli(args: &[String]) -> ExitCode {
+    let mut out = PathBuf::from("docs");
+    let mut examples = PathBuf::from("examples");
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let target = match arg.as_str() {
+            "--out" => &mut out,
+            "--examples" => &mut examples,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("unknown argument {other:?}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        match rest.next() {
+            Some(value) => *target = PathBuf::from(value),
+            None => {
+                eprintln!("{arg} needs a value\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match render_published(&examples).and_then(|pages| write_pages(&pages, &out)) {
+        Ok(written) => {
+            for path in written {
+                println!("{}", out.join(path).display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("terraform-provider-kafkamirror docs: {err}");
+            ExitCode::from(1)
+        }
+    }
+}

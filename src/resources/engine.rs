@@ -1,0 +1,664 @@
+//! What both resources share: the [`Flow`] trait (schema + decode + pure planner of one
+//! replication flow type), and the generic [`FlowResource`] / [`FlowDataSource`] that turn a
+//! flow into a Terraform resource and data source (plan, apply, read, import; the cluster
+//! work is in `super::apply`).
+//!
+//! State shape (both resources): the inputs (optional ones with their defaults filled in),
+//! `id`, `acls` (the bindings this resource manages that exist, with their reason),
+//! `preexisting_acls` (the subset that existed before the resource created them: never
+//! deleted by it; owned = `acls - preexisting_acls`) and, for flows with topics,
+//! `internal_topics` (as they exist: actual partitions, replication factor, cleanup.policy).
+//!
+//! Plan: the planned sets come from the pure planner (unknown while an input is unknown);
+//! when they differ from the state, a preflight against the clusters reports what would make
+//! apply fail. Inputs have no `requires_replace`: any change is an in-place update whose
+//! apply is the set difference, so only what must change is replaced.
+
+use super::apply::{
+    apply_flow, connect_all, kafka_diagnostic, preflight, read_acls, refresh, ApplyPlan, Record,
+};
+use super::rows::{AclRow, TopicRow};
+use crate::model::plan::{DesiredState, InternalTopic};
+use crate::model::validate::InputError;
+use crate::provider::ProviderState;
+use crate::tfplugin::{
+    ApplyRequest, Attr, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field,
+    Object, PlanRequest, Planned, Resource, Schema,
+};
+use async_trait::async_trait;
+use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
+
+/// The reason recorded for bindings adopted by `terraform import`.
+pub const IMPORTED_REASON: &str =
+    "adopted by terraform import (owned by this resource; the next apply sets the planned reason)";
+
+pub const ID: Attr<String> = Attr::computed(
+    "id",
+    "Identifier of the flow, in the form accepted by `terraform import`.",
+);
+pub const ACLS: Attr<BTreeSet<AclRow>> = Attr::computed(
+    "acls",
+    "The ACL bindings the flow needs, one object per binding and cluster: `cluster` (provider \
+     cluster key), `principal`, `host`, `resource_type` (TOPIC, GROUP, CLUSTER, \
+     TRANSACTIONAL_ID), `resource_name`, `pattern_type` (LITERAL, PREFIXED), `operation`, \
+     `permission` (ALLOW) and `reason` (the rule and spec row that require it). In resource \
+     state: the bindings that exist on the clusters.",
+);
+pub const PREEXISTING_ACLS: Attr<BTreeSet<AclRow>> = Attr::computed(
+    "preexisting_acls",
+    "Bindings of `acls` that already existed on the cluster before this resource would have \
+     created them (made by hand or by another tool). They are not owned: shrinking or \
+     destroying this resource never deletes them. Bindings adopted with `terraform import` \
+     are owned.",
+);
+pub const INTERNAL_TOPICS: Attr<BTreeSet<TopicRow>> = Attr::computed(
+    "internal_topics",
+    "The compacted internal topics the flow needs: `cluster`, `name`, `partitions`, \
+     `replication_factor`, `configs` (e.g. cleanup.policy) and `reason`. In resource state: \
+     the topics as they exist (actual partitions, replication factor and cleanup.policy), so \
+     drift shows in the next plan.",
+);
+
+/// One replication flow type: its inputs, how they are read from Terraform values and the
+/// pure planner. [`FlowResource`] and [`FlowDataSource`] do the rest.
+pub trait Flow: Send + Sync + 'static {
+    type Inputs: Send + Sync;
+
+    /// Resource and data source type name.
+    const TYPE_NAME: &'static str;
+    const RESOURCE_DESCRIPTION: &'static str;
+    const DATA_SOURCE_DESCRIPTION: &'static str;
+    /// Whether the flow has internal topics (`internal_topics` attribute).
+    const HAS_TOPICS: bool;
+    /// The attributes that name provider cluster keys.
+    const CLUSTER_ATTRIBUTES: &'static [&'static Attr<String>];
+    /// What `terraform import` takes, e.g. `<source_cluster>:<target_cluster>:<principal>`.
+    const IMPORT_ID_FORM: &'static str;
+
+    /// Adds the input attributes shared by the resource and the data source.
+    fn input_attributes(block: Block) -> Block;
+    /// Adds the resource-only inputs (e.g. what destroy does).
+    fn resource_attributes(block: Block) -> Block {
+        block
+    }
+    /// Replaces null optional inputs with their defaults (unknown where they derive from an
+    /// unknown value).
+    fn fill_defaults(object: &mut Object);
+    /// The inputs, `Unknown` when any is not known yet; `None` after a diagnostic.
+    fn decode(object: &Object, diags: &mut Diagnostics) -> Option<Field<Self::Inputs>>;
+    fn validate(inputs: &Self::Inputs) -> Vec<InputError>;
+    fn plan(inputs: &Self::Inputs) -> DesiredState;
+    /// The resource id, in the import form.
+    fn id(inputs: &Self::Inputs) -> String;
+    /// Inputs for an import id `(first cluster, second cluster, principal)`, with every other
+    /// input at its default (topic selections empty).
+    fn import_inputs(first_cluster: &str, second_cluster: &str, principal: &str) -> Object;
+    /// Where a preflight error about a topic's replication factor belongs (flows with topics
+    /// override this).
+    fn replication_factor_path(_topic: &InternalTopic, _inputs: &Self::Inputs) -> AttributePath {
+        AttributePath::root()
+    }
+    /// Whether destroy deletes the internal topics (resource state).
+    fn delete_topics_on_destroy(_state: &Object) -> bool {
+        false
+    }
+}
+
+/// Maps the model's input errors to diagnostics on their attribute (and list element).
+pub fn input_error_diagnostics(errors: Vec<InputError>, diags: &mut Diagnostics) {
+    for error in errors {
+        let mut path = AttributePath::attribute(error.attribute);
+        if let Some(index) = error.index {
+            path = path.index(index);
+        }
+        diags.push(Diagnostic::error("Invalid input", error.message).at(path));
+    }
+}
+
+/// Reads input attributes one by one, remembering whether any was unknown.
+pub struct InputReader<'a> {
+    object: &'a Object,
+    pub unknown: bool,
+    pub failed: bool,
+}
+
+impl<'a> InputReader<'a> {
+    pub fn new(object: &'a Object) -> Self {
+        InputReader {
+            object,
+            unknown: false,
+            failed: false,
+        }
+    }
+
+    /// The value (`None` when null or unknown).
+    pub fn get<T: crate::tfplugin::schema::AttrType>(
+        &mut self,
+        attr: &Attr<T>,
+        diags: &mut Diagnostics,
+    ) -> Option<T> {
+        match diags.take(attr.get(self.object)) {
+            None => {
+                self.failed = true;
+                None
+            }
+            Some(Field::Unknown) => {
+                self.unknown = true;
+                None
+            }
+            Some(Field::Null) => None,
+            Some(Field::Known(value)) => Some(value),
+        }
+    }
+
+    /// A string input naming one of an enumeration's values.
+    pub fn parse<E: std::str::FromStr>(
+        &mut self,
+        attr: &Attr<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<E>
+    where
+        E::Err: std::fmt::Display,
+    {
+        let text = self.get(attr, diags)?;
+        match text.parse() {
+            Ok(value) => Some(value),
+            Err(error) => {
+                diags.push(Diagnostic::error("Invalid value", format!("{error}")).at(attr.path()));
+                self.failed = true;
+                None
+            }
+        }
+    }
+
+    /// The outcome once every input was read: `Unknown` if one was unknown.
+    pub fn finish<T>(&self, build: impl FnOnce() -> Option<T>) -> Option<Field<T>> {
+        if self.failed {
+            return None;
+        }
+        if self.unknown {
+            return Some(Field::Unknown);
+        }
+        build().map(Field::Known)
+    }
+}
+
+/// Sets a null attribute to `value`.
+pub fn default_to<T: crate::tfplugin::schema::AttrType>(
+    object: &mut Object,
+    attr: &Attr<T>,
+    value: T,
+) {
+    if object.get(attr.name).is_none_or(|v| v.is_null()) {
+        attr.set(object, &value);
+    }
+}
+
+/// Sets a null string attribute to the value of another (unknown if that one is unknown).
+pub fn default_to_attribute(object: &mut Object, attr: &Attr<String>, from: &Attr<String>) {
+    if object.get(attr.name).is_none_or(|v| v.is_null()) {
+        let value = object
+            .get(from.name)
+            .cloned()
+            .unwrap_or(crate::tfplugin::Value::Null);
+        object.insert(attr.name.to_string(), value);
+    }
+}
+
+/// Checks the cluster keys the inputs name exist in the provider config.
+fn check_cluster_keys<F: Flow>(provider: &ProviderState, object: &Object, diags: &mut Diagnostics) {
+    for attr in F::CLUSTER_ATTRIBUTES {
+        if let Some(Field::Known(alias)) = diags.take(attr.get(object)) {
+            if !provider.is_pending(&alias) {
+                if let Err(diagnostic) = provider.cluster(&alias) {
+                    diags.push(diagnostic.at(attr.path()));
+                }
+            }
+        }
+    }
+}
+
+/// The attribute naming each cluster key, for diagnostics about a cluster.
+pub(super) fn cluster_paths<F: Flow>(object: &Object) -> BTreeMap<String, AttributePath> {
+    let mut paths = BTreeMap::new();
+    for attr in F::CLUSTER_ATTRIBUTES {
+        if let Ok(Field::Known(alias)) = attr.get(object) {
+            paths.entry(alias).or_insert_with(|| attr.path());
+        }
+    }
+    paths
+}
+
+fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
+    let mut block = F::input_attributes(Block::new(description).attr(&ID));
+    if resource {
+        block = F::resource_attributes(block);
+    }
+    block = block.attr(&ACLS);
+    if resource {
+        block = block.attr(&PREEXISTING_ACLS);
+    }
+    if F::HAS_TOPICS {
+        block = block.attr(&INTERNAL_TOPICS);
+    }
+    Schema { version: 0, block }
+}
+
+/// Validates known inputs (for ValidateResourceConfig / ValidateDataResourceConfig).
+fn validate_config<F: Flow>(config: &Object, diags: &mut Diagnostics) {
+    let mut object = config.clone();
+    F::fill_defaults(&mut object);
+    if let Some(Field::Known(inputs)) = F::decode(&object, diags) {
+        input_error_diagnostics(F::validate(&inputs), diags);
+    }
+}
+
+/// Splits an import id `<cluster>:<cluster>:<Type:name>` on its first two colons (the
+/// principal holds a colon itself).
+fn parse_import_id<'a>(id: &'a str, form: &str) -> Result<(&'a str, &'a str, &'a str), Diagnostic> {
+    let mut parts = id.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(first), Some(second), Some(principal))
+            if !first.is_empty() && !second.is_empty() && principal.contains(':') =>
+        {
+            Ok((first, second, principal))
+        }
+        _ => Err(Diagnostic::error(
+            "Invalid import id",
+            format!("expected {form} (the principal as Type:name), got {id:?}"),
+        )),
+    }
+}
+
+/// A [`Flow`] as a Terraform resource.
+pub struct FlowResource<F>(PhantomData<F>);
+
+impl<F: Flow> FlowResource<F> {
+    pub fn new() -> Self {
+        FlowResource(PhantomData)
+    }
+}
+
+impl<F: Flow> Default for FlowResource<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
+    fn type_name(&self) -> &'static str {
+        F::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema_of::<F>(F::RESOURCE_DESCRIPTION, true)
+    }
+
+    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
+        validate_config::<F>(config, diags);
+    }
+
+    async fn plan(
+        &self,
+        ctx: Ctx<'_, ProviderState>,
+        request: PlanRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
+        let mut planned = request.proposed;
+        F::fill_defaults(&mut planned);
+        check_cluster_keys::<F>(ctx.provider, &planned, diags);
+        let prior = match &request.prior {
+            Some(prior) => Record::read(prior, diags)?,
+            None => Record::default(),
+        };
+        match F::decode(&planned, diags)? {
+            Field::Known(inputs) => {
+                let errors = F::validate(&inputs);
+                if !errors.is_empty() {
+                    input_error_diagnostics(errors, diags);
+                    return None;
+                }
+                let desired = F::plan(&inputs);
+                let acls: BTreeSet<AclRow> = desired.acls.iter().map(AclRow::from).collect();
+                let topics: BTreeSet<TopicRow> =
+                    desired.topics.iter().map(TopicRow::from).collect();
+                ID.set(&mut planned, &F::id(&inputs));
+                let changed = request.prior.is_none()
+                    || prior.acls != acls
+                    || (F::HAS_TOPICS && prior.topics != topics);
+                ACLS.set(&mut planned, &acls);
+                if F::HAS_TOPICS {
+                    INTERNAL_TOPICS.set(&mut planned, &topics);
+                }
+                if changed {
+                    PREEXISTING_ACLS.set_unknown(&mut planned);
+                    if !diags.has_errors() {
+                        preflight::<F>(&ctx, &inputs, &desired, &prior, &planned, diags).await;
+                    }
+                } else {
+                    PREEXISTING_ACLS.set(&mut planned, &prior.preexisting);
+                }
+            }
+            _ => {
+                ID.set_unknown(&mut planned);
+                ACLS.set_unknown(&mut planned);
+                PREEXISTING_ACLS.set_unknown(&mut planned);
+                if F::HAS_TOPICS {
+                    INTERNAL_TOPICS.set_unknown(&mut planned);
+                }
+            }
+        }
+        Some(Planned {
+            planned,
+            requires_replace: Vec::new(),
+        })
+    }
+
+    async fn apply(
+        &self,
+        ctx: Ctx<'_, ProviderState>,
+        request: ApplyRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Object> {
+        let prior = match &request.prior {
+            Some(prior) => Record::read(prior, diags)?,
+            None => Record::default(),
+        };
+        match request.planned {
+            None => {
+                // Destroy: delete what the resource owns (and topics when asked to).
+                let state = request.prior?;
+                let plan = ApplyPlan {
+                    desired_acls: &[],
+                    desired_topics: &[],
+                    prior: &prior,
+                    delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
+                };
+                let left = apply_flow(&ctx, plan, diags).await;
+                let owned_left = left.acls.iter().any(|row| !left.preexisting.contains(row));
+                if !diags.has_errors() || (!owned_left && left.topics.is_empty()) {
+                    return None;
+                }
+                let mut state = state;
+                left.write::<F>(&mut state);
+                Some(state)
+            }
+            Some(mut planned) => {
+                let inputs = match F::decode(&planned, diags)? {
+                    Field::Known(inputs) => inputs,
+                    _ => {
+                        diags.push(Diagnostic::error(
+                            "Inputs not known at apply",
+                            "every input must be known when the flow is applied",
+                        ));
+                        return None;
+                    }
+                };
+                let desired = F::plan(&inputs);
+                let plan = ApplyPlan {
+                    desired_acls: &desired.acls,
+                    desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
+                    prior: &prior,
+                    delete_topics: false,
+                };
+                let record = apply_flow(&ctx, plan, diags).await;
+                ID.set(&mut planned, &F::id(&inputs));
+                record.write::<F>(&mut planned);
+                Some(planned)
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: Ctx<'_, ProviderState>,
+        mut state: Object,
+        diags: &mut Diagnostics,
+    ) -> Option<Object> {
+        let prior = Record::read(&state, diags)?;
+        let record = refresh(&ctx, &prior, diags).await;
+        record.write::<F>(&mut state);
+        Some(state)
+    }
+
+    async fn import(
+        &self,
+        ctx: Ctx<'_, ProviderState>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Object> {
+        let (first, second, principal) = match parse_import_id(id, F::IMPORT_ID_FORM) {
+            Ok(parts) => parts,
+            Err(diagnostic) => {
+                diags.push(diagnostic);
+                return None;
+            }
+        };
+        // Every attribute null, then the inputs of the id and the defaults.
+        let mut state: Object = self
+            .schema()
+            .block
+            .attributes
+            .iter()
+            .map(|attribute| (attribute.name.clone(), crate::tfplugin::Value::Null))
+            .collect();
+        state.extend(F::import_inputs(first, second, principal));
+        F::fill_defaults(&mut state);
+        let mut record = Record::default();
+        let clusters = [first.to_string(), second.to_string()];
+        for (cluster, connection) in connect_all(&ctx, clusters).await {
+            let cluster = cluster.as_str();
+            let admin = match connection {
+                Ok(admin) => admin,
+                Err(diagnostic) => {
+                    diags.push(diagnostic);
+                    return None;
+                }
+            };
+            match read_acls(&admin, cluster, &[principal.to_string()]).await {
+                Ok(actual) => record.acls.extend(
+                    actual
+                        .iter()
+                        .map(|(cluster, binding)| AclRow::new(cluster, binding, IMPORTED_REASON)),
+                ),
+                Err(error) => {
+                    diags.push(kafka_diagnostic("Cannot read ACLs", &error));
+                    return None;
+                }
+            }
+        }
+        if F::HAS_TOPICS {
+            if let Some(Field::Known(inputs)) = F::decode(&state, diags) {
+                // The topics the flow would use with default inputs; refresh keeps those
+                // that exist, with their actual settings.
+                record.topics = F::plan(&inputs).topics.iter().map(TopicRow::from).collect();
+            }
+        }
+        ID.set(&mut state, &id.to_string());
+        record.write::<F>(&mut state);
+        Some(state)
+    }
+}
+
+/// A [`Flow`] as a Terraform data source: the planned sets, without contacting a cluster.
+pub struct FlowDataSource<F>(PhantomData<F>);
+
+impl<F: Flow> FlowDataSource<F> {
+    pub fn new() -> Self {
+        FlowDataSource(PhantomData)
+    }
+}
+
+impl<F: Flow> Default for FlowDataSource<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
+    fn type_name(&self) -> &'static str {
+        F::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema_of::<F>(F::DATA_SOURCE_DESCRIPTION, false)
+    }
+
+    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
+        validate_config::<F>(config, diags);
+    }
+
+    async fn read(
+        &self,
+        _ctx: Ctx<'_, ProviderState>,
+        mut config: Object,
+        diags: &mut Diagnostics,
+    ) -> Option<Object> {
+        F::fill_defaults(&mut config);
+        let Field::Known(inputs) = F::decode(&config, diags)? else {
+            diags.push(Diagnostic::error(
+                "Inputs not known",
+                "every input must be known when the data source is read",
+            ));
+            return None;
+        };
+        let errors = F::validate(&inputs);
+        if !errors.is_empty() {
+            input_error_diagnostics(errors, diags);
+            return None;
+        }
+        let desired = F::plan(&inputs);
+        ID.set(&mut config, &F::id(&inputs));
+        ACLS.set(
+            &mut config,
+            &desired.acls.iter().map(AclRow::from).collect(),
+        );
+        if F::HAS_TOPICS {
+            INTERNAL_TOPICS.set(
+                &mut config,
+                &desired.topics.iter().map(TopicRow::from).collect(),
+            );
+        }
+        Some(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::mm2::Mm2Flow;
+
+    #[test]
+    fn import_id_splits_on_the_first_two_colons() {
+        assert_eq!(
+            parse_import_id("primary:dr:User:mm2", "F").unwrap(),
+            ("primary", "dr", "User:mm2")
+        );
+        for bad in [
+            "primary:dr",
+            "primary:dr:mm2",
+            ":dr:User:x",
+            "primary::User:x",
+        ] {
+            let error = parse_import_id(bad, "<a>:<b>:<principal>").unwrap_err();
+            assert!(error.detail.contains("<a>:<b>:<principal>"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn input_errors_land_on_their_attribute_and_element() {
+        let mut diags = Diagnostics::new();
+        input_error_diagnostics(
+            vec![
+                InputError {
+                    attribute: "topics",
+                    index: Some(1),
+                    message: "bad".into(),
+                },
+                InputError {
+                    attribute: "principal",
+                    index: None,
+                    message: "bad".into(),
+                },
+            ],
+            &mut diags,
+        );
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["topics[1]", "principal"]);
+    }
+
+    fn mm2_object(values: Vec<(&str, crate::tfplugin::Value)>) -> Object {
+        let mut object: Object = FlowResource::<Mm2Flow>::new()
+            .schema()
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), crate::tfplugin::Value::Null))
+            .collect();
+        for (key, value) in values {
+            object.insert(key.to_string(), value);
+        }
+        object
+    }
+
+    #[test]
+    fn defaults_are_mm2s_and_unknown_inputs_make_the_flow_unknown() {
+        use crate::model::mm2::Mm2Inputs;
+        use crate::tfplugin::Value;
+        let mut object = mm2_object(vec![
+            ("source_cluster", Value::string("primary")),
+            ("target_cluster", Value::string("dr")),
+            ("principal", Value::string("User:mm2")),
+        ]);
+        Mm2Flow::fill_defaults(&mut object);
+        let mut diags = Diagnostics::new();
+        let Some(Field::Known(inputs)) = Mm2Flow::decode(&object, &mut diags) else {
+            panic!("{diags:?}");
+        };
+        assert_eq!(
+            inputs,
+            Mm2Inputs::with_defaults("primary", "dr", "User:mm2")
+        );
+
+        let mut object = mm2_object(vec![
+            ("source_cluster", Value::Unknown),
+            ("target_cluster", Value::string("dr")),
+            ("principal", Value::string("User:mm2")),
+        ]);
+        Mm2Flow::fill_defaults(&mut object);
+        assert_eq!(
+            object["source_alias"],
+            Value::Unknown,
+            "alias follows the key"
+        );
+        assert!(matches!(
+            Mm2Flow::decode(&object, &mut diags),
+            Some(Field::Unknown)
+        ));
+    }
+
+    #[test]
+    fn unknown_enumeration_value_is_a_diagnostic_on_the_attribute() {
+        use crate::tfplugin::Value;
+        let mut object = mm2_object(vec![
+            ("source_cluster", Value::string("primary")),
+            ("target_cluster", Value::string("dr")),
+            ("principal", Value::string("User:mm2")),
+            ("replication_policy", Value::string("fancy")),
+        ]);
+        Mm2Flow::fill_defaults(&mut object);
+        let mut diags = Diagnostics::new();
+        assert!(Mm2Flow::decode(&object, &mut diags).is_none());
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["replication_policy"]);
+    }
+}
