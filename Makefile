@@ -9,7 +9,7 @@ VENV := $(TOOLS)/venv
 TF_103 := $(TOOLS)/bin/terraform-1.0.3
 PROVIDER_BIN := target/release/terraform-provider-kafkamirror
 
-.PHONY: all build install test tools lint unit e2e crosscheck demo bench docs release clean
+.PHONY: all build install test tools lint demo bench docs release clean
 
 all: build
 
