@@ -20,6 +20,8 @@ struct HookState {
     rejected_bindings: Vec<(String, i16)>,
     delays: BTreeMap<i16, Duration>,
     drop_after: Option<u64>,
+    /// `(api_key, requests of that API still to answer before the one that is dropped)`.
+    drop_on: Option<(i16, u64)>,
 }
 
 /// What the connection should do with one request, decided when it arrives.
@@ -116,6 +118,18 @@ impl Hooks {
         self.lock().drop_after = Some(n_requests);
     }
 
+    /// Stops every rejection set by [`Hooks::reject_acl_bindings`].
+    pub fn clear_acl_binding_rejections(&self) {
+        self.lock().rejected_bindings.clear();
+    }
+
+    /// Closes, instead of answering, the connection that receives the request of `api_key`
+    /// after the next `n_requests` of that API (e.g. `n_requests = 1` on CreateAcls: the
+    /// first batch is answered, the second is dropped unprocessed), once.
+    pub fn drop_connection_on(&self, api_key: i16, n_requests: u64) {
+        self.lock().drop_on = Some((api_key, n_requests));
+    }
+
     /// The injected error for a CreateAcls binding on `resource_name`, if any.
     pub(crate) fn binding_rejection(&self, resource_name: &str) -> Option<i16> {
         self.lock()
@@ -150,6 +164,16 @@ impl Hooks {
                 state.drop_after = Some(left - 1);
             }
         }
+        if let Some((key, left)) = state.drop_on {
+            if key == api_key {
+                if left == 0 {
+                    fate.drop_connection = true;
+                    state.drop_on = None;
+                } else {
+                    state.drop_on = Some((key, left - 1));
+                }
+            }
+        }
         fate
     }
 }
@@ -182,5 +206,25 @@ mod tests {
         assert!(!hooks.on_request(3, 10).drop_connection);
         assert!(hooks.on_request(3, 10).drop_connection);
         assert!(!hooks.on_request(3, 10).drop_connection);
+    }
+
+    #[test]
+    fn drop_on_counts_only_its_api_and_fires_once() {
+        let hooks = Hooks::default();
+        hooks.drop_connection_on(30, 1);
+        assert!(!hooks.on_request(30, 10).drop_connection);
+        assert!(!hooks.on_request(3, 10).drop_connection);
+        assert!(hooks.on_request(30, 10).drop_connection);
+        assert!(!hooks.on_request(30, 10).drop_connection);
+    }
+
+    #[test]
+    fn binding_rejections_clear() {
+        let hooks = Hooks::default();
+        hooks.reject_acl_bindings("rej-", 42);
+        assert_eq!(hooks.binding_rejection("rej-1"), Some(42));
+        assert_eq!(hooks.binding_rejection("ok"), None);
+        hooks.clear_acl_binding_rejections();
+        assert_eq!(hooks.binding_rejection("rej-1"), None);
     }
 }
