@@ -1,8 +1,8 @@
 //! Secrets never leave the provider: with a known SASL password and a known TLS private key in
-//! the provider configuration, real Terraform runs plan, apply, refresh and destroy with
-//! `TF_LOG=TRACE`, and every byte it printed or logged, the state files, `terraform show -json`
-//! of the plan and all diagnostics are searched for the secrets. Needs `--features
-//! test-resources`.
+//! the provider configuration, real Terraform plans, applies, refreshes and destroys an MM2
+//! flow against two SASL/SCRAM test brokers with `TF_LOG=TRACE`, and every byte it printed or
+//! logged, the state files, `terraform show -json` of the plan and all diagnostics are
+//! searched for the secrets. A wrong password fails naming the cluster, never the password.
 
 mod support;
 
@@ -49,13 +49,13 @@ fn needles(identity: &ClientIdentity) -> Vec<String> {
     needles
 }
 
-/// A SASL/SCRAM broker whose only user is `terraform` with [`PASSWORD`].
+/// A SASL/SCRAM broker whose only user is `terraform` (a super user) with [`PASSWORD`].
 fn start_broker(runtime: &tokio::runtime::Runtime) -> TestBroker {
     runtime
         .block_on(TestBroker::start(
             "127.0.0.1:0",
             BrokerConfig {
-                nodes: 1,
+                nodes: 3,
                 users: vec![("terraform".to_string(), PASSWORD.to_string())],
                 super_users: vec!["User:terraform".to_string()],
                 authorizer: true,
@@ -64,14 +64,15 @@ fn start_broker(runtime: &tokio::runtime::Runtime) -> TestBroker {
         .expect("start the test broker")
 }
 
-/// The provider block: cluster `primary` over SASL/SCRAM with the password, cluster `mtls`
-/// with the client key; both read from files, as users keep secrets out of `.tf` files.
-fn main_tf(bootstrap: &str, resource: &str) -> String {
+/// The provider block: clusters `primary` and `dr` over SASL/SCRAM with the password, cluster
+/// `mtls` (not used by the flow) with the client key; secrets read from files, as users keep
+/// them out of `.tf` files.
+fn main_tf(primary: &str, dr: &str) -> String {
     format!(
         r#"{HEADER}
 provider "kafkamirror" {{
   cluster "primary" {{
-    bootstrap_servers = ["{bootstrap}"]
+    bootstrap_servers = ["{primary}"]
     timeout_seconds   = 10
     sasl {{
       mechanism = "SCRAM-SHA-512"
@@ -79,15 +80,31 @@ provider "kafkamirror" {{
       password  = trimspace(file("${{path.module}}/password.txt"))
     }}
   }}
+  cluster "dr" {{
+    bootstrap_servers = ["{dr}"]
+    timeout_seconds   = 10
+    sasl {{
+      mechanism = "SCRAM-SHA-256"
+      username  = "terraform"
+      password  = trimspace(file("${{path.module}}/password.txt"))
+    }}
+  }}
   cluster "mtls" {{
-    bootstrap_servers = ["{bootstrap}"]
+    bootstrap_servers = ["{primary}"]
     tls {{
       client_cert = file("${{path.module}}/client.crt")
       client_key  = file("${{path.module}}/client.key")
     }}
   }}
 }}
-{resource}"#
+resource "kafkamirror_mm2_replication_permissions" "flow" {{
+  source_cluster = "primary"
+  target_cluster = "dr"
+  principal      = "User:mm2"
+  topics         = ["orders"]
+  groups         = ["orders-app"]
+}}
+"#
     )
 }
 
@@ -141,9 +158,14 @@ fn assert_workdir_clean(dir: &Workdir, needles: &[String]) {
     }
 }
 
-fn workdir(tf: &support::Terraform, main_tf: &str, identity: &ClientIdentity) -> Workdir {
+fn workdir(
+    tf: &support::Terraform,
+    main_tf: &str,
+    password: &str,
+    identity: &ClientIdentity,
+) -> Workdir {
     let mut dir = Workdir::with_dev_overrides(tf, main_tf);
-    dir.write("password.txt", &format!("{PASSWORD}\n"));
+    dir.write("password.txt", &format!("{password}\n"));
     dir.write("client.crt", &identity.cert_pem);
     dir.write("client.key", &identity.key_pem);
     dir.set_env("TF_LOG", "TRACE");
@@ -152,23 +174,32 @@ fn workdir(tf: &support::Terraform, main_tf: &str, identity: &ClientIdentity) ->
     dir
 }
 
-/// The test-only note resource exercises every RPC that carries the provider configuration
-/// (ConfigureProvider on plan, apply, refresh and destroy).
+/// Every RPC that carries the provider configuration (ConfigureProvider on plan, apply,
+/// refresh and destroy) and every one that carries state, with the provider connected.
 #[test]
 fn secrets_stay_out_of_logs_state_plan_and_diagnostics() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let broker = start_broker(&runtime);
+    let (primary, dr) = (start_broker(&runtime), start_broker(&runtime));
     let identity = client_identity();
     let needles = needles(&identity);
-    let resource = "resource \"kafkamirror_test_note\" \"n\" {\n  name    = \"n\"\n  text    = \"hello\"\n  cluster = \"primary\"\n}\n";
     for_each_terraform(|tf| {
-        let dir = workdir(tf, &main_tf(&broker.bootstrap(), resource), &identity);
+        let main_tf = main_tf(&primary.bootstrap(), &dr.bootstrap());
+        let dir = workdir(tf, &main_tf, PASSWORD, &identity);
         let mut runs = Vec::new();
         runs.push(("plan", dir.ok(&["plan", "-no-color", "-out=tfplan"])));
         let shown = dir.ok(&["show", "-json", "tfplan"]);
-        assert!(shown.stdout.contains("kafkamirror_test_note"), "plan JSON");
+        assert!(
+            shown
+                .stdout
+                .contains("kafkamirror_mm2_replication_permissions"),
+            "plan JSON"
+        );
         runs.push(("show -json tfplan", shown));
         runs.push(("apply", dir.ok(&["apply", "-no-color", "tfplan"])));
+        assert!(
+            primary.acls().iter().any(|acl| acl.principal == "User:mm2"),
+            "the apply reached the SASL broker"
+        );
         runs.push((
             "refresh",
             dir.ok(&["apply", "-refresh-only", "-auto-approve", "-json"]),
@@ -187,5 +218,39 @@ fn secrets_stay_out_of_logs_state_plan_and_diagnostics() {
         );
         assert_workdir_clean(&dir, &needles);
     });
-    runtime.block_on(broker.shutdown());
+    runtime.block_on(primary.shutdown());
+    runtime.block_on(dr.shutdown());
+}
+
+/// A wrong password: the plan fails with an authentication error naming the cluster, and the
+/// wrong password appears nowhere.
+#[test]
+fn wrong_password_names_the_cluster_never_the_password() {
+    const WRONG: &str = "pw-WRONG-u5Hc2Lr9Tq-never-print-me";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (primary, dr) = (start_broker(&runtime), start_broker(&runtime));
+    let identity = client_identity();
+    let mut needles = needles(&identity);
+    needles.push(WRONG.to_string());
+    for_each_terraform(|tf| {
+        let main_tf = main_tf(&primary.bootstrap(), &dr.bootstrap());
+        let dir = workdir(tf, &main_tf, WRONG, &identity);
+        let run = dir.run(&["plan", "-json"]);
+        assert_eq!(run.code, 1, "plan must fail: {}", run.stdout);
+        let named: Vec<String> = run
+            .json_diagnostics()
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .map(|d| d["detail"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(
+            named.iter().any(|d| d.contains("\"primary\""))
+                && named.iter().any(|d| d.contains("\"dr\"")),
+            "each error names its cluster: {named:#?}"
+        );
+        assert_run_clean("plan with a wrong password", &run, &needles);
+        assert_workdir_clean(&dir, &needles);
+    });
+    runtime.block_on(primary.shutdown());
+    runtime.block_on(dr.shutdown());
 }
