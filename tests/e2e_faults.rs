@@ -2,10 +2,12 @@
 //! fault hooks, the MM2 and cluster-link resources, and assertions on the brokers' ACLs, the
 //! state and the diagnostics. Partial applies (per-binding rejections, a dropped connection
 //! mid-batch, a cluster down), the provider killed mid-apply, ownership of pre-existing and
-//! imported bindings, the self-lockout guard, plan-time preflight, and a 50 000-topic load.
+//! imported bindings, the self-lockout guard and plan-time preflight. Also a 50 000-topic load,
+//! which drives the provider's `Resource` trait directly instead of Terraform (its comment
+//! says why).
 //!
-//! Cheap tests run on Terraform 1.0.3 and the one on PATH; the slow ones (kill, load) on the
-//! one on PATH only, as their names say.
+//! Terraform tests run on 1.0.3 and the one on PATH, except the provider kill (the one on
+//! PATH only, as its name says).
 
 mod support;
 
