@@ -24,7 +24,7 @@ install: build
 	@echo "installed to $(INSTALL_DIR)"
 
 demo: tools
-	$(CARGO) build --release --bin terraform-provider-kafkamirror --bin kafka-testbroker
+	$(CARGO) build --release --workspace --bin terraform-provider-kafkamirror --bin kafka-testbroker
 	scripts/demo.sh
 
 # Release targets: linux/darwin/windows x amd64/arm64 (os_arch:rust-triple). Cross targets are

@@ -393,8 +393,6 @@ impl Provider for KafkamirrorProvider {
         vec![
             Arc::new(FlowDataSource::<Mm2Flow>::new()),
             Arc::new(FlowDataSource::<ClusterLinkFlow>::new()),
-            #[cfg(feature = "test-resources")]
-            Arc::new(crate::test_resources::TestWords),
         ]
     }
 }
@@ -556,6 +554,74 @@ mod tests {
             "an unknown certificate is validated later: {diags:?}"
         );
         assert!(state.is_pending("c"));
+    }
+
+    #[test]
+    fn provider_principal_follows_the_connection_settings() {
+        let tls = |cert: Value| {
+            object(vec![
+                ("ca_cert", Value::Null),
+                ("client_cert", cert.clone()),
+                (
+                    "client_key",
+                    if cert.is_null() {
+                        Value::Null
+                    } else {
+                        Value::string("KEY")
+                    },
+                ),
+                ("insecure_skip_verify", Value::Null),
+            ])
+        };
+        let servers = ("bootstrap_servers", strings(&["a:9092"]));
+        let mut diags = Diagnostics::new();
+        let state = parse_clusters(
+            &config(vec![
+                (
+                    "sasl",
+                    cluster(vec![
+                        servers.clone(),
+                        (
+                            "sasl",
+                            object(vec![
+                                ("mechanism", Value::string("PLAIN")),
+                                ("username", Value::string("admin")),
+                                ("password", Value::string("p")),
+                            ]),
+                        ),
+                    ]),
+                ),
+                ("plain", cluster(vec![servers.clone()])),
+                (
+                    "tls",
+                    cluster(vec![servers.clone(), ("tls", tls(Value::Null))]),
+                ),
+                (
+                    "mtls",
+                    cluster(vec![servers, ("tls", tls(Value::string("CERT")))]),
+                ),
+            ]),
+            &mut diags,
+        );
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            state.provider_principal("sasl").as_deref(),
+            Some("User:admin")
+        );
+        assert_eq!(
+            state.provider_principal("plain").as_deref(),
+            Some("User:ANONYMOUS")
+        );
+        assert_eq!(
+            state.provider_principal("tls").as_deref(),
+            Some("User:ANONYMOUS")
+        );
+        assert_eq!(
+            state.provider_principal("mtls"),
+            None,
+            "the broker maps mTLS names"
+        );
+        assert_eq!(state.provider_principal("missing"), None);
     }
 
     #[test]

@@ -1,17 +1,17 @@
 //! `kafkamirror_test_note`: a resource that stores nothing outside Terraform state, built only
-//! with the `test-resources` feature so the end-to-end harness can exercise plan, apply,
-//! refresh, import, replacement and state upgrade through real Terraform.
+//! with the `test-resources` feature. The end-to-end harness keeps it only for what the real
+//! resources cannot show yet: replacement (`requires_replace`: the real resources update in
+//! place), a state upgrade (no real resource has an older schema version yet) and a cluster
+//! whose address is unknown at plan time (the real resources would contact the other one).
+//! Everything else runs on the real resources and data sources.
 //!
 //! Schema version 1; version 0 called the `text` attribute `body` (see `upgrade_state`).
-//!
-//! Also `kafkamirror_test_words`, a data source that splits a text into words, for the data
-//! source RPCs.
 
 use crate::provider::ProviderState;
 use crate::tf_object;
 use crate::tfplugin::{
-    ApplyRequest, Attr, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object,
-    PlanRequest, Planned, RawState, Resource, Schema,
+    ApplyRequest, Attr, Block, Ctx, Diagnostic, Diagnostics, Field, Object, PlanRequest, Planned,
+    RawState, Resource, Schema,
 };
 use async_trait::async_trait;
 use std::collections::BTreeSet;
@@ -203,50 +203,5 @@ impl Resource<ProviderState> for TestNote {
                 None
             }
         }
-    }
-}
-
-/// `kafkamirror_test_words`: `words` of a required `text`.
-pub struct TestWords;
-
-const SOURCE_TEXT: Attr<String> = Attr::required("text", "The text to split.");
-
-#[async_trait]
-impl DataSource<ProviderState> for TestWords {
-    fn type_name(&self) -> &'static str {
-        "kafkamirror_test_words"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: Block::new("Splits a text into words (test builds only).")
-                .attr(&ID)
-                .attr(&SOURCE_TEXT)
-                .attr(&WORDS),
-        }
-    }
-
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        if let Some(Field::Known(text)) = diags.take(SOURCE_TEXT.get(config)) {
-            if text.trim().is_empty() {
-                diags.push(
-                    Diagnostic::error("Empty text", "text must contain a word")
-                        .at(SOURCE_TEXT.path()),
-                );
-            }
-        }
-    }
-
-    async fn read(
-        &self,
-        _ctx: Ctx<'_, ProviderState>,
-        mut config: Object,
-        diags: &mut Diagnostics,
-    ) -> Option<Object> {
-        let text = diags.take(SOURCE_TEXT.require(&config))?;
-        ID.set(&mut config, &text);
-        WORDS.set(&mut config, &words_of(&text));
-        Some(config)
     }
 }

@@ -1,7 +1,10 @@
 //! End-to-end: real Terraform (1.0.3 and the one on PATH) drives the provider binary through
-//! schema loading, provider-config diagnostics, the plan/apply/re-plan/import/destroy cycle of
-//! the test-only `kafkamirror_test_note`, a state upgrade from schema version 0, and debug
-//! (reattach) mode. Needs `--features test-resources`.
+//! schema loading, provider-config diagnostics, installation, logging and debug (reattach)
+//! mode, using the real resources and data sources where no cluster is needed (the data
+//! sources never contact one). The test-only `kafkamirror_test_note` remains only for what no
+//! real resource shows yet: replacement (`requires_replace`), a state upgrade from schema
+//! version 0, and a cluster whose address is unknown at plan time. The resources' own
+//! lifecycle against clusters is in `e2e_resources.rs`. Needs `--features test-resources`.
 
 mod support;
 
@@ -16,6 +19,9 @@ const HEADER: &str = r#"terraform {
   }
 }
 "#;
+
+/// A real data source that needs no cluster.
+const LINK_DATA: &str = "data \"kafkamirror_cluster_link_acls\" \"l\" {\n  source_cluster      = \"primary\"\n  destination_cluster = \"dr\"\n  link_principal      = \"User:link\"\n  topics              = [\"orders\"]\n}\n";
 
 fn config(body: &str) -> String {
     format!(
@@ -61,6 +67,17 @@ fn schema_loads() {
             cluster["block"]["block_types"]["sasl"]["block"]["attributes"]["password"]["sensitive"],
             true
         );
+        for name in [
+            "kafkamirror_mm2_replication_permissions",
+            "kafkamirror_cluster_link_acls",
+        ] {
+            let resource = &provider["resource_schemas"][name]["block"]["attributes"];
+            let data = &provider["data_source_schemas"][name]["block"]["attributes"];
+            assert_eq!(resource["acls"]["type"], data["acls"]["type"], "{name}");
+            assert_eq!(resource["acls"]["type"][0], "set", "{name}");
+            assert_eq!(resource["preexisting_acls"]["computed"], true, "{name}");
+            assert!(data.get("preexisting_acls").is_none(), "{name}");
+        }
         let note = &provider["resource_schemas"]["kafkamirror_test_note"];
         assert_eq!(note["version"], 1);
         let words = &note["block"]["attributes"]["words"];
@@ -75,7 +92,7 @@ fn schema_loads() {
 #[test]
 fn invalid_provider_config_points_at_the_line() {
     let main_tf = format!(
-        "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n    timeout_seconds = 1.5\n    sasl {{\n      mechanism = \"GSSAPI\"\n      username  = \"u\"\n      password  = \"p\"\n    }}\n  }}\n}}\nresource \"kafkamirror_test_note\" \"n\" {{\n  name = \"x\"\n}}\n"
+        "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n    timeout_seconds = 1.5\n    sasl {{\n      mechanism = \"GSSAPI\"\n      username  = \"u\"\n      password  = \"p\"\n    }}\n  }}\n}}\n{LINK_DATA}"
     );
     let mechanism_line = line_of(&main_tf, "GSSAPI");
     let timeout_line = line_of(&main_tf, "1.5");
@@ -176,9 +193,11 @@ fn resource_plans_applies_replans_clean_imports_and_destroys() {
 
 #[test]
 fn unknown_cluster_alias_is_a_diagnostic_on_the_attribute() {
-    let resource = r#"resource "kafkamirror_test_note" "n" {
-  name    = "x"
-  cluster = "nowhere"
+    let resource = r#"resource "kafkamirror_cluster_link_acls" "l" {
+  source_cluster      = "primary"
+  destination_cluster = "nowhere"
+  link_principal      = "User:link"
+  topics              = ["orders"]
 }
 "#;
     let main_tf = config(resource);
@@ -270,11 +289,6 @@ impl Drop for DebugServer {
 
 #[test]
 fn debug_mode_serves_terraform_through_reattach() {
-    let resource = r#"resource "kafkamirror_test_note" "n" {
-  name = "debugged"
-  text = "via reattach"
-}
-"#;
     for_each_terraform(|tf| {
         let mut child = Command::new(provider_binary())
             .arg("--debug")
@@ -300,11 +314,11 @@ fn debug_mode_serves_terraform_through_reattach() {
         assert_eq!(entry["ProtocolVersion"], 6);
         assert_eq!(entry["Pid"], server.0.id());
 
-        let mut dir = Workdir::plain(tf, &config(resource));
+        let mut dir = Workdir::plain(tf, &config(LINK_DATA));
         dir.set_env("TF_REATTACH_PROVIDERS", &reattach);
         dir.apply();
-        let note = state_resource(&dir.state_json(), "kafkamirror_test_note.n");
-        assert_eq!(note["values"]["id"], "debugged");
+        let link = state_resource(&dir.state_json(), "data.kafkamirror_cluster_link_acls.l");
+        assert_eq!(link["values"]["id"], "primary:dr:User:link");
         // The server outlives each Terraform run: a second run works too.
         let replan = dir.plan_exit_code();
         assert_eq!(replan.code, 0, "{}{}", replan.stdout, replan.stderr);
@@ -346,11 +360,7 @@ fn running_by_hand_explains_and_fails() {
 #[test]
 fn filesystem_mirror_installs_the_provider() {
     for_each_terraform(|tf| {
-        let dir = Workdir::with_filesystem_mirror(
-            tf,
-            &config("resource \"kafkamirror_test_note\" \"n\" {\n  name = \"mirrored\"\n}\n"),
-            "0.1.0",
-        );
+        let dir = Workdir::with_filesystem_mirror(tf, &config(LINK_DATA), "0.1.0");
         dir.ok(&["init", "-no-color"]);
         dir.apply();
         dir.destroy();
@@ -403,10 +413,7 @@ resource "kafkamirror_test_note" "on_dr" {{
 #[test]
 fn provider_logs_reach_terraform_debug_log() {
     for_each_terraform(|tf| {
-        let mut dir = Workdir::with_dev_overrides(
-            tf,
-            &config("resource \"kafkamirror_test_note\" \"n\" {\n  name = \"logged\"\n}\n"),
-        );
+        let mut dir = Workdir::with_dev_overrides(tf, &config(LINK_DATA));
         dir.set_env("TF_LOG", "DEBUG");
         let run = dir.ok(&["plan", "-no-color"]);
         let line = run
@@ -423,39 +430,10 @@ fn provider_logs_reach_terraform_debug_log() {
 }
 
 #[test]
-fn data_source_reads_and_validates() {
-    for_each_terraform(|tf| {
-        let dir = Workdir::with_dev_overrides(
-            tf,
-            &config("data \"kafkamirror_test_words\" \"w\" {\n  text = \"a b\"\n}\noutput \"count\" {\n  value = length(data.kafkamirror_test_words.w.words)\n}\n"),
-        );
-        dir.apply();
-        let outputs = dir.ok(&["output", "-json"]);
-        let outputs: Json = serde_json::from_str(&outputs.stdout).unwrap();
-        assert_eq!(outputs["count"]["value"], 2, "{outputs}");
-
-        let blank = config("data \"kafkamirror_test_words\" \"w\" {\n  text = \" \"\n}\n");
-        dir.write("main.tf", &blank);
-        let run = dir.run(&["plan", "-json"]);
-        assert_eq!(run.code, 1);
-        let diagnostic = run
-            .json_diagnostics()
-            .into_iter()
-            .find(|d| d["summary"] == "Empty text")
-            .expect("validation diagnostic");
-        assert_eq!(
-            diagnostic["range"]["start"]["line"],
-            line_of(&blank, "text = \" \""),
-            "{diagnostic}"
-        );
-    });
-}
-
-#[test]
 fn duplicate_cluster_alias_is_rejected_on_its_line() {
     // Map nesting makes Terraform itself reject a repeated label, before the provider runs.
     let main_tf = format!(
-        "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n  }}\n  cluster \"primary\" {{ # again\n    bootstrap_servers = [\"b:9092\"]\n  }}\n}}\nresource \"kafkamirror_test_note\" \"n\" {{\n  name = \"x\"\n}}\n"
+        "{HEADER}provider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"a:9092\"]\n  }}\n  cluster \"primary\" {{ # again\n    bootstrap_servers = [\"b:9092\"]\n  }}\n}}\n{LINK_DATA}"
     );
     let duplicate_line = line_of(&main_tf, "# again");
     for_each_terraform(|tf| {

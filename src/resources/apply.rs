@@ -1,0 +1,872 @@
+//! Talking to the clusters for both resources: apply (per cluster: read the managed
+//! principals' bindings, reconcile with ownership and the self-lockout guard, one CreateAcls
+//! and one DeleteAcls batch split above [`ACL_BATCH_LIMIT`], then internal topics), refresh,
+//! and the plan-time preflight. Failures become diagnostics naming cluster, binding or topic
+//! and Kafka's error; the returned [`Record`] lists only what exists, so the next apply does
+//! the rest.
+
+use super::engine::{cluster_paths, Flow, ACLS, INTERNAL_TOPICS, PREEXISTING_ACLS};
+use super::rows::{AclRow, TopicRow};
+use crate::kafka::{
+    AclFilter, ConfigChange, KafkaAdmin, KafkaError, NewTopic, TopicConfigAlteration, TopicLookup,
+};
+use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
+use crate::model::reconcile::{
+    comparable, reconcile_acls, reconcile_topics, ClusterBinding, ExistingTopic,
+};
+use crate::provider::ProviderState;
+use crate::tfplugin::{Attr, Ctx, Diagnostic, Diagnostics, Object};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under
+/// 600 bytes on the wire even with a 249-character name, so a full batch stays under 3 MB,
+/// far below Kafka's default `socket.request.max.bytes` (100 MiB); flows above the limit are
+/// split into several requests.
+pub const ACL_BATCH_LIMIT: usize = 5_000;
+
+/// What a resource's state records beyond its inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    pub acls: BTreeSet<AclRow>,
+    pub preexisting: BTreeSet<AclRow>,
+    pub topics: BTreeSet<TopicRow>,
+}
+
+impl Record {
+    pub(super) fn read(object: &Object, diags: &mut Diagnostics) -> Option<Record> {
+        let rows = |attr: &Attr<BTreeSet<AclRow>>, diags: &mut Diagnostics| {
+            diags
+                .take(attr.known(object))
+                .map(Option::unwrap_or_default)
+        };
+        Some(Record {
+            acls: rows(&ACLS, diags)?,
+            preexisting: rows(&PREEXISTING_ACLS, diags)?,
+            topics: match object.get(INTERNAL_TOPICS.name) {
+                Some(_) => diags
+                    .take(INTERNAL_TOPICS.known(object))?
+                    .unwrap_or_default(),
+                None => BTreeSet::new(),
+            },
+        })
+    }
+
+    pub(super) fn write<F: Flow>(&self, object: &mut Object) {
+        ACLS.set(object, &self.acls);
+        PREEXISTING_ACLS.set(object, &self.preexisting);
+        if F::HAS_TOPICS {
+            INTERNAL_TOPICS.set(object, &self.topics);
+        }
+    }
+
+    fn clusters(&self) -> BTreeSet<String> {
+        self.acls
+            .iter()
+            .map(|row| row.cluster.clone())
+            .chain(self.topics.iter().map(|row| row.cluster.clone()))
+            .collect()
+    }
+
+    /// The rows of one cluster.
+    fn of_cluster(&self, cluster: &str) -> Record {
+        Record {
+            acls: rows_of(&self.acls, cluster),
+            preexisting: rows_of(&self.preexisting, cluster),
+            topics: self
+                .topics
+                .iter()
+                .filter(|row| row.cluster == cluster)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    fn merge(&mut self, other: Record) {
+        self.acls.extend(other.acls);
+        self.preexisting.extend(other.preexisting);
+        self.topics.extend(other.topics);
+    }
+}
+
+fn rows_of(rows: &BTreeSet<AclRow>, cluster: &str) -> BTreeSet<AclRow> {
+    rows.iter()
+        .filter(|row| row.cluster == cluster)
+        .cloned()
+        .collect()
+}
+
+/// Rows as `(comparable key, row)`; rows that do not parse are reported once.
+fn keyed(rows: &BTreeSet<AclRow>, diags: &mut Diagnostics) -> Vec<(ClusterBinding, AclRow)> {
+    rows.iter()
+        .filter_map(|row| {
+            let (cluster, binding) = diags.take(row.cluster_binding(&ACLS.path()))?;
+            Some((comparable(&cluster, &binding), row.clone()))
+        })
+        .collect()
+}
+
+/// What the record owns: `acls - preexisting_acls`, as comparable keys.
+fn owned_keys(record: &Record, diags: &mut Diagnostics) -> HashSet<ClusterBinding> {
+    let preexisting: HashSet<ClusterBinding> = keyed(&record.preexisting, diags)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    keyed(&record.acls, diags)
+        .into_iter()
+        .map(|(key, _)| key)
+        .filter(|key| !preexisting.contains(key))
+        .collect()
+}
+
+/// The provider's own principal on `cluster`, when known, for the self-lockout guard.
+fn lockout_guard(provider: &ProviderState, cluster: &str) -> HashMap<String, String> {
+    provider
+        .provider_principal(cluster)
+        .map(|principal| HashMap::from([(cluster.to_string(), principal)]))
+        .unwrap_or_default()
+}
+
+fn principals_of<'a>(rows: impl Iterator<Item = &'a AclRow>) -> Vec<String> {
+    rows.map(|row| row.principal.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// What one cluster holds for the given principals, as comparable keys plus the bindings
+/// exactly as the cluster holds them (for reconcile's delete filters).
+pub(super) async fn read_acls(
+    admin: &KafkaAdmin,
+    cluster: &str,
+    principals: &[String],
+) -> Result<HashSet<ClusterBinding>, KafkaError> {
+    if principals.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let held = admin.describe_acls_of_principals(principals).await?;
+    Ok(held
+        .into_values()
+        .flatten()
+        .map(|binding| (cluster.to_string(), binding))
+        .collect())
+}
+
+/// The named topics that exist on one cluster, with the configs the provider manages.
+async fn read_topics(
+    admin: &KafkaAdmin,
+    cluster: &str,
+    names: &[String],
+    managed_keys: &BTreeSet<String>,
+) -> Result<HashMap<(String, String), ExistingTopic>, KafkaError> {
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let existing: Vec<_> = admin
+        .describe_topics(names)
+        .await?
+        .into_iter()
+        .filter_map(|lookup| match lookup {
+            TopicLookup::Exists(description) => Some(description),
+            TopicLookup::Missing { .. } => None,
+        })
+        .collect();
+    let existing_names: Vec<String> = existing.iter().map(|t| t.name.clone()).collect();
+    let mut configs: HashMap<String, BTreeMap<String, String>> = HashMap::new();
+    for (name, outcome) in admin.describe_topic_configs(&existing_names).await? {
+        if let Ok(described) = outcome {
+            configs.insert(
+                name,
+                described
+                    .entries
+                    .into_iter()
+                    .filter(|(key, _)| managed_keys.contains(key))
+                    .filter_map(|(key, entry)| entry.value.map(|value| (key, value)))
+                    .collect(),
+            );
+        }
+    }
+    Ok(existing
+        .into_iter()
+        .map(|topic| {
+            let existing = ExistingTopic {
+                partitions: i32::try_from(topic.partitions).unwrap_or(i32::MAX),
+                replication_factor: i16::try_from(topic.replication_factor).unwrap_or(i16::MAX),
+                configs: configs.remove(&topic.name).unwrap_or_default(),
+            };
+            ((cluster.to_string(), topic.name), existing)
+        })
+        .collect())
+}
+
+/// The state row of an existing topic: actual sizes, actual values of the managed configs.
+fn existing_topic_row(row: &TopicRow, existing: &ExistingTopic) -> TopicRow {
+    TopicRow {
+        cluster: row.cluster.clone(),
+        name: row.name.clone(),
+        partitions: i64::from(existing.partitions),
+        replication_factor: i64::from(existing.replication_factor),
+        configs: row
+            .configs
+            .keys()
+            .filter_map(|key| {
+                existing
+                    .configs
+                    .get(key)
+                    .map(|value| (key.clone(), value.clone()))
+            })
+            .collect(),
+        reason: row.reason.clone(),
+    }
+}
+
+pub(super) fn kafka_diagnostic(summary: &str, error: &KafkaError) -> Diagnostic {
+    Diagnostic::error(summary, error.to_string())
+}
+
+fn cancelled(cluster: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Cancelled",
+        format!(
+            "Terraform asked the provider to stop; cluster {cluster:?} was left as the state \
+             records it (run apply again to finish)"
+        ),
+    )
+}
+
+/// Connects to the clusters concurrently, so unreachable clusters cost one timeout together
+/// rather than one each. Connections are cached per provider process.
+pub(super) async fn connect_all(
+    ctx: &Ctx<'_, ProviderState>,
+    clusters: impl IntoIterator<Item = String>,
+) -> Vec<(String, Result<Arc<KafkaAdmin>, Diagnostic>)> {
+    let clusters: Vec<String> = clusters.into_iter().collect();
+    let connections =
+        futures_util::future::join_all(clusters.iter().map(|c| ctx.provider.admin(c))).await;
+    clusters.into_iter().zip(connections).collect()
+}
+
+/// The engine's view of one apply: what the flow wants and what the prior state records.
+pub(super) struct ApplyPlan<'a> {
+    pub desired_acls: &'a [ClusterAcl],
+    pub desired_topics: &'a [InternalTopic],
+    pub prior: &'a Record,
+    pub delete_topics: bool,
+}
+
+/// Reconciles every cluster the flow touches (desired or recorded); returns the truthful
+/// new record. Clusters are independent: one failing does not stop the others.
+pub(super) async fn apply_flow(
+    ctx: &Ctx<'_, ProviderState>,
+    plan: ApplyPlan<'_>,
+    diags: &mut Diagnostics,
+) -> Record {
+    let clusters: BTreeSet<String> = plan
+        .desired_acls
+        .iter()
+        .map(|acl| acl.cluster.clone())
+        .chain(plan.desired_topics.iter().map(|t| t.cluster.clone()))
+        .chain(plan.prior.clusters())
+        .collect();
+    let mut record = Record::default();
+    for (cluster, connection) in connect_all(ctx, clusters).await {
+        let prior = plan.prior.of_cluster(&cluster);
+        if ctx.cancel.is_cancelled() {
+            diags.push(cancelled(&cluster));
+            record.merge(prior);
+            continue;
+        }
+        let admin = match connection {
+            Ok(admin) => admin,
+            Err(diagnostic) => {
+                diags.push(diagnostic);
+                record.merge(prior);
+                continue;
+            }
+        };
+        let desired_acls: Vec<ClusterAcl> = plan
+            .desired_acls
+            .iter()
+            .filter(|acl| acl.cluster == cluster)
+            .cloned()
+            .collect();
+        let desired_topics: Vec<InternalTopic> = plan
+            .desired_topics
+            .iter()
+            .filter(|topic| topic.cluster == cluster)
+            .cloned()
+            .collect();
+        let mut cluster_record =
+            apply_cluster_acls(ctx, &admin, &cluster, &desired_acls, &prior, diags).await;
+        cluster_record.topics = apply_cluster_topics(
+            ctx,
+            &admin,
+            &cluster,
+            &desired_topics,
+            &prior.topics,
+            plan.delete_topics,
+            diags,
+        )
+        .await;
+        record.merge(cluster_record);
+    }
+    record
+}
+
+/// ACLs of one cluster: read, reconcile, one create and one delete batch (chunked).
+async fn apply_cluster_acls(
+    ctx: &Ctx<'_, ProviderState>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    desired: &[ClusterAcl],
+    prior: &Record,
+    diags: &mut Diagnostics,
+) -> Record {
+    let keep_prior = Record {
+        topics: BTreeSet::new(),
+        ..prior.clone()
+    };
+    let desired_rows: Vec<AclRow> = desired.iter().map(AclRow::from).collect();
+    let principals = principals_of(desired_rows.iter().chain(prior.acls.iter()));
+    let actual = match read_acls(admin, cluster, &principals).await {
+        Ok(actual) => actual,
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read ACLs", &error));
+            return keep_prior;
+        }
+    };
+    let actual_keys: HashSet<ClusterBinding> = actual
+        .iter()
+        .map(|(cluster, binding)| comparable(cluster, binding))
+        .collect();
+    let prior_acls = keyed(&prior.acls, diags);
+    let owned_before = owned_keys(prior, diags);
+    let guard = lockout_guard(ctx.provider, cluster);
+    let changes = match reconcile_acls(desired, &actual, &owned_before, &guard) {
+        Ok(changes) => changes,
+        Err(lockout) => {
+            diags.push(Diagnostic::error(
+                "Refusing to lock the provider out",
+                lockout.to_string(),
+            ));
+            return Record {
+                acls: prior_acls
+                    .into_iter()
+                    .filter(|(key, _)| actual_keys.contains(key))
+                    .map(|(_, row)| row)
+                    .collect(),
+                preexisting: rows_existing(&prior.preexisting, &actual_keys, diags),
+                topics: BTreeSet::new(),
+            };
+        }
+    };
+
+    let mut created: HashSet<ClusterBinding> = HashSet::new();
+    let to_create = changes.to_create.get(cluster).cloned().unwrap_or_default();
+    for chunk in to_create.chunks(ACL_BATCH_LIMIT) {
+        if ctx.cancel.is_cancelled() {
+            diags.push(cancelled(cluster));
+            break;
+        }
+        let bindings: Vec<_> = chunk.iter().map(|acl| acl.binding.clone()).collect();
+        match admin.create_acls(&bindings).await {
+            Ok(results) => {
+                for (binding, result) in bindings.iter().zip(results) {
+                    match result {
+                        Ok(()) => {
+                            created.insert(comparable(cluster, binding));
+                        }
+                        Err(error) => diags.push(Diagnostic::error(
+                            "Cannot create ACL",
+                            format!(
+                                "cluster {cluster:?}: {binding}: Kafka refused it with {error}"
+                            ),
+                        )),
+                    }
+                }
+            }
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot create ACLs", &error));
+                break;
+            }
+        }
+    }
+
+    let mut deleted: HashSet<ClusterBinding> = HashSet::new();
+    let to_delete = changes.to_delete.get(cluster).cloned().unwrap_or_default();
+    for chunk in to_delete.chunks(ACL_BATCH_LIMIT) {
+        if ctx.cancel.is_cancelled() {
+            diags.push(cancelled(cluster));
+            break;
+        }
+        let filters: Vec<AclFilter> = chunk.iter().map(AclFilter::exact).collect();
+        match admin.delete_acls(&filters).await {
+            Ok(results) => {
+                for (binding, result) in chunk.iter().zip(results) {
+                    match result {
+                        Ok(_) => {
+                            deleted.insert(comparable(cluster, binding));
+                        }
+                        Err(error) => diags.push(Diagnostic::error(
+                            "Cannot delete ACL",
+                            format!(
+                                "cluster {cluster:?}: {binding}: Kafka refused it with {error}"
+                            ),
+                        )),
+                    }
+                }
+            }
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot delete ACLs", &error));
+                break;
+            }
+        }
+    }
+
+    let desired_keys: HashSet<ClusterBinding> = desired
+        .iter()
+        .map(|acl| comparable(&acl.cluster, &acl.binding))
+        .collect();
+    let mut acls: BTreeSet<AclRow> = desired_rows
+        .into_iter()
+        .filter(|row| {
+            row.cluster_binding(&ACLS.path())
+                .map(|(c, b)| comparable(&c, &b))
+                .is_ok_and(|key| actual_keys.contains(&key) || created.contains(&key))
+        })
+        .collect();
+    // Owned bindings no longer desired whose delete failed: still there, still owned, so the
+    // next plan shows them as removals again.
+    acls.extend(
+        prior_acls
+            .into_iter()
+            .filter(|(key, _)| {
+                owned_before.contains(key)
+                    && !desired_keys.contains(key)
+                    && actual_keys.contains(key)
+                    && !deleted.contains(key)
+            })
+            .map(|(_, row)| row),
+    );
+    let preexisting = changes
+        .preexisting
+        .get(cluster)
+        .into_iter()
+        .flatten()
+        .filter_map(|binding| {
+            desired
+                .iter()
+                .find(|acl| comparable(cluster, &acl.binding) == comparable(cluster, binding))
+                .map(AclRow::from)
+        })
+        .collect();
+    Record {
+        acls,
+        preexisting,
+        topics: BTreeSet::new(),
+    }
+}
+
+fn rows_existing(
+    rows: &BTreeSet<AclRow>,
+    actual_keys: &HashSet<ClusterBinding>,
+    diags: &mut Diagnostics,
+) -> BTreeSet<AclRow> {
+    keyed(rows, diags)
+        .into_iter()
+        .filter(|(key, _)| actual_keys.contains(key))
+        .map(|(_, row)| row)
+        .collect()
+}
+
+/// Internal topics of one cluster: create missing ones with their configs, fix managed
+/// configs, report size conflicts (never recreate). On destroy with `delete_topics`, delete
+/// the recorded ones. Returns the topics as they exist.
+async fn apply_cluster_topics(
+    ctx: &Ctx<'_, ProviderState>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    desired: &[InternalTopic],
+    prior: &BTreeSet<TopicRow>,
+    delete_topics: bool,
+    diags: &mut Diagnostics,
+) -> BTreeSet<TopicRow> {
+    if delete_topics {
+        let names: Vec<String> = prior.iter().map(|row| row.name.clone()).collect();
+        return match admin.delete_topics(&names).await {
+            Ok(outcomes) => {
+                let failed: HashSet<String> = outcomes
+                    .into_iter()
+                    .filter_map(|(name, outcome)| match outcome {
+                        Ok(()) => None,
+                        Err(error) if error.name == "UNKNOWN_TOPIC_OR_PARTITION" => None,
+                        Err(error) => {
+                            diags.push(Diagnostic::error(
+                                "Cannot delete internal topic",
+                                format!("cluster {cluster:?}: topic {name:?}: {error}"),
+                            ));
+                            Some(name)
+                        }
+                    })
+                    .collect();
+                prior
+                    .iter()
+                    .filter(|row| failed.contains(&row.name))
+                    .cloned()
+                    .collect()
+            }
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot delete internal topics", &error));
+                prior.clone()
+            }
+        };
+    }
+    if desired.is_empty() {
+        return BTreeSet::new();
+    }
+    if ctx.cancel.is_cancelled() {
+        diags.push(cancelled(cluster));
+        return prior.clone();
+    }
+    let names: Vec<String> = desired.iter().map(|t| t.name.clone()).collect();
+    let managed_keys: BTreeSet<String> = desired
+        .iter()
+        .flat_map(|t| t.configs.keys().cloned())
+        .collect();
+    let existing = match read_topics(admin, cluster, &names, &managed_keys).await {
+        Ok(existing) => existing,
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+            return prior.clone();
+        }
+    };
+    let changes = reconcile_topics(desired, &existing);
+    let mut failed: HashSet<String> = HashSet::new();
+
+    let new_topics: Vec<NewTopic> = changes
+        .to_create
+        .get(cluster)
+        .into_iter()
+        .flatten()
+        .map(|topic| NewTopic {
+            name: topic.name.clone(),
+            partitions: u32::try_from(topic.partitions).ok(),
+            replication_factor: u32::try_from(topic.replication_factor).ok(),
+            configs: topic.configs.clone(),
+        })
+        .collect();
+    let mut created: HashSet<String> = HashSet::new();
+    match admin.create_topics(&new_topics, false).await {
+        Ok(outcomes) => {
+            for (name, outcome) in outcomes {
+                match outcome {
+                    Ok(()) => {
+                        created.insert(name);
+                    }
+                    Err(error) => {
+                        diags.push(Diagnostic::error(
+                            "Cannot create internal topic",
+                            format!("cluster {cluster:?}: topic {name:?}: {error}"),
+                        ));
+                        failed.insert(name);
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot create internal topics", &error));
+            failed.extend(new_topics.iter().map(|t| t.name.clone()));
+        }
+    }
+
+    let mut fixes: BTreeMap<String, Vec<ConfigChange>> = BTreeMap::new();
+    for fix in changes.config_fixes.get(cluster).into_iter().flatten() {
+        fixes
+            .entry(fix.name.clone())
+            .or_default()
+            .push(ConfigChange::Set {
+                name: fix.key.clone(),
+                value: fix.expected.clone(),
+            });
+    }
+    let alterations: Vec<TopicConfigAlteration> = fixes
+        .into_iter()
+        .map(|(topic, changes)| TopicConfigAlteration { topic, changes })
+        .collect();
+    let mut fixed: HashSet<String> = HashSet::new();
+    match admin.alter_topic_configs(&alterations).await {
+        Ok(outcomes) => {
+            for (name, outcome) in outcomes {
+                match outcome {
+                    Ok(()) => {
+                        fixed.insert(name);
+                    }
+                    Err(error) => diags.push(Diagnostic::error(
+                        "Cannot fix internal topic config",
+                        format!("cluster {cluster:?}: topic {name:?}: {error}"),
+                    )),
+                }
+            }
+        }
+        Err(error) => diags.push(kafka_diagnostic(
+            "Cannot fix internal topic configs",
+            &error,
+        )),
+    }
+
+    let needs_fix: HashSet<&str> = alterations.iter().map(|a| a.topic.as_str()).collect();
+    let conflicting: HashSet<&str> = changes
+        .conflicts
+        .iter()
+        .map(|conflict| conflict.name.as_str())
+        .collect();
+    for conflict in &changes.conflicts {
+        diags.push(Diagnostic::error(
+            "Internal topic conflicts with the plan",
+            conflict.to_string(),
+        ));
+    }
+    desired
+        .iter()
+        .filter_map(|topic| {
+            let row = TopicRow::from(topic);
+            match existing.get(&(cluster.to_string(), topic.name.clone())) {
+                None if created.contains(&topic.name) => Some(row),
+                None => None,
+                // As it exists when its size conflicts or its config fix failed; otherwise
+                // it now matches the plan.
+                Some(found)
+                    if conflicting.contains(topic.name.as_str())
+                        || (needs_fix.contains(topic.name.as_str())
+                            && !fixed.contains(&topic.name)) =>
+                {
+                    Some(existing_topic_row(&row, found))
+                }
+                Some(_) => Some(row),
+            }
+        })
+        .filter(|row| !failed.contains(&row.name))
+        .collect()
+}
+
+/// Refresh: keeps the recorded rows that still exist; topics as they exist now.
+pub(super) async fn refresh(
+    ctx: &Ctx<'_, ProviderState>,
+    prior: &Record,
+    diags: &mut Diagnostics,
+) -> Record {
+    let mut record = Record::default();
+    for (cluster, connection) in connect_all(ctx, prior.clusters()).await {
+        let recorded = prior.of_cluster(&cluster);
+        let admin = match connection {
+            Ok(admin) => admin,
+            Err(diagnostic) => {
+                diags.push(diagnostic);
+                record.merge(recorded);
+                continue;
+            }
+        };
+        let principals = principals_of(recorded.acls.iter());
+        match read_acls(&admin, &cluster, &principals).await {
+            Ok(actual) => {
+                let keys: HashSet<ClusterBinding> =
+                    actual.iter().map(|(c, b)| comparable(c, b)).collect();
+                record
+                    .acls
+                    .extend(rows_existing(&recorded.acls, &keys, diags));
+                record
+                    .preexisting
+                    .extend(rows_existing(&recorded.preexisting, &keys, diags));
+            }
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot read ACLs", &error));
+                record.acls.extend(recorded.acls);
+                record.preexisting.extend(recorded.preexisting);
+            }
+        }
+        let names: Vec<String> = recorded.topics.iter().map(|t| t.name.clone()).collect();
+        let managed_keys: BTreeSet<String> = recorded
+            .topics
+            .iter()
+            .flat_map(|t| t.configs.keys().cloned())
+            .collect();
+        match read_topics(&admin, &cluster, &names, &managed_keys).await {
+            Ok(existing) => record
+                .topics
+                .extend(recorded.topics.iter().filter_map(|row| {
+                    existing
+                        .get(&(cluster.clone(), row.name.clone()))
+                        .map(|found| existing_topic_row(row, found))
+                })),
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+                record.topics.extend(recorded.topics);
+            }
+        }
+    }
+    record
+}
+
+/// Plan-time checks against the clusters, so apply does not fail halfway: reachability,
+/// authorizer, the provider's own rights, self-lockout, replication factor vs brokers,
+/// conflicting internal topics, and pre-existing bindings (a warning).
+pub(super) async fn preflight<F: Flow>(
+    ctx: &Ctx<'_, ProviderState>,
+    inputs: &F::Inputs,
+    desired: &DesiredState,
+    prior: &Record,
+    planned: &Object,
+    diags: &mut Diagnostics,
+) {
+    let paths = cluster_paths::<F>(planned);
+    // Unknown keys are reported on their attribute; pending ones are not known yet.
+    let configured = paths
+        .keys()
+        .filter(|cluster| ctx.provider.cluster(cluster).is_ok())
+        .cloned();
+    for (cluster, connection) in connect_all(ctx, configured).await {
+        let cluster = &cluster;
+        let path = &paths[cluster];
+        let admin = match connection {
+            Ok(admin) => admin,
+            Err(diagnostic) => {
+                diags.push(diagnostic.at(path.clone()));
+                continue;
+            }
+        };
+        if let Err(error) = admin.check_acl_admin_rights().await {
+            let diagnostic = match &error {
+                KafkaError::SecurityDisabled { .. } => Diagnostic::error(
+                    "Cluster has no authorizer",
+                    format!("{error}. This resource manages ACLs, which need an authorizer."),
+                ),
+                KafkaError::AuthorizationFailed { .. } => Diagnostic::error(
+                    "The provider's principal lacks the cluster permissions apply needs",
+                    format!(
+                        "{error}. Apply creates and deletes ACLs (CreateAcls/DeleteAcls need \
+                         ALTER on the CLUSTER resource) and reads them (DescribeAcls needs \
+                         DESCRIBE on the CLUSTER resource)."
+                    ),
+                ),
+                _ => kafka_diagnostic("Cannot check the cluster", &error),
+            };
+            diags.push(diagnostic.at(path.clone()));
+            continue;
+        }
+        let desired_acls: Vec<ClusterAcl> = desired
+            .acls
+            .iter()
+            .filter(|acl| &acl.cluster == cluster)
+            .cloned()
+            .collect();
+        let recorded = prior.of_cluster(cluster);
+        let desired_rows: Vec<AclRow> = desired_acls.iter().map(AclRow::from).collect();
+        let principals = principals_of(desired_rows.iter().chain(recorded.acls.iter()));
+        match read_acls(&admin, cluster, &principals).await {
+            Ok(actual) => {
+                let owned = owned_keys(&recorded, diags);
+                let guard = lockout_guard(ctx.provider, cluster);
+                match reconcile_acls(&desired_acls, &actual, &owned, &guard) {
+                    Err(lockout) => diags.push(Diagnostic::error(
+                        "Refusing to lock the provider out",
+                        lockout.to_string(),
+                    )),
+                    Ok(changes) => {
+                        let found = changes
+                            .preexisting
+                            .get(cluster)
+                            .cloned()
+                            .unwrap_or_default();
+                        let unrecorded: Vec<String> = found
+                            .iter()
+                            .filter(|binding| {
+                                !recorded.preexisting.iter().any(|row| {
+                                    row.binding(&ACLS.path()).is_ok_and(|b| {
+                                        comparable(cluster, &b) == comparable(cluster, binding)
+                                    })
+                                })
+                            })
+                            .map(|binding| format!("  {binding}"))
+                            .collect();
+                        if !unrecorded.is_empty() {
+                            diags.push(Diagnostic::warning(
+                                "ACLs already exist",
+                                format!(
+                                    "cluster {cluster:?} already holds these bindings, not \
+                                     created by this resource; they will be recorded in \
+                                     preexisting_acls and never deleted by it:\n{}",
+                                    unrecorded.join("\n")
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            Err(error) => diags.push(kafka_diagnostic("Cannot read ACLs", &error).at(path.clone())),
+        }
+
+        let topics: Vec<InternalTopic> = desired
+            .topics
+            .iter()
+            .filter(|topic| &topic.cluster == cluster)
+            .cloned()
+            .collect();
+        if topics.is_empty() {
+            continue;
+        }
+        match admin.broker_count().await {
+            Ok(brokers) => {
+                for topic in &topics {
+                    let needed = usize::try_from(topic.replication_factor).unwrap_or(0);
+                    if needed > brokers {
+                        diags.push(
+                            Diagnostic::error(
+                                "Replication factor above the broker count",
+                                format!(
+                                    "topic {:?} needs replication factor {needed} but cluster \
+                                     {cluster:?} has {brokers} broker(s); lower the replication \
+                                     factor or add brokers",
+                                    topic.name
+                                ),
+                            )
+                            .at(F::replication_factor_path(topic, inputs)),
+                        );
+                    }
+                }
+            }
+            Err(error) => diags.push(kafka_diagnostic("Cannot read brokers", &error)),
+        }
+        let names: Vec<String> = topics.iter().map(|t| t.name.clone()).collect();
+        let managed: BTreeSet<String> = topics
+            .iter()
+            .flat_map(|t| t.configs.keys().cloned())
+            .collect();
+        match read_topics(&admin, cluster, &names, &managed).await {
+            Ok(existing) => {
+                let changes = reconcile_topics(&topics, &existing);
+                for conflict in &changes.conflicts {
+                    diags.push(Diagnostic::error(
+                        "Internal topic conflicts with the plan",
+                        conflict.to_string(),
+                    ));
+                }
+                for fix in changes.config_fixes.get(cluster).into_iter().flatten() {
+                    diags.push(Diagnostic::warning(
+                        "Internal topic config will be corrected",
+                        format!(
+                            "cluster {cluster:?}: topic {:?} has {} = {}; apply sets it to {:?} \
+                             with IncrementalAlterConfigs",
+                            fix.name,
+                            fix.key,
+                            fix.actual
+                                .as_deref()
+                                .map_or("(unset)".to_string(), |v| format!("{v:?}")),
+                            fix.expected
+                        ),
+                    ));
+                }
+            }
+            Err(error) => diags.push(kafka_diagnostic("Cannot read internal topics", &error)),
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! The resources' engine driven through the provider's Resource API (no Terraform) against
+//! in-process test brokers: plan-time preflight (replication factor vs brokers, no authorizer,
+//! missing admin rights, conflicting and misconfigured internal topics, self-lockout), batched
+//! apply (one CreateAcls per cluster), and truthful state after partial failures.
+
+mod kafka_common;
+
+use kafka_common::*;
+use kafka_testbroker::{BrokerConfig, TestBroker};
+use kafkamirror::provider::{KafkamirrorProvider, ProviderState};
+use kafkamirror::tfplugin::{
+    ApplyRequest, Ctx, Diagnostics, Number, Object, PlanRequest, Provider, Resource, Value,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Kafka's POLICY_VIOLATION error code, injected as a per-binding / per-request failure.
+const POLICY_VIOLATION: i16 = 44;
+
+fn string_list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|s| Value::string(*s)).collect())
+}
+
+fn cluster_block(bootstrap: &str, user: Option<(&str, &str)>) -> Value {
+    let sasl = match user {
+        Some((name, password)) => Value::Object(Object::from([
+            ("mechanism".to_string(), Value::string("SCRAM-SHA-512")),
+            ("username".to_string(), Value::string(name)),
+            ("password".to_string(), Value::string(password)),
+        ])),
+        None => Value::Null,
+    };
+    Value::Object(Object::from([
+        ("bootstrap_servers".to_string(), string_list(&[bootstrap])),
+        (
+            "timeout_seconds".to_string(),
+            Value::Number(Number::from_i64(10)),
+        ),
+        ("tls".to_string(), Value::Null),
+        ("sasl".to_string(), sasl),
+    ]))
+}
+
+/// A provider configured with clusters `primary` and `dr`.
+async fn provider(primary: Value, dr: Value) -> ProviderState {
+    let config = Object::from([(
+        "cluster".to_string(),
+        Value::Map(BTreeMap::from([
+            ("primary".to_string(), primary),
+            ("dr".to_string(), dr),
+        ])),
+    )]);
+    let mut diags = Diagnostics::new();
+    let state = KafkamirrorProvider
+        .configure(&config, &CancellationToken::new(), &mut diags)
+        .await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    state.expect("provider state")
+}
+
+fn admin_cluster(broker: &TestBroker) -> Value {
+    cluster_block(&broker.bootstrap(), Some((ADMIN, ADMIN_PASSWORD)))
+}
+
+fn resource(type_name: &str) -> Arc<dyn Resource<ProviderState>> {
+    KafkamirrorProvider
+        .resources()
+        .into_iter()
+        .find(|r| r.type_name() == type_name)
+        .expect("resource registered")
+}
+
+/// A resource config: every attribute null except `values`.
+fn resource_config(
+    resource: &Arc<dyn Resource<ProviderState>>,
+    values: Vec<(&str, Value)>,
+) -> Object {
+    let mut config: Object = resource
+        .schema()
+        .block
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), Value::Null))
+        .collect();
+    for (key, value) in values {
+        config.insert(key.to_string(), value);
+    }
+    config
+}
+
+fn mm2_config(principal: &str, topics: &[&str], extra: Vec<(&str, Value)>) -> Object {
+    let mut values = vec![
+        ("source_cluster", Value::string("primary")),
+        ("target_cluster", Value::string("dr")),
+        ("principal", Value::string(principal)),
+        ("topics", string_list(topics)),
+    ];
+    values.extend(extra);
+    resource_config(&resource("kafkamirror_mm2_replication_permissions"), values)
+}
+
+async fn plan(
+    state: &ProviderState,
+    prior: Option<Object>,
+    config: Object,
+) -> (Option<Object>, Diagnostics) {
+    let resource = resource("kafkamirror_mm2_replication_permissions");
+    let cancel = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let mut proposed = config.clone();
+    if let Some(prior) = &prior {
+        for key in ["id", "acls", "preexisting_acls", "internal_topics"] {
+            proposed.insert(key.to_string(), prior[key].clone());
+        }
+    }
+    let planned = resource
+        .plan(
+            Ctx {
+                provider: state,
+                cancel: &cancel,
+            },
+            PlanRequest {
+                prior,
+                proposed,
+                config,
+            },
+            &mut diags,
+        )
+        .await;
+    (planned.map(|p| p.planned), diags)
+}
+
+async fn apply(
+    state: &ProviderState,
+    prior: Option<Object>,
+    planned: Object,
+) -> (Option<Object>, Diagnostics) {
+    let resource = resource("kafkamirror_mm2_replication_permissions");
+    let cancel = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let config = planned.clone();
+    let new_state = resource
+        .apply(
+            Ctx {
+                provider: state,
+                cancel: &cancel,
+            },
+            ApplyRequest {
+                prior,
+                planned: Some(planned),
+                config: Some(config),
+            },
+            &mut diags,
+        )
+        .await;
+    (new_state, diags)
+}
+
+fn summaries(diags: &Diagnostics) -> Vec<String> {
+    diags.iter().map(|d| d.summary.clone()).collect()
+}
+
+/// `(cluster, resource_name, operation)` of the `acls` rows in a state object.
+fn state_rows(state: &Object) -> BTreeSet<(String, String, String)> {
+    let Value::Set(rows) = &state["acls"] else {
+        panic!("acls not a set: {:?}", state["acls"]);
+    };
+    rows.iter()
+        .map(|row| {
+            let Value::Object(row) = row else { panic!() };
+            let text = |k: &str| match &row[k] {
+                Value::String(s) => s.clone(),
+                other => panic!("{other:?}"),
+            };
+            (text("cluster"), text("resource_name"), text("operation"))
+        })
+        .collect()
+}
+
+fn broker_rows(
+    cluster: &str,
+    broker: &TestBroker,
+    principal: &str,
+) -> BTreeSet<(String, String, String)> {
+    broker
+        .acls()
+        .into_iter()
+        .filter(|b| b.principal == principal)
+        .map(|b| (cluster.to_string(), b.name, b.operation.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_reports_what_would_break_apply() {
+    let one_node = TestBroker::start(
+        "127.0.0.1:0",
+        BrokerConfig {
+            nodes: 1,
+            users: vec![(ADMIN.into(), ADMIN_PASSWORD.into())],
+            super_users: vec![format!("User:{ADMIN}")],
+            authorizer: true,
+        },
+    )
+    .await
+    .unwrap();
+    let no_authorizer = plaintext_broker(false).await;
+    let state = provider(
+        admin_cluster(&one_node),
+        cluster_block(&no_authorizer.bootstrap(), None),
+    )
+    .await;
+    let (planned, diags) = plan(&state, None, mm2_config("User:mm2", &["orders"], vec![])).await;
+    assert!(planned.is_some());
+    let rf = diags
+        .iter()
+        .find(|d| d.summary == "Replication factor above the broker count")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert_eq!(
+        rf.path.as_ref().unwrap().to_string(),
+        "internal_topics_replication_factor"
+    );
+    assert!(rf.detail.contains("1 broker"), "{}", rf.detail);
+    let disabled = diags
+        .iter()
+        .find(|d| d.summary == "Cluster has no authorizer")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert_eq!(
+        disabled.path.as_ref().unwrap().to_string(),
+        "target_cluster"
+    );
+    assert!(disabled.detail.contains("\"dr\""), "{}", disabled.detail);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_names_missing_rights_and_topic_problems() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    // The provider connects to primary as alice, who may not manage ACLs.
+    let state = provider(
+        cluster_block(&primary.bootstrap(), Some((ALICE, ALICE_PASSWORD))),
+        admin_cluster(&dr),
+    )
+    .await;
+    // On dr, a checkpoints topic with the wrong size and a heartbeats topic not compacted.
+    dr.create_topic_direct("primary.checkpoints.internal", 3, 3, BTreeMap::new());
+    dr.create_topic_direct(
+        "heartbeats",
+        1,
+        3,
+        BTreeMap::from([("cleanup.policy".to_string(), "delete".to_string())]),
+    );
+    let (_, diags) = plan(&state, None, mm2_config("User:mm2", &["orders"], vec![])).await;
+    let rights = diags
+        .iter()
+        .find(|d| d.summary == "The provider's principal lacks the cluster permissions apply needs")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert_eq!(rights.path.as_ref().unwrap().to_string(), "source_cluster");
+    assert!(rights.detail.contains("ALTER"), "{}", rights.detail);
+    let conflict = diags
+        .iter()
+        .find(|d| d.summary == "Internal topic conflicts with the plan")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert!(
+        conflict.detail.contains("primary.checkpoints.internal"),
+        "{}",
+        conflict.detail
+    );
+    let fix = diags
+        .iter()
+        .find(|d| d.summary == "Internal topic config will be corrected")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert!(!fix.is_error() && fix.detail.contains("heartbeats"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_apply_keeps_a_truthful_state_and_the_next_apply_creates_the_rest() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    let principal = "User:mm2";
+    let config = mm2_config(principal, &["orders", "rejected-topic"], vec![]);
+    let (planned, diags) = plan(&state, None, config.clone()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let planned = planned.unwrap();
+
+    // primary refuses the bindings of one topic; dr refuses the whole first CreateAcls.
+    primary
+        .hooks()
+        .reject_acl_bindings("rejected-topic", POLICY_VIOLATION);
+    dr.hooks()
+        .inject_error(api::CREATE_ACLS, POLICY_VIOLATION, 1);
+    primary.hooks().reset_counts();
+    dr.hooks().reset_counts();
+    let (new_state, diags) = apply(&state, None, planned.clone()).await;
+    let new_state = new_state.expect("state returned with the errors");
+    assert_eq!(
+        primary.hooks().count(api::CREATE_ACLS),
+        1,
+        "one batch per cluster"
+    );
+    assert_eq!(
+        dr.hooks().count(api::CREATE_ACLS),
+        1,
+        "one batch per cluster"
+    );
+    let failures: Vec<_> = diags
+        .iter()
+        .filter(|d| d.summary == "Cannot create ACL")
+        .collect();
+    assert!(!failures.is_empty());
+    assert!(failures
+        .iter()
+        .all(|d| d.detail.contains("POLICY_VIOLATION") && d.detail.contains("cluster")));
+    assert!(failures
+        .iter()
+        .any(|d| d.detail.contains("\"primary\"") && d.detail.contains("rejected-topic")));
+    assert!(failures.iter().any(|d| d.detail.contains("\"dr\"")));
+    let mut on_brokers = broker_rows("primary", &primary, principal);
+    on_brokers.extend(broker_rows("dr", &dr, principal));
+    assert_eq!(
+        state_rows(&new_state),
+        on_brokers,
+        "state lists exactly what exists"
+    );
+    assert!(on_brokers
+        .iter()
+        .all(|(_, name, _)| name != "rejected-topic"));
+
+    // The dr fault has cleared: the next apply creates only dr's bindings.
+    let (replanned, diags) = plan(&state, Some(new_state.clone()), config).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let before_dr = broker_rows("dr", &dr, principal).len();
+    assert_eq!(before_dr, 0);
+    let (after, _) = apply(&state, Some(new_state), replanned.unwrap()).await;
+    let after = after.unwrap();
+    let dr_rows = broker_rows("dr", &dr, principal);
+    assert!(!dr_rows.is_empty());
+    assert!(dr_rows.is_subset(&state_rows(&after)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_the_providers_own_cluster_rights_is_refused() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    // A flow whose principal is the provider's own (User:admin): with topic ACL sync it owns
+    // DESCRIBE on the source cluster; turning sync off would delete it.
+    let principal = "User:admin";
+    let config = mm2_config(principal, &["orders"], vec![]);
+    let (planned, _) = plan(&state, None, config).await;
+    let (created, diags) = apply(&state, None, planned.unwrap()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let shrunk = mm2_config(
+        principal,
+        &["orders"],
+        vec![("sync_topic_acls", Value::Bool(false))],
+    );
+    let (_, diags) = plan(&state, created, shrunk).await;
+    let refused = diags
+        .iter()
+        .find(|d| d.summary == "Refusing to lock the provider out")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert!(
+        refused.detail.contains("User:admin")
+            && refused.detail.contains("on CLUSTER LITERAL kafka-cluster"),
+        "{}",
+        refused.detail
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_cluster_down_still_applies_the_other() {
+    let primary = secured_broker().await;
+    let unreachable = Value::Object(Object::from([
+        (
+            "bootstrap_servers".to_string(),
+            string_list(&["127.0.0.1:9"]),
+        ),
+        (
+            "timeout_seconds".to_string(),
+            Value::Number(Number::from_i64(2)),
+        ),
+        ("tls".to_string(), Value::Null),
+        ("sasl".to_string(), Value::Null),
+    ]));
+    let state = provider(admin_cluster(&primary), unreachable).await;
+    let principal = "User:mm2";
+    let (planned, diags) = plan(&state, None, mm2_config(principal, &["orders"], vec![])).await;
+    let down = diags
+        .iter()
+        .find(|d| d.summary == "Cannot connect to Kafka cluster")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert!(down.detail.contains("\"dr\"") && down.detail.contains("127.0.0.1:9"));
+    assert_eq!(down.path.as_ref().unwrap().to_string(), "target_cluster");
+
+    let (new_state, diags) = apply(&state, None, planned.unwrap()).await;
+    let new_state = new_state.expect("state returned with the error");
+    assert!(summaries(&diags).contains(&"Cannot connect to Kafka cluster".to_string()));
+    let on_primary = broker_rows("primary", &primary, principal);
+    assert!(!on_primary.is_empty(), "primary applied");
+    assert_eq!(
+        state_rows(&new_state),
+        on_primary,
+        "state lists what exists"
+    );
+}
+
+/// `(partitions, replication_factor, cleanup.policy)` of one `internal_topics` row in state.
+fn state_topic(state: &Object, cluster: &str, name: &str) -> (Value, Value, Value) {
+    let Value::Set(rows) = &state["internal_topics"] else {
+        panic!("internal_topics not a set");
+    };
+    rows.iter()
+        .find_map(|row| {
+            let Value::Object(row) = row else { panic!() };
+            (row["cluster"] == Value::string(cluster) && row["name"] == Value::string(name)).then(
+                || {
+                    let Value::Map(configs) = &row["configs"] else {
+                        panic!()
+                    };
+                    (
+                        row["partitions"].clone(),
+                        row["replication_factor"].clone(),
+                        configs
+                            .get("cleanup.policy")
+                            .cloned()
+                            .unwrap_or(Value::Null),
+                    )
+                },
+            )
+        })
+        .unwrap_or_else(|| panic!("no {cluster}/{name} row"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_fixes_cleanup_policy_and_never_recreates_a_conflicting_topic() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    dr.create_topic_direct("primary.checkpoints.internal", 3, 3, BTreeMap::new());
+    dr.create_topic_direct(
+        "heartbeats",
+        1,
+        3,
+        BTreeMap::from([("cleanup.policy".to_string(), "delete".to_string())]),
+    );
+    let (planned, _) = plan(&state, None, mm2_config("User:mm2", &["orders"], vec![])).await;
+    let (new_state, diags) = apply(&state, None, planned.unwrap()).await;
+    let new_state = new_state.unwrap();
+    let conflict = diags
+        .iter()
+        .find(|d| d.summary == "Internal topic conflicts with the plan")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert!(conflict.detail.contains("primary.checkpoints.internal"));
+    let topics: BTreeMap<String, _> = dr
+        .topics()
+        .into_iter()
+        .map(|t| (t.name.clone(), t))
+        .collect();
+    assert_eq!(
+        topics["heartbeats"]
+            .configs
+            .get("cleanup.policy")
+            .map(String::as_str),
+        Some("compact"),
+        "fixed with IncrementalAlterConfigs"
+    );
+    assert_eq!(
+        topics["primary.checkpoints.internal"].partitions, 3,
+        "not recreated"
+    );
+    assert_eq!(
+        state_topic(&new_state, "dr", "primary.checkpoints.internal").0,
+        Value::Number(Number::from_i64(3)),
+        "state shows the topic as it exists"
+    );
+    assert_eq!(
+        state_topic(&new_state, "dr", "heartbeats").2,
+        Value::string("compact")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_deletes_owned_bindings_and_topics_only_when_asked() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    let config = mm2_config(
+        "User:mm2",
+        &["orders"],
+        vec![("delete_internal_topics_on_destroy", Value::Bool(true))],
+    );
+    let (planned, _) = plan(&state, None, config).await;
+    let (created, diags) = apply(&state, None, planned.unwrap()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let created = created.unwrap();
+    assert!(dr
+        .topics()
+        .iter()
+        .any(|t| t.name == "primary.checkpoints.internal"));
+
+    let resource = resource("kafkamirror_mm2_replication_permissions");
+    let cancel = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let gone = resource
+        .apply(
+            Ctx {
+                provider: &state,
+                cancel: &cancel,
+            },
+            ApplyRequest {
+                prior: Some(created),
+                planned: None,
+                config: None,
+            },
+            &mut diags,
+        )
+        .await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    assert!(gone.is_none());
+    assert!(broker_rows("primary", &primary, "User:mm2").is_empty());
+    assert!(broker_rows("dr", &dr, "User:mm2").is_empty());
+    assert!(
+        !dr.topics()
+            .iter()
+            .any(|t| t.name == "primary.checkpoints.internal"),
+        "delete_internal_topics_on_destroy = true deletes the internal topics"
+    );
+}
