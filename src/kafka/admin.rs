@@ -224,30 +224,46 @@ impl KafkaAdmin {
 
     /// The bindings of each principal, for refresh and drift detection.
     ///
-    /// One DescribeAcls request per principal, all in flight at once: each answer holds only
-    /// that principal's bindings, so the cost follows what the provider manages (a few
+    /// Requests per principal, all in flight at once: each answer holds only that
+    /// principal's bindings, so the cost follows what the provider manages (a few
     /// principals) rather than every ACL on the cluster, which one ANY filter with
     /// client-side filtering would transfer on each refresh.
+    ///
+    /// Each principal's bindings are read with one filter per resource type and operation
+    /// the model knows (the others are left out anyway), because librdkafka 2.12.1 parses a
+    /// DescribeAcls answer with `alloca` per binding on its main thread's stack: an answer of
+    /// about 200 000 bindings overflows that stack and crashes the process (seen with one
+    /// MM2 flow of 50 000 topics). Split this way, one answer holds the bindings of one
+    /// resource type and operation, e.g. WRITE on each literal topic of a flow.
     pub async fn describe_acls_of_principals(
         &self,
         principals: &[String],
     ) -> Result<BTreeMap<String, Vec<AclBinding>>, KafkaError> {
-        let pending: Vec<_> = principals
+        let mut pending = Vec::new();
+        for principal in principals {
+            for resource_type in ResourceType::ALL {
+                for operation in Operation::ALL {
+                    let filter = AclFilter {
+                        resource_type: Some(*resource_type),
+                        operation: Some(*operation),
+                        ..AclFilter::for_principal(principal)
+                    };
+                    let task = self.spawn(move |client, timeout, abort| {
+                        ffi::describe_acls(client, &filter, timeout, abort)
+                    });
+                    pending.push((principal.clone(), task));
+                }
+            }
+        }
+        let mut by_principal: BTreeMap<String, Vec<AclBinding>> = principals
             .iter()
-            .map(|principal| {
-                let filter = AclFilter::for_principal(principal);
-                let task = self.spawn(move |client, timeout, abort| {
-                    ffi::describe_acls(client, &filter, timeout, abort)
-                });
-                (principal.clone(), task)
-            })
+            .map(|principal| (principal.clone(), Vec::new()))
             .collect();
-        let mut by_principal = BTreeMap::new();
         for (principal, task) in pending {
             let bindings = join(task)
                 .await
                 .map_err(|failure| self.whole_failure(AdminCall::DescribeAcls, failure, &[]))?;
-            by_principal.insert(principal, bindings);
+            by_principal.entry(principal).or_default().extend(bindings);
         }
         if by_principal.values().any(Vec::is_empty) {
             self.confirm_empty_describe().await?;

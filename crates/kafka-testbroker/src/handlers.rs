@@ -28,7 +28,7 @@ use kafka_protocol::messages::metadata_response::{
 };
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use uuid::Uuid;
 
 /// DescribeConfigs / AlterConfigs resource type codes.
@@ -1202,41 +1202,48 @@ pub(crate) fn create_acls(
                     .with_error_message(error.message())
             })
             .collect(),
-        Ok(()) => request
-            .creations
-            .iter()
-            .map(|creation| {
-                let binding = AclRecord {
-                    resource_type: ResourceType::from_code(creation.resource_type),
-                    name: creation.resource_name.to_string(),
-                    pattern_type: PatternType::from_code(creation.resource_pattern_type),
-                    principal: creation.principal.to_string(),
-                    host: creation.host.to_string(),
-                    operation: AclOperation::from_code(creation.operation),
-                    permission: AclPermission::from_code(creation.permission_type),
-                };
-                let outcome = match (
-                    acl::validate_binding(&binding),
-                    shared.hooks().binding_rejection(&binding.name),
-                ) {
-                    (Err(message), _) => Err(ApiError::new(ResponseError::InvalidRequest, message)),
-                    (Ok(()), Some(code)) => Err(ApiError::bare(code)),
-                    (Ok(()), None) => {
-                        let mut state = shared.state();
-                        if !state.acls.contains(&binding) {
-                            state.acls.push(binding);
+        Ok(()) => {
+            // One lock for the whole request, and a set of the stored bindings, so a request
+            // of thousands of bindings against a large table stays linear.
+            let mut state = shared.state();
+            let mut stored: HashSet<AclRecord> = state.acls.iter().cloned().collect();
+            request
+                .creations
+                .iter()
+                .map(|creation| {
+                    let binding = AclRecord {
+                        resource_type: ResourceType::from_code(creation.resource_type),
+                        name: creation.resource_name.to_string(),
+                        pattern_type: PatternType::from_code(creation.resource_pattern_type),
+                        principal: creation.principal.to_string(),
+                        host: creation.host.to_string(),
+                        operation: AclOperation::from_code(creation.operation),
+                        permission: AclPermission::from_code(creation.permission_type),
+                    };
+                    let outcome = match (
+                        acl::validate_binding(&binding),
+                        shared.hooks().binding_rejection(&binding.name),
+                    ) {
+                        (Err(message), _) => {
+                            Err(ApiError::new(ResponseError::InvalidRequest, message))
                         }
-                        Ok(())
+                        (Ok(()), Some(code)) => Err(ApiError::bare(code)),
+                        (Ok(()), None) => {
+                            if stored.insert(binding.clone()) {
+                                state.acls.push(binding);
+                            }
+                            Ok(())
+                        }
+                    };
+                    match outcome {
+                        Ok(()) => AclCreationResult::default(),
+                        Err(error) => AclCreationResult::default()
+                            .with_error_code(error.code)
+                            .with_error_message(error.message()),
                     }
-                };
-                match outcome {
-                    Ok(()) => AclCreationResult::default(),
-                    Err(error) => AclCreationResult::default()
-                        .with_error_code(error.code)
-                        .with_error_message(error.message()),
-                }
-            })
-            .collect(),
+                })
+                .collect()
+        }
     };
     CreateAclsResponse::default().with_results(results)
 }

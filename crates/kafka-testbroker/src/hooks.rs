@@ -1,4 +1,4 @@
-//! Test hooks: per-API request counts and fault injection (error codes, per-binding CreateAcls
+//! Test hooks: per-API request counts, largest request sizes, and fault injection (error codes, per-binding CreateAcls
 //! rejections, delays, dropped connections). Shared by every connection of one broker.
 
 use kafka_protocol::messages::ApiKey;
@@ -15,10 +15,13 @@ pub struct Hooks {
 #[derive(Debug, Default)]
 struct HookState {
     counts: BTreeMap<i16, u64>,
+    largest_requests: BTreeMap<i16, usize>,
     injected_errors: BTreeMap<i16, (i16, u64)>,
     rejected_bindings: Vec<(String, i16)>,
     delays: BTreeMap<i16, Duration>,
     drop_after: Option<u64>,
+    /// `(api_key, requests of that API still to answer before the one that is dropped)`.
+    drop_on: Option<(i16, u64)>,
 }
 
 /// What the connection should do with one request, decided when it arrives.
@@ -60,9 +63,22 @@ impl Hooks {
             .collect()
     }
 
-    /// Sets every count back to zero.
+    /// The size in bytes of the largest request frame (header and body, without the 4-byte
+    /// length prefix) received per API, keyed by API name, since start or the last reset.
+    /// Frames over [`crate::MAX_REQUEST_BYTES`] are not received: the connection is closed.
+    pub fn largest_requests(&self) -> BTreeMap<String, usize> {
+        self.lock()
+            .largest_requests
+            .iter()
+            .map(|(key, bytes)| (api_name(*key), *bytes))
+            .collect()
+    }
+
+    /// Sets every count and largest request size back to zero.
     pub fn reset_counts(&self) {
-        self.lock().counts.clear();
+        let mut state = self.lock();
+        state.counts.clear();
+        state.largest_requests.clear();
     }
 
     /// Answers the next `next_n_requests` requests of `api_key` with `error_code` (the
@@ -102,6 +118,18 @@ impl Hooks {
         self.lock().drop_after = Some(n_requests);
     }
 
+    /// Stops every rejection set by [`Hooks::reject_acl_bindings`].
+    pub fn clear_acl_binding_rejections(&self) {
+        self.lock().rejected_bindings.clear();
+    }
+
+    /// Closes, instead of answering, the connection that receives the request of `api_key`
+    /// after the next `n_requests` of that API (e.g. `n_requests = 1` on CreateAcls: the
+    /// first batch is answered, the second is dropped unprocessed), once.
+    pub fn drop_connection_on(&self, api_key: i16, n_requests: u64) {
+        self.lock().drop_on = Some((api_key, n_requests));
+    }
+
     /// The injected error for a CreateAcls binding on `resource_name`, if any.
     pub(crate) fn binding_rejection(&self, resource_name: &str) -> Option<i16> {
         self.lock()
@@ -111,10 +139,12 @@ impl Hooks {
             .map(|(_, code)| *code)
     }
 
-    /// Counts one request and decides its fate.
-    pub(crate) fn on_request(&self, api_key: i16) -> RequestFate {
+    /// Counts one request of `frame_bytes` and decides its fate.
+    pub(crate) fn on_request(&self, api_key: i16, frame_bytes: usize) -> RequestFate {
         let mut state = self.lock();
         *state.counts.entry(api_key).or_default() += 1;
+        let largest = state.largest_requests.entry(api_key).or_default();
+        *largest = (*largest).max(frame_bytes);
         let mut fate = RequestFate {
             delay: state.delays.get(&api_key).copied(),
             ..RequestFate::default()
@@ -134,6 +164,16 @@ impl Hooks {
                 state.drop_after = Some(left - 1);
             }
         }
+        if let Some((key, left)) = state.drop_on {
+            if key == api_key {
+                if left == 0 {
+                    fate.drop_connection = true;
+                    state.drop_on = None;
+                } else {
+                    state.drop_on = Some((key, left - 1));
+                }
+            }
+        }
         fate
     }
 }
@@ -146,21 +186,45 @@ mod tests {
     fn injected_errors_expire_and_counts_reset() {
         let hooks = Hooks::default();
         hooks.inject_error(30, 31, 2);
-        assert_eq!(hooks.on_request(30).error, Some(31));
-        assert_eq!(hooks.on_request(30).error, Some(31));
-        assert_eq!(hooks.on_request(30).error, None);
+        assert_eq!(hooks.on_request(30, 10).error, Some(31));
+        assert_eq!(hooks.on_request(30, 10).error, Some(31));
+        assert_eq!(hooks.on_request(30, 10).error, None);
         assert_eq!(hooks.count(30), 3);
         assert_eq!(hooks.counts().get("CreateAcls"), Some(&3));
+        hooks.on_request(30, 500);
+        hooks.on_request(30, 20);
+        assert_eq!(hooks.largest_requests().get("CreateAcls"), Some(&500));
         hooks.reset_counts();
         assert_eq!(hooks.count(30), 0);
+        assert_eq!(hooks.largest_requests().get("CreateAcls"), None);
     }
 
     #[test]
     fn drop_after_n_requests_fires_once() {
         let hooks = Hooks::default();
         hooks.drop_connection_after(1);
-        assert!(!hooks.on_request(3).drop_connection);
-        assert!(hooks.on_request(3).drop_connection);
-        assert!(!hooks.on_request(3).drop_connection);
+        assert!(!hooks.on_request(3, 10).drop_connection);
+        assert!(hooks.on_request(3, 10).drop_connection);
+        assert!(!hooks.on_request(3, 10).drop_connection);
+    }
+
+    #[test]
+    fn drop_on_counts_only_its_api_and_fires_once() {
+        let hooks = Hooks::default();
+        hooks.drop_connection_on(30, 1);
+        assert!(!hooks.on_request(30, 10).drop_connection);
+        assert!(!hooks.on_request(3, 10).drop_connection);
+        assert!(hooks.on_request(30, 10).drop_connection);
+        assert!(!hooks.on_request(30, 10).drop_connection);
+    }
+
+    #[test]
+    fn binding_rejections_clear() {
+        let hooks = Hooks::default();
+        hooks.reject_acl_bindings("rej-", 42);
+        assert_eq!(hooks.binding_rejection("rej-1"), Some(42));
+        assert_eq!(hooks.binding_rejection("ok"), None);
+        hooks.clear_acl_binding_rejections();
+        assert_eq!(hooks.binding_rejection("rej-1"), None);
     }
 }

@@ -36,6 +36,10 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// Largest request frame the broker accepts, Kafka's `socket.request.max.bytes` default; a
+/// larger frame closes the connection, as in Kafka.
+pub const MAX_REQUEST_BYTES: usize = 100 * 1024 * 1024;
+
 /// How to run a broker. `Debug` masks the passwords.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BrokerConfig {

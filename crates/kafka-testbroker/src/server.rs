@@ -16,9 +16,6 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Largest request frame accepted (Kafka's `socket.request.max.bytes` default).
-const MAX_FRAME: usize = 100 * 1024 * 1024;
-
 /// The API versions this broker serves: `(api key, min, max)`.
 pub(crate) const SUPPORTED_APIS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::Metadata, 1, 13),
@@ -101,7 +98,7 @@ async fn serve_connection(
             length = stream.read_i32() => length?,
             _ = shutdown.wait_for(|stopped| *stopped) => return Ok(()),
         };
-        if length < 0 || length as usize > MAX_FRAME {
+        if length < 0 || length as usize > crate::MAX_REQUEST_BYTES {
             return Ok(());
         }
         let mut frame = vec![0u8; length as usize];
@@ -179,7 +176,7 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
     let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
     let version = i16::from_be_bytes([frame[2], frame[3]]);
     let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
-    let fate = shared.hooks().on_request(raw_key);
+    let fate = shared.hooks().on_request(raw_key, frame.len());
     shared.write_stats();
     if fate.drop_connection {
         return Reply::Close;
