@@ -79,7 +79,8 @@ impl Flow for ClusterLinkFlow {
          as not verified from a primary source say so in their reason. Same reconcile, \
          ownership and refresh behaviour as `kafkamirror_mm2_replication_permissions`. Import \
          id: `<source_cluster>:<destination_cluster>:<link_principal>`, e.g. \
-         `onprem:cloud:User:link`.";
+         `onprem:cloud:User:link`. Every rule, verified or not: the Permissions \
+         reference guide (`docs/guides/permissions-reference.md`).";
     const DATA_SOURCE_DESCRIPTION: &'static str =
         "Computes the ACLs of one cluster link without contacting any cluster (works with an \
          empty provider block).";

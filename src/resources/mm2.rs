@@ -167,7 +167,11 @@ impl Flow for Mm2Flow {
          clusters, nothing broader, each with the reason it is needed. Apply reconciles the \
          clusters in batches; refresh detects ACLs deleted out of band; destroy removes only the \
          ACLs this resource created or imported (see `preexisting_acls`). Import id: \
-         `<source_cluster>:<target_cluster>:<principal>`, e.g. `primary:dr:User:mm2`.";
+         `<source_cluster>:<target_cluster>:<principal>`, e.g. `primary:dr:User:mm2`. Every rule \
+         with its spec row, and how the `dedicated`, `connect` and `aiven` deployments differ in \
+         topic names and partitions: the Permissions reference guide \
+         (`docs/guides/permissions-reference.md`); failures and recovery: \
+         `docs/guides/failure-modes.md`.";
     const DATA_SOURCE_DESCRIPTION: &'static str =
         "Computes the ACLs and internal topics of one MirrorMaker 2 flow without contacting any \
          cluster (works with an empty provider block), e.g. to apply them with another provider.";
