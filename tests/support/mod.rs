@@ -196,6 +196,8 @@ impl Workdir {
             command.env(key, value);
         }
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        // Its own process group, so a timeout kills Terraform and the providers it started.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.terraform.program.display()));
@@ -207,7 +209,9 @@ impl Workdir {
         match receiver.recv_timeout(COMMAND_TIMEOUT) {
             Ok(output) => Run::from_output(output.expect("terraform output")),
             Err(_) => {
-                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                let _ = Command::new("kill")
+                    .args(["-9", "--", &format!("-{pid}")])
+                    .status();
                 panic!(
                     "{} {args:?} did not finish within {COMMAND_TIMEOUT:?} (killed)",
                     self.terraform.label
