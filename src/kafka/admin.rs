@@ -281,6 +281,28 @@ impl KafkaAdmin {
     /// says it may perform. A filter Kafka itself rejects (INVALID_REQUEST) still reads as
     /// "no bindings": librdkafka leaves nothing to tell it apart by.
     async fn confirm_empty_describe(&self) -> Result<(), KafkaError> {
+        match self.delete_acls_probe(AdminCall::DescribeAcls).await? {
+            Ok(()) => Ok(()),
+            Err(error) if error.name == "CLUSTER_AUTHORIZATION_FAILED" => {
+                let operations = self
+                    .run(AdminCall::DescribeAcls, ffi::cluster_authorized_operations)
+                    .await?;
+                if operations.contains(&Operation::Describe) {
+                    Ok(())
+                } else {
+                    Err(self.classify(AdminCall::DescribeAcls, error, &[]))
+                }
+            }
+            Err(error) => Err(self.classify(AdminCall::DescribeAcls, error, &[])),
+        }
+    }
+
+    /// Sends one DeleteAcls whose filter matches nothing (so it deletes nothing) and returns
+    /// Kafka's answer for that filter; failures are reported as part of `call`.
+    async fn delete_acls_probe(
+        &self,
+        call: AdminCall,
+    ) -> Result<Result<(), BrokerError>, KafkaError> {
         let probe = vec![AclFilter {
             resource_type: Some(ResourceType::Topic),
             resource_name: Some(PROBE_NAME.to_string()),
@@ -291,26 +313,15 @@ impl KafkaAdmin {
             permission: Some(Permission::Deny),
         }];
         let results = self
-            .run(AdminCall::DescribeAcls, move |client, timeout, abort| {
+            .run(call, move |client, timeout, abort| {
                 ffi::delete_acls(client, &probe, timeout, abort)
             })
             .await?;
         match results.into_iter().next() {
-            Some(Ok(_)) => Ok(()),
-            Some(Err(error)) if error.name == "CLUSTER_AUTHORIZATION_FAILED" => {
-                let operations = self
-                    .run(AdminCall::DescribeAcls, ffi::cluster_authorized_operations)
-                    .await?;
-                if operations.contains(&Operation::Describe) {
-                    Ok(())
-                } else {
-                    Err(self.classify(AdminCall::DescribeAcls, error, &[]))
-                }
-            }
-            Some(Err(error)) => Err(self.classify(AdminCall::DescribeAcls, error, &[])),
+            Some(outcome) => Ok(outcome.map(drop)),
             None => Err(KafkaError::UnexpectedResponse {
                 alias: self.shared.alias.clone(),
-                operation: AdminCall::DescribeAcls.name(),
+                operation: call.name(),
                 message: "no result for the DeleteAcls probe".to_string(),
             }),
         }
@@ -339,29 +350,9 @@ impl KafkaAdmin {
     /// authorizer answers [`KafkaError::SecurityDisabled`], a principal without ALTER
     /// [`KafkaError::AuthorizationFailed`]. Deletes nothing.
     pub async fn check_acl_admin_rights(&self) -> Result<(), KafkaError> {
-        let probe = vec![AclFilter {
-            resource_type: Some(ResourceType::Topic),
-            resource_name: Some(PROBE_NAME.to_string()),
-            pattern: PatternFilter::Exact(PatternType::Literal),
-            principal: Some(format!("User:{PROBE_NAME}")),
-            host: Some(PROBE_NAME.to_string()),
-            operation: Some(Operation::Read),
-            permission: Some(Permission::Deny),
-        }];
-        let results = self
-            .run(AdminCall::DeleteAcls, move |client, timeout, abort| {
-                ffi::delete_acls(client, &probe, timeout, abort)
-            })
-            .await?;
-        match results.into_iter().next() {
-            Some(Ok(_)) => Ok(()),
-            Some(Err(error)) => Err(self.classify(AdminCall::DeleteAcls, error, &[])),
-            None => Err(KafkaError::UnexpectedResponse {
-                alias: self.shared.alias.clone(),
-                operation: AdminCall::DeleteAcls.name(),
-                message: "no result for the DeleteAcls probe".to_string(),
-            }),
-        }
+        self.delete_acls_probe(AdminCall::DeleteAcls)
+            .await?
+            .map_err(|error| self.classify(AdminCall::DeleteAcls, error, &[]))
     }
 
     /// How many brokers the cluster's metadata lists (the upper bound for a replication

@@ -89,6 +89,21 @@ impl Event {
         unsafe { rd::rd_kafka_event_type(self.0) }
     }
 
+    /// The item array of this result event, borrowed from it.
+    ///
+    /// # Safety
+    /// `result` and `items` must be librdkafka's accessors for this event's type (which
+    /// [`wait_for_result`] checked): for another type `result` returns NULL.
+    unsafe fn items<T>(
+        &self,
+        result: unsafe extern "C" fn(*mut rd::rd_kafka_event_t) -> *const rd::rd_kafka_event_t,
+        items: unsafe extern "C" fn(*const rd::rd_kafka_event_t, *mut usize) -> *mut *const T,
+    ) -> &[*const T] {
+        let result = result(self.0);
+        let mut count = 0;
+        result_slice(items(result, &mut count), count)
+    }
+
     /// The request-level error, if the whole request failed.
     fn error(&self) -> Option<BrokerError> {
         let code = unsafe { rd::rd_kafka_event_error(self.0) };
@@ -493,6 +508,120 @@ fn new_acl_filter(filter: &AclFilter) -> Result<*mut rd::rd_kafka_AclBinding_t, 
 // Admin calls
 // ---------------------------------------------------------------------------------------
 
+/// The shared steps of every admin call: options with the request timeout, a private queue,
+/// and the wait for the result event of the expected type (see [`wait_for_result`]).
+struct AdminRequest<'a> {
+    rk: *mut rd::rd_kafka_t,
+    options: Options,
+    event_type: c_int,
+    timeout: Duration,
+    abort: &'a dyn Fn() -> Option<String>,
+}
+
+impl<'a> AdminRequest<'a> {
+    fn new(
+        rk: *mut rd::rd_kafka_t,
+        op: rd::rd_kafka_admin_op_t,
+        event_type: c_int,
+        timeout: Duration,
+        abort: &'a dyn Fn() -> Option<String>,
+    ) -> Result<Self, CallFailure> {
+        Ok(AdminRequest {
+            rk,
+            options: Options::new(rk, op, timeout)?,
+            event_type,
+            timeout,
+            abort,
+        })
+    }
+
+    /// `issue` receives the raw options and a new private queue and must hand both to one
+    /// rd_kafka_* request; the options and queue outlive the wait for its result.
+    fn run(
+        self,
+        issue: impl FnOnce(*mut rd::rd_kafka_AdminOptions_t, *mut rd::rd_kafka_queue_t),
+    ) -> Result<Event, CallFailure> {
+        let queue = Queue::private(self.rk);
+        issue(self.options.0, queue.0);
+        wait_for_result(&queue, self.event_type, self.timeout, self.abort)
+    }
+
+    /// Runs a batched request (`rd_kafka_CreateTopics`, `rd_kafka_DeleteAcls`, ...) for
+    /// `objects`, which librdkafka copies.
+    fn run_batch<T>(
+        self,
+        request: unsafe extern "C" fn(
+            *mut rd::rd_kafka_t,
+            *mut *mut T,
+            usize,
+            *const rd::rd_kafka_AdminOptions_t,
+            *mut rd::rd_kafka_queue_t,
+        ),
+        objects: &mut [*mut T],
+    ) -> Result<Event, CallFailure> {
+        let rk = self.rk;
+        // SAFETY: `objects` are live objects of the type `request` takes (each owned by its
+        // RAII wrapper), and the options and queue come from `run`.
+        self.run(|options, queue| unsafe {
+            request(rk, objects.as_mut_ptr(), objects.len(), options, queue)
+        })
+    }
+}
+
+/// The outcome librdkafka reports as an error code plus message: `Ok` for NO_ERROR,
+/// otherwise the broker error (the message is only read on error).
+fn code_outcome(
+    code: rd::rd_kafka_resp_err_t,
+    message: impl FnOnce() -> String,
+) -> Result<(), BrokerError> {
+    if code == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        Ok(())
+    } else {
+        Err(broker_error(code, message()))
+    }
+}
+
+/// A topic's name and outcome from a CreateTopics or DeleteTopics result.
+///
+/// # Safety
+/// `item` must point to a topic result of an event that is still alive.
+unsafe fn topic_result_outcome(
+    item: *const rd::rd_kafka_topic_result_t,
+) -> (String, Result<(), BrokerError>) {
+    let name = owned(rd::rd_kafka_topic_result_name(item));
+    let outcome = code_outcome(rd::rd_kafka_topic_result_error(item), || {
+        owned(rd::rd_kafka_topic_result_error_string(item))
+    });
+    (name, outcome)
+}
+
+/// A config resource's name and outcome from an IncrementalAlterConfigs or DescribeConfigs
+/// result.
+///
+/// # Safety
+/// `item` must point to a config resource of an event that is still alive.
+unsafe fn config_resource_outcome(
+    item: *const rd::rd_kafka_ConfigResource_t,
+) -> (String, Result<(), BrokerError>) {
+    let name = owned(rd::rd_kafka_ConfigResource_name(item));
+    let outcome = code_outcome(rd::rd_kafka_ConfigResource_error(item), || {
+        owned(rd::rd_kafka_ConfigResource_error_string(item))
+    });
+    (name, outcome)
+}
+
+/// One topic ConfigResource per name (for DescribeConfigs and IncrementalAlterConfigs).
+fn topic_config_resource(topic: &str) -> Result<*mut rd::rd_kafka_ConfigResource_t, CallFailure> {
+    let topic = c_string(topic)?;
+    // librdkafka copies the name, so `topic` may be freed after the call.
+    Ok(unsafe {
+        rd::rd_kafka_ConfigResource_new(
+            rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
+            topic.as_ptr(),
+        )
+    })
+}
+
 /// One CreateAcls request for all `bindings`; results in the same order.
 pub(crate) fn create_acls<C: ClientContext>(
     client: &Client<C>,
@@ -505,20 +634,19 @@ pub(crate) fn create_acls<C: ClientContext>(
     for binding in bindings {
         acls.0.push(new_acl_binding(binding)?);
     }
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATEACLS,
+        rd::RD_KAFKA_EVENT_CREATEACLS_RESULT,
         timeout,
+        abort,
     )?;
-    let queue = Queue::private(rk);
-    unsafe { rd::rd_kafka_CreateAcls(rk, acls.0.as_mut_ptr(), acls.0.len(), options.0, queue.0) };
-    let event = wait_for_result(&queue, rd::RD_KAFKA_EVENT_CREATEACLS_RESULT, timeout, abort)?;
-    let result = unsafe { rd::rd_kafka_event_CreateAcls_result(event.0) };
-    let mut count = 0;
+    let event = request.run_batch(rd::rd_kafka_CreateAcls, &mut acls.0)?;
+    // SAFETY: `wait_for_result` returned a CREATEACLS_RESULT event.
     let items = unsafe {
-        result_slice(
-            rd::rd_kafka_CreateAcls_result_acls(result, &mut count),
-            count,
+        event.items(
+            rd::rd_kafka_event_CreateAcls_result,
+            rd::rd_kafka_CreateAcls_result_acls,
         )
     };
     Ok(items
@@ -541,25 +669,21 @@ pub(crate) fn describe_acls<C: ClientContext>(
 ) -> Result<Vec<AclBinding>, CallFailure> {
     let rk = client.native_ptr();
     let acl_filter = AclObjects(vec![new_acl_filter(filter)?]);
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBEACLS,
-        timeout,
-    )?;
-    let queue = Queue::private(rk);
-    unsafe { rd::rd_kafka_DescribeAcls(rk, acl_filter.0[0], options.0, queue.0) };
-    let event = wait_for_result(
-        &queue,
         rd::RD_KAFKA_EVENT_DESCRIBEACLS_RESULT,
         timeout,
         abort,
     )?;
-    let result = unsafe { rd::rd_kafka_event_DescribeAcls_result(event.0) };
-    let mut count = 0;
+    let event = request.run(|options, queue| unsafe {
+        rd::rd_kafka_DescribeAcls(rk, acl_filter.0[0], options, queue)
+    })?;
+    // SAFETY: `wait_for_result` returned a DESCRIBEACLS_RESULT event.
     let acls = unsafe {
-        result_slice(
-            rd::rd_kafka_DescribeAcls_result_acls(result, &mut count),
-            count,
+        event.items(
+            rd::rd_kafka_event_DescribeAcls_result,
+            rd::rd_kafka_DescribeAcls_result_acls,
         )
     };
     Ok(acls
@@ -577,13 +701,16 @@ pub(crate) fn cluster_authorized_operations<C: ClientContext>(
     abort: &dyn Fn() -> Option<String>,
 ) -> Result<Vec<Operation>, CallFailure> {
     let rk = client.native_ptr();
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER,
+        rd::RD_KAFKA_EVENT_DESCRIBECLUSTER_RESULT,
         timeout,
+        abort,
     )?;
-    let error =
-        unsafe { rd::rd_kafka_AdminOptions_set_include_authorized_operations(options.0, 1) };
+    let error = unsafe {
+        rd::rd_kafka_AdminOptions_set_include_authorized_operations(request.options.0, 1)
+    };
     if !error.is_null() {
         let error = OwnedError(error);
         let detail = borrowed_error(error.0)
@@ -591,14 +718,8 @@ pub(crate) fn cluster_authorized_operations<C: ClientContext>(
             .unwrap_or_default();
         return Err(CallFailure::InvalidInput(detail));
     }
-    let queue = Queue::private(rk);
-    unsafe { rd::rd_kafka_DescribeCluster(rk, options.0, queue.0) };
-    let event = wait_for_result(
-        &queue,
-        rd::RD_KAFKA_EVENT_DESCRIBECLUSTER_RESULT,
-        timeout,
-        abort,
-    )?;
+    let event = request
+        .run(|options, queue| unsafe { rd::rd_kafka_DescribeCluster(rk, options, queue) })?;
     let result = unsafe { rd::rd_kafka_event_DescribeCluster_result(event.0) };
     let mut count = 0;
     let operations =
@@ -625,28 +746,19 @@ pub(crate) fn delete_acls<C: ClientContext>(
     for filter in filters {
         acl_filters.0.push(new_acl_filter(filter)?);
     }
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETEACLS,
+        rd::RD_KAFKA_EVENT_DELETEACLS_RESULT,
         timeout,
+        abort,
     )?;
-    let queue = Queue::private(rk);
-    unsafe {
-        rd::rd_kafka_DeleteAcls(
-            rk,
-            acl_filters.0.as_mut_ptr(),
-            acl_filters.0.len(),
-            options.0,
-            queue.0,
-        )
-    };
-    let event = wait_for_result(&queue, rd::RD_KAFKA_EVENT_DELETEACLS_RESULT, timeout, abort)?;
-    let result = unsafe { rd::rd_kafka_event_DeleteAcls_result(event.0) };
-    let mut count = 0;
+    let event = request.run_batch(rd::rd_kafka_DeleteAcls, &mut acl_filters.0)?;
+    // SAFETY: `wait_for_result` returned a DELETEACLS_RESULT event.
     let responses = unsafe {
-        result_slice(
-            rd::rd_kafka_DeleteAcls_result_responses(result, &mut count),
-            count,
+        event.items(
+            rd::rd_kafka_event_DeleteAcls_result,
+            rd::rd_kafka_DeleteAcls_result_responses,
         )
     };
     Ok(responses
@@ -722,53 +834,27 @@ pub(crate) fn create_topics<C: ClientContext>(
             }
         }
     }
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATETOPICS,
-        timeout,
-    )?;
-    options.set_operation_timeout(timeout)?;
-    options.set_validate_only(validate_only)?;
-    let queue = Queue::private(rk);
-    unsafe {
-        rd::rd_kafka_CreateTopics(
-            rk,
-            new_topics.0.as_mut_ptr(),
-            new_topics.0.len(),
-            options.0,
-            queue.0,
-        )
-    };
-    let event = wait_for_result(
-        &queue,
         rd::RD_KAFKA_EVENT_CREATETOPICS_RESULT,
         timeout,
         abort,
     )?;
-    let result = unsafe { rd::rd_kafka_event_CreateTopics_result(event.0) };
-    let mut count = 0;
-    let items = unsafe {
-        result_slice(
-            rd::rd_kafka_CreateTopics_result_topics(result, &mut count),
-            count,
-        )
-    };
-    Ok(items
-        .iter()
-        .map(|item| unsafe {
-            let name = owned(rd::rd_kafka_topic_result_name(*item));
-            let code = rd::rd_kafka_topic_result_error(*item);
-            let outcome = if code == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                Ok(())
-            } else {
-                Err(broker_error(
-                    code,
-                    owned(rd::rd_kafka_topic_result_error_string(*item)),
-                ))
-            };
-            (name, outcome)
-        })
-        .collect())
+    request.options.set_operation_timeout(timeout)?;
+    request.options.set_validate_only(validate_only)?;
+    let event = request.run_batch(rd::rd_kafka_CreateTopics, &mut new_topics.0)?;
+    // SAFETY: `wait_for_result` returned a CREATETOPICS_RESULT event, which `items` borrows.
+    unsafe {
+        let items = event.items(
+            rd::rd_kafka_event_CreateTopics_result,
+            rd::rd_kafka_CreateTopics_result_topics,
+        );
+        Ok(items
+            .iter()
+            .map(|item| topic_result_outcome(*item))
+            .collect())
+    }
 }
 
 /// One DeleteTopics request for the named topics; per topic, its outcome.
@@ -786,52 +872,26 @@ pub(crate) fn delete_topics<C: ClientContext>(
             .0
             .push(unsafe { rd::rd_kafka_DeleteTopic_new(name_c.as_ptr()) });
     }
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETETOPICS,
-        timeout,
-    )?;
-    options.set_operation_timeout(timeout)?;
-    let queue = Queue::private(rk);
-    unsafe {
-        rd::rd_kafka_DeleteTopics(
-            rk,
-            delete.0.as_mut_ptr(),
-            delete.0.len(),
-            options.0,
-            queue.0,
-        )
-    };
-    let event = wait_for_result(
-        &queue,
         rd::RD_KAFKA_EVENT_DELETETOPICS_RESULT,
         timeout,
         abort,
     )?;
-    let result = unsafe { rd::rd_kafka_event_DeleteTopics_result(event.0) };
-    let mut count = 0;
-    let items = unsafe {
-        result_slice(
-            rd::rd_kafka_DeleteTopics_result_topics(result, &mut count),
-            count,
-        )
-    };
-    Ok(items
-        .iter()
-        .map(|item| unsafe {
-            let name = owned(rd::rd_kafka_topic_result_name(*item));
-            let code = rd::rd_kafka_topic_result_error(*item);
-            let outcome = if code == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                Ok(())
-            } else {
-                Err(broker_error(
-                    code,
-                    owned(rd::rd_kafka_topic_result_error_string(*item)),
-                ))
-            };
-            (name, outcome)
-        })
-        .collect())
+    request.options.set_operation_timeout(timeout)?;
+    let event = request.run_batch(rd::rd_kafka_DeleteTopics, &mut delete.0)?;
+    // SAFETY: `wait_for_result` returned a DELETETOPICS_RESULT event, which `items` borrows.
+    unsafe {
+        let items = event.items(
+            rd::rd_kafka_event_DeleteTopics_result,
+            rd::rd_kafka_DeleteTopics_result_topics,
+        );
+        Ok(items
+            .iter()
+            .map(|item| topic_result_outcome(*item))
+            .collect())
+    }
 }
 
 /// One IncrementalAlterConfigs request for the topics' changes; per topic, its outcome.
@@ -844,13 +904,7 @@ pub(crate) fn incremental_alter_topic_configs<C: ClientContext>(
     let rk = client.native_ptr();
     let mut resources = ConfigResources(Vec::with_capacity(alterations.len()));
     for alteration in alterations {
-        let topic = c_string(&alteration.topic)?;
-        let resource = unsafe {
-            rd::rd_kafka_ConfigResource_new(
-                rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
-                topic.as_ptr(),
-            )
-        };
+        let resource = topic_config_resource(&alteration.topic)?;
         resources.0.push(resource);
         for change in &alteration.changes {
             let (name, op, value) = match change {
@@ -896,51 +950,26 @@ pub(crate) fn incremental_alter_topic_configs<C: ClientContext>(
             }
         }
     }
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
-        timeout,
-    )?;
-    let queue = Queue::private(rk);
-    unsafe {
-        rd::rd_kafka_IncrementalAlterConfigs(
-            rk,
-            resources.0.as_mut_ptr(),
-            resources.0.len(),
-            options.0,
-            queue.0,
-        )
-    };
-    let event = wait_for_result(
-        &queue,
         rd::RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT,
         timeout,
         abort,
     )?;
-    let result = unsafe { rd::rd_kafka_event_IncrementalAlterConfigs_result(event.0) };
-    let mut count = 0;
-    let items = unsafe {
-        result_slice(
-            rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut count),
-            count,
-        )
-    };
-    Ok(items
-        .iter()
-        .map(|item| unsafe {
-            let name = owned(rd::rd_kafka_ConfigResource_name(*item));
-            let code = rd::rd_kafka_ConfigResource_error(*item);
-            let outcome = if code == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                Ok(())
-            } else {
-                Err(broker_error(
-                    code,
-                    owned(rd::rd_kafka_ConfigResource_error_string(*item)),
-                ))
-            };
-            (name, outcome)
-        })
-        .collect())
+    let event = request.run_batch(rd::rd_kafka_IncrementalAlterConfigs, &mut resources.0)?;
+    // SAFETY: `wait_for_result` returned an INCREMENTALALTERCONFIGS_RESULT event, which
+    // `items` borrows.
+    unsafe {
+        let items = event.items(
+            rd::rd_kafka_event_IncrementalAlterConfigs_result,
+            rd::rd_kafka_IncrementalAlterConfigs_result_resources,
+        );
+        Ok(items
+            .iter()
+            .map(|item| config_resource_outcome(*item))
+            .collect())
+    }
 }
 
 fn config_source_from_rd(value: rd::rd_kafka_ConfigSource_t) -> ConfigSource {
@@ -981,68 +1010,46 @@ pub(crate) fn describe_topic_configs<C: ClientContext>(
     let rk = client.native_ptr();
     let mut resources = ConfigResources(Vec::with_capacity(topics.len()));
     for topic in topics {
-        let topic = c_string(topic)?;
-        resources.0.push(unsafe {
-            rd::rd_kafka_ConfigResource_new(
-                rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
-                topic.as_ptr(),
-            )
-        });
+        resources.0.push(topic_config_resource(topic)?);
     }
-    let options = Options::new(
+    let request = AdminRequest::new(
         rk,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
-        timeout,
-    )?;
-    let queue = Queue::private(rk);
-    unsafe {
-        rd::rd_kafka_DescribeConfigs(
-            rk,
-            resources.0.as_mut_ptr(),
-            resources.0.len(),
-            options.0,
-            queue.0,
-        )
-    };
-    let event = wait_for_result(
-        &queue,
         rd::RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT,
         timeout,
         abort,
     )?;
-    let result = unsafe { rd::rd_kafka_event_DescribeConfigs_result(event.0) };
-    let mut count = 0;
-    let items = unsafe {
-        result_slice(
-            rd::rd_kafka_DescribeConfigs_result_resources(result, &mut count),
-            count,
-        )
-    };
-    Ok(items
-        .iter()
-        .map(|item| unsafe {
-            let topic = owned(rd::rd_kafka_ConfigResource_name(*item));
-            let code = rd::rd_kafka_ConfigResource_error(*item);
-            if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                let error =
-                    broker_error(code, owned(rd::rd_kafka_ConfigResource_error_string(*item)));
-                return (topic, Err(error));
-            }
-            let mut entry_count = 0;
-            let entries = result_slice(
-                rd::rd_kafka_ConfigResource_configs(*item, &mut entry_count),
-                entry_count,
-            );
-            let entries = entries
-                .iter()
-                .map(|entry| {
-                    let value = config_value_from_rd(*entry);
-                    (value.name.clone(), value)
-                })
-                .collect();
-            (topic.clone(), Ok(TopicConfigs { topic, entries }))
-        })
-        .collect())
+    let event = request.run_batch(rd::rd_kafka_DescribeConfigs, &mut resources.0)?;
+    // SAFETY: `wait_for_result` returned a DESCRIBECONFIGS_RESULT event, which `items` and
+    // the config entries borrowed from it outlive.
+    unsafe {
+        let items = event.items(
+            rd::rd_kafka_event_DescribeConfigs_result,
+            rd::rd_kafka_DescribeConfigs_result_resources,
+        );
+        Ok(items
+            .iter()
+            .map(|item| {
+                let (topic, outcome) = config_resource_outcome(*item);
+                if let Err(error) = outcome {
+                    return (topic, Err(error));
+                }
+                let mut entry_count = 0;
+                let entries = result_slice(
+                    rd::rd_kafka_ConfigResource_configs(*item, &mut entry_count),
+                    entry_count,
+                );
+                let entries = entries
+                    .iter()
+                    .map(|entry| {
+                        let value = config_value_from_rd(*entry);
+                        (value.name.clone(), value)
+                    })
+                    .collect();
+                (topic.clone(), Ok(TopicConfigs { topic, entries }))
+            })
+            .collect())
+    }
 }
 
 // ---------------------------------------------------------------------------------------

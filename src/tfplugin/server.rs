@@ -11,7 +11,6 @@ use super::schema::{self, Nesting, Presence};
 use super::value::{Object, Value};
 use futures_util::FutureExt;
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
@@ -70,6 +69,18 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
+    /// The resource or data source `found`, with the configured provider state; reports the
+    /// errors of both lookups.
+    fn with_provider_state<T>(
+        &self,
+        found: Result<T, Diagnostic>,
+        diags: &mut Diagnostics,
+    ) -> Option<(T, Arc<P::State>)> {
+        let found = diags.take(found);
+        let provider = diags.take(self.provider_state());
+        Some((found?, provider?))
+    }
+
     fn provider_state(&self) -> Result<Arc<P::State>, Diagnostic> {
         self.configured
             .read()
@@ -84,13 +95,16 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
-/// Runs a handler body, turning a panic into an error diagnostic with the panic message only.
+/// Runs a handler body under the panic guard. The body reports into the diagnostics it is
+/// given and answers `None` where it stops; a panic drops whatever it reported and becomes
+/// one error diagnostic with the panic message only.
 async fn guarded<T>(
     operation: &str,
-    body: impl Future<Output = (Option<T>, Diagnostics)>,
+    body: impl AsyncFnOnce(&mut Diagnostics) -> Option<T>,
 ) -> (Option<T>, Diagnostics) {
-    match AssertUnwindSafe(body).catch_unwind().await {
-        Ok(result) => result,
+    let mut diags = Diagnostics::new();
+    match AssertUnwindSafe(body(&mut diags)).catch_unwind().await {
+        Ok(result) => (result, diags),
         Err(payload) => {
             let message = payload
                 .downcast_ref::<&str>()
@@ -106,6 +120,14 @@ async fn guarded<T>(
             );
             (None, diagnostic.into())
         }
+    }
+}
+
+/// The context a resource or data source call gets.
+fn ctx<'a, S>(provider: &'a Arc<S>, cancel: &'a CancellationToken) -> Ctx<'a, S> {
+    Ctx {
+        provider: provider.as_ref(),
+        cancel,
     }
 }
 
@@ -310,15 +332,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Rpc<pb::validate_provider_config::Response> {
         let request = request.into_inner();
-        let (_, diags) = guarded("ValidateProviderConfig", async {
-            let mut diags = Diagnostics::new();
-            if let Some(config) = diags.take(decode_required(
-                request.config.as_ref(),
-                &self.provider.schema(),
-            )) {
-                self.provider.validate(&config, &mut diags);
-            }
-            (Some(()), diags)
+        let (_, diags) = guarded("ValidateProviderConfig", async |diags: &mut Diagnostics| {
+            let schema = self.provider.schema();
+            let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
+            self.provider.validate(&config, diags);
+            Some(())
         })
         .await;
         Ok(Response::new(pb::validate_provider_config::Response {
@@ -336,16 +354,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             request.terraform_version
         );
         let cancel = self.cancel_token();
-        let (state, diags) = guarded("ConfigureProvider", async {
-            let mut diags = Diagnostics::new();
-            let Some(config) = diags.take(decode_required(
-                request.config.as_ref(),
-                &self.provider.schema(),
-            )) else {
-                return (None, diags);
-            };
-            let state = self.provider.configure(&config, &cancel, &mut diags).await;
-            (state, diags)
+        let (state, diags) = guarded("ConfigureProvider", async |diags: &mut Diagnostics| {
+            let schema = self.provider.schema();
+            let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
+            self.provider.configure(&config, &cancel, diags).await
         })
         .await;
         if let Some(state) = state {
@@ -362,17 +374,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::validate_resource_config::Response> {
         let request = request.into_inner();
         log::debug!("ValidateResourceConfig {}", request.type_name);
-        let (_, diags) = guarded("ValidateResourceConfig", async {
-            let mut diags = Diagnostics::new();
-            let Some(resource) = diags.take(self.resource(&request.type_name)) else {
-                return (None, diags);
-            };
-            if let Some(config) =
-                diags.take(decode_required(request.config.as_ref(), &resource.schema()))
-            {
-                resource.validate(&config, &mut diags);
-            }
-            (Some(()), diags)
+        let (_, diags) = guarded("ValidateResourceConfig", async |diags: &mut Diagnostics| {
+            let resource = diags.take(self.resource(&request.type_name))?;
+            let config =
+                diags.take(decode_required(request.config.as_ref(), &resource.schema()))?;
+            resource.validate(&config, diags);
+            Some(())
         })
         .await;
         Ok(Response::new(pb::validate_resource_config::Response {
@@ -385,19 +392,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Rpc<pb::validate_data_resource_config::Response> {
         let request = request.into_inner();
-        let (_, diags) = guarded("ValidateDataResourceConfig", async {
-            let mut diags = Diagnostics::new();
-            let Some(data_source) = diags.take(self.data_source(&request.type_name)) else {
-                return (None, diags);
-            };
-            if let Some(config) = diags.take(decode_required(
-                request.config.as_ref(),
-                &data_source.schema(),
-            )) {
-                data_source.validate(&config, &mut diags);
-            }
-            (Some(()), diags)
-        })
+        let (_, diags) = guarded(
+            "ValidateDataResourceConfig",
+            async |diags: &mut Diagnostics| {
+                let data_source = diags.take(self.data_source(&request.type_name))?;
+                let schema = data_source.schema();
+                let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
+                data_source.validate(&config, diags);
+                Some(())
+            },
+        )
         .await;
         Ok(Response::new(pb::validate_data_resource_config::Response {
             diagnostics: diagnostics_to_proto(diags),
@@ -410,22 +414,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::upgrade_resource_state::Response> {
         let request = request.into_inner();
         log::debug!("UpgradeResourceState {}", request.type_name);
-        let (state, diags) = guarded("UpgradeResourceState", async {
-            let mut diags = Diagnostics::new();
-            let Some(resource) = diags.take(self.resource(&request.type_name)) else {
-                return (None, diags);
-            };
+        let (state, diags) = guarded("UpgradeResourceState", async |diags: &mut Diagnostics| {
+            let resource = diags.take(self.resource(&request.type_name))?;
             let json = request.raw_state.map(|raw| raw.json).unwrap_or_default();
             if json.is_empty() {
                 diags.push(Diagnostic::error(
                     "Unsupported state format",
                     "the stored state is in the pre-0.12 flatmap format, which this provider does not read",
                 ));
-                return (None, diags);
+                return None;
             }
             let raw = RawState { version: request.version, json };
-            let upgraded = resource.upgrade_state(&raw, &mut diags);
-            (upgraded, diags)
+            resource.upgrade_state(&raw, diags)
         })
         .await;
         Ok(Response::new(pb::upgrade_resource_state::Response {
@@ -442,26 +442,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         log::debug!("ReadResource {}", request.type_name);
         let cancel = self.cancel_token();
         let current = request.current_state.clone();
-        let (state, diags) = guarded("ReadResource", async {
-            let mut diags = Diagnostics::new();
-            let (Some(resource), Some(provider)) = (
-                diags.take(self.resource(&request.type_name)),
-                diags.take(self.provider_state()),
-            ) else {
-                return (None, diags);
-            };
-            let Some(Some(state)) = diags.take(decode_object(
-                request.current_state.as_ref(),
-                &resource.schema(),
-            )) else {
-                return (None, diags);
-            };
-            let ctx = Ctx {
-                provider: provider.as_ref(),
-                cancel: &cancel,
-            };
-            let new_state = resource.read(ctx, state, &mut diags).await;
-            (Some(new_state), diags)
+        let (state, diags) = guarded("ReadResource", async |diags: &mut Diagnostics| {
+            let (resource, provider) =
+                self.with_provider_state(self.resource(&request.type_name), diags)?;
+            let schema = resource.schema();
+            let state = diags.take(decode_object(request.current_state.as_ref(), &schema))??;
+            Some(resource.read(ctx(&provider, &cancel), state, diags).await)
         })
         .await;
         // On errors keep what Terraform had, so a failed refresh never drops the resource.
@@ -483,48 +469,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         log::debug!("PlanResourceChange {}", request.type_name);
         let cancel = self.cancel_token();
-        let (planned, diags) = guarded("PlanResourceChange", async {
-            let mut diags = Diagnostics::new();
-            let Some(resource) = diags.take(self.resource(&request.type_name)) else {
-                return (None, diags);
-            };
+        let (planned, diags) = guarded("PlanResourceChange", async |diags: &mut Diagnostics| {
+            let resource = diags.take(self.resource(&request.type_name))?;
             let schema = resource.schema();
-            let decoded = (|| {
-                Ok::<_, Diagnostic>((
-                    decode_object(request.prior_state.as_ref(), &schema)?,
-                    decode_object(request.proposed_new_state.as_ref(), &schema)?,
-                    decode_object(request.config.as_ref(), &schema)?,
-                ))
-            })();
-            let Some((prior, proposed, config)) = diags.take(decoded) else {
-                return (None, diags);
-            };
+            let prior = diags.take(decode_object(request.prior_state.as_ref(), &schema))?;
+            let proposed =
+                diags.take(decode_object(request.proposed_new_state.as_ref(), &schema))?;
+            let config = diags.take(decode_object(request.config.as_ref(), &schema))?;
             // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
             let (Some(proposed), Some(config)) = (proposed, config) else {
-                return (Some((None, Vec::new())), diags);
+                return Some((None, Vec::new()));
             };
-            let Some(provider) = diags.take(self.provider_state()) else {
-                return (None, diags);
+            let provider = diags.take(self.provider_state())?;
+            let plan = PlanRequest {
+                prior,
+                proposed,
+                config,
             };
-            let ctx = Ctx {
-                provider: provider.as_ref(),
-                cancel: &cancel,
-            };
-            let planned = resource
-                .plan(
-                    ctx,
-                    PlanRequest {
-                        prior,
-                        proposed,
-                        config,
-                    },
-                    &mut diags,
-                )
-                .await;
-            (
-                planned.map(|p| (Some(p.planned), p.requires_replace)),
-                diags,
-            )
+            let planned = resource.plan(ctx(&provider, &cancel), plan, diags).await;
+            planned.map(|p| (Some(p.planned), p.requires_replace))
         })
         .await;
         let (planned_state, requires_replace) = match planned {
@@ -547,31 +510,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         log::debug!("ApplyResourceChange {}", request.type_name);
         let cancel = self.cancel_token();
         let prior_state = request.prior_state.clone();
-        let (new_state, diags) = guarded("ApplyResourceChange", async {
-            let mut diags = Diagnostics::new();
-            let (Some(resource), Some(provider)) = (
-                diags.take(self.resource(&request.type_name)),
-                diags.take(self.provider_state()),
-            ) else {
-                return (None, diags);
-            };
+        let (new_state, diags) = guarded("ApplyResourceChange", async |diags: &mut Diagnostics| {
+            let (resource, provider) =
+                self.with_provider_state(self.resource(&request.type_name), diags)?;
             let schema = resource.schema();
-            let decoded = (|| {
-                Ok::<_, Diagnostic>(ApplyRequest {
-                    prior: decode_object(request.prior_state.as_ref(), &schema)?,
-                    planned: decode_object(request.planned_state.as_ref(), &schema)?,
-                    config: decode_object(request.config.as_ref(), &schema)?,
-                })
-            })();
-            let Some(apply) = diags.take(decoded) else {
-                return (None, diags);
+            let apply = ApplyRequest {
+                prior: diags.take(decode_object(request.prior_state.as_ref(), &schema))?,
+                planned: diags.take(decode_object(request.planned_state.as_ref(), &schema))?,
+                config: diags.take(decode_object(request.config.as_ref(), &schema))?,
             };
-            let ctx = Ctx {
-                provider: provider.as_ref(),
-                cancel: &cancel,
-            };
-            let new_state = resource.apply(ctx, apply, &mut diags).await;
-            (Some(new_state), diags)
+            Some(resource.apply(ctx(&provider, &cancel), apply, diags).await)
         })
         .await;
         // A failed apply that returns no state leaves the prior state (a failed destroy must not
@@ -595,20 +543,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         log::debug!("ImportResourceState {}", request.type_name);
         let cancel = self.cancel_token();
-        let (state, diags) = guarded("ImportResourceState", async {
-            let mut diags = Diagnostics::new();
-            let (Some(resource), Some(provider)) = (
-                diags.take(self.resource(&request.type_name)),
-                diags.take(self.provider_state()),
-            ) else {
-                return (None, diags);
-            };
-            let ctx = Ctx {
-                provider: provider.as_ref(),
-                cancel: &cancel,
-            };
-            let state = resource.import(ctx, &request.id, &mut diags).await;
-            (state, diags)
+        let (state, diags) = guarded("ImportResourceState", async |diags: &mut Diagnostics| {
+            let (resource, provider) =
+                self.with_provider_state(self.resource(&request.type_name), diags)?;
+            resource
+                .import(ctx(&provider, &cancel), &request.id, diags)
+                .await
         })
         .await;
         Ok(Response::new(pb::import_resource_state::Response {
@@ -631,26 +571,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         log::debug!("ReadDataSource {}", request.type_name);
         let cancel = self.cancel_token();
-        let (state, diags) = guarded("ReadDataSource", async {
-            let mut diags = Diagnostics::new();
-            let (Some(data_source), Some(provider)) = (
-                diags.take(self.data_source(&request.type_name)),
-                diags.take(self.provider_state()),
-            ) else {
-                return (None, diags);
-            };
-            let Some(config) = diags.take(decode_required(
-                request.config.as_ref(),
-                &data_source.schema(),
-            )) else {
-                return (None, diags);
-            };
-            let ctx = Ctx {
-                provider: provider.as_ref(),
-                cancel: &cancel,
-            };
-            let state = data_source.read(ctx, config, &mut diags).await;
-            (state, diags)
+        let (state, diags) = guarded("ReadDataSource", async |diags: &mut Diagnostics| {
+            let (data_source, provider) =
+                self.with_provider_state(self.data_source(&request.type_name), diags)?;
+            let schema = data_source.schema();
+            let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
+            data_source
+                .read(ctx(&provider, &cancel), config, diags)
+                .await
         })
         .await;
         Ok(Response::new(pb::read_data_source::Response {
