@@ -128,6 +128,11 @@ fn whole_request_error(error: &KafkaError) -> Result<String, StepOutcome> {
     }
 }
 
+/// One topic of a describe_topics result, shaped as kafka-python reports it.
+fn described(error: &str, partitions: usize, replication_factor: usize) -> Value {
+    json!({"error": error, "partitions": partitions, "replication_factor": replication_factor})
+}
+
 fn item_error<T>(result: &Result<T, BrokerError>) -> String {
     match result {
         Ok(_) => "NONE".into(),
@@ -269,18 +274,32 @@ async fn run_step(cluster: &mut Cluster, step: &Value) -> StepOutcome {
         "describe_topics" => {
             let names = strings(&step["topics"]);
             let admin = cluster.admin(step).await;
-            let lookups = admin.describe_topics(&names).await.unwrap();
+            let lookups = match admin.describe_topics(&names).await {
+                Ok(lookups) => lookups,
+                // A topic Kafka refused fails the whole call; the step names only such topics.
+                Err(error) => {
+                    let name = match whole_request_error(&error) {
+                        Ok(name) => name,
+                        Err(outcome) => return outcome,
+                    };
+                    return StepOutcome::Observed(Value::Object(
+                        names
+                            .into_iter()
+                            .map(|topic| (topic, described(&name, 0, 0)))
+                            .collect(),
+                    ));
+                }
+            };
             StepOutcome::Observed(Value::Object(
                 lookups
                     .into_iter()
                     .map(|lookup| match lookup {
                         TopicLookup::Exists(t) => (
                             t.name,
-                            json!({"error": "NONE", "partitions": t.partitions,
-                                   "replication_factor": t.replication_factor}),
+                            described("NONE", t.partitions, t.replication_factor),
                         ),
                         TopicLookup::Missing { name } => {
-                            (name, json!({"error": "UNKNOWN_TOPIC_OR_PARTITION"}))
+                            (name, described("UNKNOWN_TOPIC_OR_PARTITION", 0, 0))
                         }
                     })
                     .collect(),

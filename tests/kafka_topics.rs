@@ -10,6 +10,7 @@ use kafkamirror::kafka::{
     ConfigChange, ConfigSource, KafkaError, NewTopic, TopicConfigAlteration, TopicDescription,
     TopicLookup,
 };
+use kafkamirror::model::acl::{AclBinding, Operation, PatternType, ResourceType};
 use std::collections::BTreeMap;
 
 fn new_topic(name: &str, partitions: Option<u32>, replication: Option<u32>) -> NewTopic {
@@ -302,6 +303,83 @@ async fn config_calls_report_per_topic_errors() {
         "UNKNOWN_TOPIC_OR_PARTITION"
     );
     assert_eq!(altered["real"].as_ref().unwrap_err().name, "INVALID_CONFIG");
+}
+
+fn topic_describe(principal: &str, name: &str) -> AclBinding {
+    AclBinding::allow(
+        principal,
+        ResourceType::Topic,
+        name,
+        PatternType::Literal,
+        Operation::Describe,
+    )
+}
+
+/// Kafka answers a Metadata request that names a topic the principal may not DESCRIBE with
+/// TOPIC_AUTHORIZATION_FAILED (an all-topics request would silently leave it out): such a
+/// topic is an authorization error naming it, never `Missing`, so apply does not try to create
+/// a topic that exists.
+#[tokio::test]
+async fn describing_a_topic_without_describe_permission_is_an_authorization_error() {
+    let broker = secured_broker().await;
+    let admin = admin_of(&broker).await;
+    let created = admin
+        .create_topics(
+            &[
+                new_topic("secret", Some(1), Some(1)),
+                new_topic("shared", Some(2), Some(3)),
+            ],
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(
+        created.iter().all(|(_, outcome)| outcome.is_ok()),
+        "{created:?}"
+    );
+    let granted = admin
+        .create_acls(&[
+            topic_describe("User:alice", "shared"),
+            topic_describe("User:alice", "gone"),
+        ])
+        .await
+        .unwrap();
+    assert!(granted.iter().all(Result::is_ok), "{granted:?}");
+    let alice = connect(&sasl(&broker, SaslMechanism::Plain, ALICE, ALICE_PASSWORD)).await;
+
+    let err = alice
+        .describe_topics(&[
+            "shared".to_string(),
+            "secret".to_string(),
+            "gone".to_string(),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, KafkaError::AuthorizationFailed { operation, resource, error_name, .. }
+            if operation == "DESCRIBE" && resource == "TOPIC secret"
+                && error_name == "TOPIC_AUTHORIZATION_FAILED"),
+        "{err:?}"
+    );
+
+    // Topics alice may describe: the existing one is described, the absent one is missing.
+    let lookups = alice
+        .describe_topics(&["gone".to_string(), "shared".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(
+        lookups,
+        vec![
+            TopicLookup::Missing {
+                name: "gone".into()
+            },
+            TopicLookup::Exists(TopicDescription {
+                name: "shared".into(),
+                partitions: 2,
+                replication_factor: 3
+            }),
+        ]
+    );
 }
 
 #[tokio::test]

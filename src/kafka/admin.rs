@@ -5,7 +5,7 @@
 //! typed errors: a whole request Kafka refused becomes a [`KafkaError`], a refused item an
 //! `Err(BrokerError)` in the per-item results.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -367,12 +367,7 @@ impl KafkaAdmin {
                 .map_err(|_| CallFailure::TimedOut)
         });
         join(task).await.map_err(|failure| match failure {
-            CallFailure::TimedOut => KafkaError::Unreachable {
-                alias: self.shared.alias.clone(),
-                bootstrap_servers: self.shared.bootstrap_servers.clone(),
-                timeout: self.shared.timeout,
-                last_error: self.shared.client.context().last_error(),
-            },
+            CallFailure::TimedOut => self.unreachable(),
             other => self.whole_failure(AdminCall::Metadata, other, &[]),
         })
     }
@@ -385,14 +380,62 @@ impl KafkaAdmin {
     }
 
     /// Partitions and replication factor of each named topic, in the order of `names`, from
-    /// one Metadata request. Topics the cluster does not show are [`TopicLookup::Missing`].
+    /// one Metadata request naming exactly those topics (librdkafka's DescribeTopics), so
+    /// Kafka reports each topic's own error as it does to other clients. A topic that does not
+    /// exist is [`TopicLookup::Missing`]; one the principal may not DESCRIBE fails the call
+    /// with [`KafkaError::AuthorizationFailed`] naming it (it may exist, so it must not be
+    /// treated as missing); any other per-topic error fails it with [`KafkaError::Request`].
     pub async fn describe_topics(&self, names: &[String]) -> Result<Vec<TopicLookup>, KafkaError> {
-        let known: BTreeMap<String, TopicDescription> = self
-            .metadata()
-            .await?
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        // librdkafka refuses duplicate names; each distinct name is asked once.
+        let distinct: Vec<String> = names
+            .iter()
+            .collect::<BTreeSet<_>>()
             .into_iter()
-            .map(|topic| (topic.name.clone(), topic))
+            .cloned()
             .collect();
+        let input = distinct.clone();
+        let results = join(self.spawn(move |client, timeout, abort| {
+            ffi::describe_topics(client, &input, timeout, abort)
+        }))
+        .await
+        .map_err(|failure| match failure {
+            CallFailure::TimedOut => self.unreachable(),
+            CallFailure::Broker(error) if error.name == "_TIMED_OUT" => self.unreachable(),
+            other => self.whole_failure(AdminCall::Metadata, other, &distinct),
+        })?;
+        let results = self.per_topic(AdminCall::Metadata, &distinct, results)?;
+        let unauthorized: Vec<String> = results
+            .iter()
+            .filter(|(_, outcome)| {
+                matches!(outcome, Err(error) if error.name == "TOPIC_AUTHORIZATION_FAILED")
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut known = BTreeMap::new();
+        for (name, outcome) in results {
+            match outcome {
+                Ok(description) => {
+                    known.insert(name, description);
+                }
+                Err(error) if error.name == "UNKNOWN_TOPIC_OR_PARTITION" => {}
+                Err(error) if error.name == "TOPIC_AUTHORIZATION_FAILED" => {
+                    return Err(self.classify(AdminCall::Metadata, error, &unauthorized));
+                }
+                Err(error) => {
+                    return Err(KafkaError::Request {
+                        alias: self.shared.alias.clone(),
+                        operation: AdminCall::Metadata.name(),
+                        error: BrokerError {
+                            message: format!("topic {name:?}: {}", error.message),
+                            name: error.name,
+                        },
+                    });
+                }
+            }
+        }
         Ok(names
             .iter()
             .map(|name| match known.get(name) {
@@ -515,12 +558,7 @@ impl KafkaAdmin {
             }
         });
         join(task).await.map_err(|failure| match failure {
-            CallFailure::TimedOut => KafkaError::Unreachable {
-                alias: self.shared.alias.clone(),
-                bootstrap_servers: self.shared.bootstrap_servers.clone(),
-                timeout: self.shared.timeout,
-                last_error: self.shared.client.context().last_error(),
-            },
+            CallFailure::TimedOut => self.unreachable(),
             other => self.whole_failure(AdminCall::Metadata, other, &[]),
         })
     }
@@ -613,7 +651,7 @@ impl KafkaAdmin {
         results: TopicOutcomes<T>,
     ) -> Result<TopicOutcomes<T>, KafkaError> {
         // Kafka answers once per distinct name (a duplicate gets INVALID_REQUEST).
-        let distinct: std::collections::BTreeSet<&String> = topics.iter().collect();
+        let distinct: BTreeSet<&String> = topics.iter().collect();
         if results.len() != distinct.len() {
             return Err(KafkaError::UnexpectedResponse {
                 alias: self.shared.alias.clone(),
@@ -625,6 +663,16 @@ impl KafkaAdmin {
             return Err(self.classify(call, error, topics));
         }
         Ok(results)
+    }
+
+    /// No broker answered within the timeout: names the servers and the last transport error.
+    fn unreachable(&self) -> KafkaError {
+        KafkaError::Unreachable {
+            alias: self.shared.alias.clone(),
+            bootstrap_servers: self.shared.bootstrap_servers.clone(),
+            timeout: self.shared.timeout,
+            last_error: self.shared.client.context().last_error(),
+        }
     }
 
     fn whole_failure(

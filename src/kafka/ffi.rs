@@ -1,5 +1,6 @@
 //! Every `unsafe` line of the admin layer: the librdkafka admin calls rust-rdkafka has no
-//! safe API for (CreateAcls, DescribeAcls, DeleteAcls, IncrementalAlterConfigs), the ones
+//! safe API for (CreateAcls, DescribeAcls, DeleteAcls, IncrementalAlterConfigs, DescribeTopics),
+//! the ones
 //! whose safe API loses what the provider must report (CreateTopics and DescribeConfigs:
 //! rust-rdkafka keeps neither the Kafka error name nor the broker's message per topic), and
 //! the pump that reads the client's main queue so error events (authentication failures)
@@ -24,7 +25,7 @@ use super::acl_filter::{AclFilter, PatternFilter};
 use super::error::BrokerError;
 use super::topics::{
     ConfigChange, ConfigSource, ConfigValue, NewTopic, TopicConfigAlteration, TopicConfigs,
-    TopicOutcomes,
+    TopicDescription, TopicOutcomes,
 };
 use crate::model::acl::{AclBinding, Operation, PatternType, Permission, ResourceType};
 
@@ -211,6 +212,15 @@ impl Drop for ConfigResources {
         for resource in &self.0 {
             unsafe { rd::rd_kafka_ConfigResource_destroy(*resource) }
         }
+    }
+}
+
+/// A topic-name collection we created (librdkafka copies the names); destroyed on drop.
+struct TopicCollection(*mut rd::rd_kafka_TopicCollection_t);
+
+impl Drop for TopicCollection {
+    fn drop(&mut self) {
+        unsafe { rd::rd_kafka_TopicCollection_destroy(self.0) }
     }
 }
 
@@ -970,6 +980,88 @@ pub(crate) fn incremental_alter_topic_configs<C: ClientContext>(
             .map(|item| config_resource_outcome(*item))
             .collect())
     }
+}
+
+/// One DescribeTopics request: librdkafka sends one Metadata request naming exactly
+/// `names`, so Kafka answers each topic with its own error (TOPIC_AUTHORIZATION_FAILED for a
+/// topic the principal may not DESCRIBE, UNKNOWN_TOPIC_OR_PARTITION for one that does not
+/// exist). Per topic, in request order, its description or that error. `names` must be
+/// distinct (librdkafka refuses duplicates).
+pub(crate) fn describe_topics<C: ClientContext>(
+    client: &Client<C>,
+    names: &[String],
+    timeout: Duration,
+    abort: &dyn Fn() -> Option<String>,
+) -> Result<TopicOutcomes<TopicDescription>, CallFailure> {
+    let rk = client.native_ptr();
+    let names_c = names
+        .iter()
+        .map(|name| c_string(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut name_ptrs: Vec<*const c_char> = names_c.iter().map(|name| name.as_ptr()).collect();
+    // librdkafka copies the names, so `names_c` may be freed after this call.
+    let topics = TopicCollection(unsafe {
+        rd::rd_kafka_TopicCollection_of_topic_names(name_ptrs.as_mut_ptr(), name_ptrs.len())
+    });
+    let request = AdminRequest::new(
+        rk,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBETOPICS,
+        rd::RD_KAFKA_EVENT_DESCRIBETOPICS_RESULT,
+        timeout,
+        abort,
+    )?;
+    let event = request.run(|options, queue| unsafe {
+        rd::rd_kafka_DescribeTopics(rk, topics.0, options, queue)
+    })?;
+    // SAFETY: `wait_for_result` returned a DESCRIBETOPICS_RESULT event, which `items` and the
+    // partition and replica arrays borrowed from it outlive.
+    unsafe {
+        let items = event.items(
+            rd::rd_kafka_event_DescribeTopics_result,
+            rd::rd_kafka_DescribeTopics_result_topics,
+        );
+        Ok(items
+            .iter()
+            .map(|item| topic_description_outcome(*item))
+            .collect())
+    }
+}
+
+/// A topic's name and description (or the error Kafka gave for it) from a DescribeTopics
+/// result.
+///
+/// # Safety
+/// `item` must point to a topic description of an event that is still alive.
+unsafe fn topic_description_outcome(
+    item: *const rd::rd_kafka_TopicDescription_t,
+) -> (String, Result<TopicDescription, BrokerError>) {
+    let name = owned(rd::rd_kafka_TopicDescription_name(item));
+    let error = rd::rd_kafka_TopicDescription_error(item);
+    let failed = !error.is_null()
+        && rd::rd_kafka_error_code(error) != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
+    if let Some(error) = borrowed_error(error).filter(|_| failed) {
+        return (name, Err(error));
+    }
+    let mut partition_count = 0;
+    let partitions = result_slice(
+        rd::rd_kafka_TopicDescription_partitions(item, &mut partition_count),
+        partition_count,
+    );
+    let replication_factor = partitions
+        .iter()
+        .map(|partition| {
+            let mut replica_count = 0;
+            rd::rd_kafka_TopicPartitionInfo_replicas(*partition, &mut replica_count);
+            replica_count
+        })
+        .max()
+        .unwrap_or(0);
+    let description = TopicDescription {
+        name: name.clone(),
+        partitions: partitions.len(),
+        replication_factor,
+    };
+    (name, Ok(description))
 }
 
 fn config_source_from_rd(value: rd::rd_kafka_ConfigSource_t) -> ConfigSource {

@@ -21,7 +21,7 @@ pub struct TopicDescription {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TopicLookup {
     Exists(TopicDescription),
-    /// Not in the metadata: the topic does not exist, or the principal may not DESCRIBE it.
+    /// Kafka answered UNKNOWN_TOPIC_OR_PARTITION: the topic does not exist.
     Missing {
         name: String,
     },
