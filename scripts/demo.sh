@@ -4,8 +4,9 @@
 # plan that must show no changes. Everything lives in a temp dir, removed at exit.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-provider_dir="$root/target/release"
-broker_bin="$root/target/release/kafka-testbroker"
+# Where the provider and broker binaries are (make demo builds them in target/release).
+provider_dir="${KAFKAMIRROR_BIN_DIR:-$root/target/release}"
+broker_bin="$provider_dir/kafka-testbroker"
 tf="$(command -v terraform || echo "$root/.tools/bin/terraform-1.0.3")"
 
 work="$(mktemp -d)"

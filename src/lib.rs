@@ -10,6 +10,7 @@
 pub mod kafka;
 pub mod model;
 pub mod provider;
+pub mod resources;
 pub mod secret;
 #[cfg(feature = "test-resources")]
 pub mod test_resources;

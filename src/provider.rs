@@ -4,6 +4,10 @@
 //! unknown at plan time does not affect the others.
 
 use crate::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings, TlsSettings};
+use crate::kafka::KafkaAdmin;
+use crate::resources::cluster_link::ClusterLinkFlow;
+use crate::resources::engine::{FlowDataSource, FlowResource};
+use crate::resources::mm2::Mm2Flow;
 use crate::secret::Secret;
 use crate::tfplugin::{
     Attr, AttributePath, Block, BlockDecl, DataSource, Diagnostic, Diagnostics, Field, Object,
@@ -13,6 +17,7 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
 /// The provider's full source address, as Terraform names it (used by `--debug`).
@@ -78,7 +83,13 @@ pub struct ProviderState {
     clusters: BTreeMap<String, ClusterConnection>,
     /// Aliases whose settings are not known yet (they depend on values known after apply).
     pending: BTreeSet<String>,
+    admins: AdminCache,
 }
+
+/// Admin clients by alias: each cluster is connected on first use by a resource and the
+/// client is kept for the rest of the provider process. A failed connect is not cached.
+#[derive(Debug, Default)]
+struct AdminCache(tokio::sync::Mutex<BTreeMap<String, Arc<OnceCell<Arc<KafkaAdmin>>>>>);
 
 impl ProviderState {
     /// The settings of cluster `alias`, or a diagnostic saying why they are not available.
@@ -109,6 +120,38 @@ impl ProviderState {
                 }
             ),
         ))
+    }
+
+    /// The connected admin client of cluster `alias`, connecting on first use (within the
+    /// cluster's `timeout_seconds`). Errors name the alias and its bootstrap servers.
+    pub async fn admin(&self, alias: &str) -> Result<Arc<KafkaAdmin>, Diagnostic> {
+        let connection = self.cluster(alias)?;
+        let cell = self
+            .admins
+            .0
+            .lock()
+            .await
+            .entry(alias.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async { KafkaAdmin::connect(connection).await.map(Arc::new) })
+            .await
+            .cloned()
+            .map_err(|error| {
+                Diagnostic::error("Cannot connect to Kafka cluster", error.to_string())
+            })
+    }
+
+    /// The principal the provider connects to `alias` as, when it can be told from the
+    /// settings: `User:<username>` with SASL, `User:ANONYMOUS` without SASL and without a TLS
+    /// client certificate; `None` otherwise (e.g. mTLS, whose principal the broker maps).
+    pub fn provider_principal(&self, alias: &str) -> Option<String> {
+        let connection = self.clusters.get(alias)?;
+        match (&connection.sasl, &connection.tls) {
+            (Some(sasl), _) => Some(format!("User:{}", sasl.username)),
+            (None, Some(tls)) if tls.client_cert_pem.is_some() => None,
+            (None, _) => Some("User:ANONYMOUS".to_string()),
+        }
     }
 
     /// Whether `alias` is configured but its settings are still unknown (plan time).
@@ -339,6 +382,8 @@ impl Provider for KafkamirrorProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderState>>> {
         vec![
+            Arc::new(FlowResource::<Mm2Flow>::new()),
+            Arc::new(FlowResource::<ClusterLinkFlow>::new()),
             #[cfg(feature = "test-resources")]
             Arc::new(crate::test_resources::TestNote),
         ]
@@ -346,6 +391,8 @@ impl Provider for KafkamirrorProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderState>>> {
         vec![
+            Arc::new(FlowDataSource::<Mm2Flow>::new()),
+            Arc::new(FlowDataSource::<ClusterLinkFlow>::new()),
             #[cfg(feature = "test-resources")]
             Arc::new(crate::test_resources::TestWords),
         ]

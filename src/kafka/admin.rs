@@ -40,6 +40,7 @@ enum AdminCall {
     DescribeAcls,
     DeleteAcls,
     CreateTopics,
+    DeleteTopics,
     DescribeConfigs,
     IncrementalAlterConfigs,
 }
@@ -52,6 +53,7 @@ impl AdminCall {
             AdminCall::DescribeAcls => "DescribeAcls",
             AdminCall::DeleteAcls => "DeleteAcls",
             AdminCall::CreateTopics => "CreateTopics",
+            AdminCall::DeleteTopics => "DeleteTopics",
             AdminCall::DescribeConfigs => "DescribeConfigs",
             AdminCall::IncrementalAlterConfigs => "IncrementalAlterConfigs",
         }
@@ -63,6 +65,7 @@ impl AdminCall {
             AdminCall::Metadata | AdminCall::DescribeAcls => "DESCRIBE",
             AdminCall::CreateAcls | AdminCall::DeleteAcls => "ALTER",
             AdminCall::CreateTopics => "CREATE",
+            AdminCall::DeleteTopics => "DELETE",
             AdminCall::DescribeConfigs => "DESCRIBE_CONFIGS",
             AdminCall::IncrementalAlterConfigs => "ALTER_CONFIGS",
         }
@@ -315,6 +318,58 @@ impl KafkaAdmin {
         self.per_item(AdminCall::DeleteAcls, filters.len(), results)
     }
 
+    /// Checks that the connecting principal may manage ACLs (ALTER on the cluster, which
+    /// implies DESCRIBE) with one DeleteAcls whose filter matches nothing: a cluster without
+    /// authorizer answers [`KafkaError::SecurityDisabled`], a principal without ALTER
+    /// [`KafkaError::AuthorizationFailed`]. Deletes nothing.
+    pub async fn check_acl_admin_rights(&self) -> Result<(), KafkaError> {
+        let probe = vec![AclFilter {
+            resource_type: Some(ResourceType::Topic),
+            resource_name: Some(PROBE_NAME.to_string()),
+            pattern: PatternFilter::Exact(PatternType::Literal),
+            principal: Some(format!("User:{PROBE_NAME}")),
+            host: Some(PROBE_NAME.to_string()),
+            operation: Some(Operation::Read),
+            permission: Some(Permission::Deny),
+        }];
+        let results = self
+            .run(AdminCall::DeleteAcls, move |client, timeout, abort| {
+                ffi::delete_acls(client, &probe, timeout, abort)
+            })
+            .await?;
+        match results.into_iter().next() {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(error)) => Err(self.classify(AdminCall::DeleteAcls, error, &[])),
+            None => Err(KafkaError::UnexpectedResponse {
+                alias: self.shared.alias.clone(),
+                operation: AdminCall::DeleteAcls.name(),
+                message: "no result for the DeleteAcls probe".to_string(),
+            }),
+        }
+    }
+
+    /// How many brokers the cluster's metadata lists (the upper bound for a replication
+    /// factor), from one Metadata request.
+    pub async fn broker_count(&self) -> Result<usize, KafkaError> {
+        let shared = self.shared.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            shared
+                .client
+                .fetch_metadata(None, shared.timeout)
+                .map(|metadata| metadata.brokers().len())
+                .map_err(|_| CallFailure::TimedOut)
+        });
+        join(task).await.map_err(|failure| match failure {
+            CallFailure::TimedOut => KafkaError::Unreachable {
+                alias: self.shared.alias.clone(),
+                bootstrap_servers: self.shared.bootstrap_servers.clone(),
+                timeout: self.shared.timeout,
+                last_error: self.shared.client.context().last_error(),
+            },
+            other => self.whole_failure(AdminCall::Metadata, other, &[]),
+        })
+    }
+
     /// Every topic the principal may see, sorted by name, from one Metadata request.
     pub async fn list_topics(&self) -> Result<Vec<TopicDescription>, KafkaError> {
         let mut topics = self.metadata().await?;
@@ -384,6 +439,22 @@ impl KafkaAdmin {
             )
             .await?;
         self.per_topic(AdminCall::CreateTopics, &names, results)
+    }
+
+    /// Deletes the named topics (and their data) in one DeleteTopics request.
+    pub async fn delete_topics(&self, names: &[String]) -> Result<TopicOutcomes<()>, KafkaError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let input = names.to_vec();
+        let results = self
+            .run_for_topics(
+                AdminCall::DeleteTopics,
+                names,
+                move |client, timeout, abort| ffi::delete_topics(client, &input, timeout, abort),
+            )
+            .await?;
+        self.per_topic(AdminCall::DeleteTopics, names, results)
     }
 
     /// Applies set/delete changes to the topics' configs in one IncrementalAlterConfigs

@@ -177,6 +177,17 @@ impl Drop for NewTopics {
     }
 }
 
+/// DeleteTopic objects we created; destroyed on drop.
+struct DeleteTopics(Vec<*mut rd::rd_kafka_DeleteTopic_t>);
+
+impl Drop for DeleteTopics {
+    fn drop(&mut self) {
+        for topic in &self.0 {
+            unsafe { rd::rd_kafka_DeleteTopic_destroy(*topic) }
+        }
+    }
+}
+
 /// ConfigResource objects we created; destroyed on drop.
 struct ConfigResources(Vec<*mut rd::rd_kafka_ConfigResource_t>);
 
@@ -739,6 +750,69 @@ pub(crate) fn create_topics<C: ClientContext>(
     let items = unsafe {
         result_slice(
             rd::rd_kafka_CreateTopics_result_topics(result, &mut count),
+            count,
+        )
+    };
+    Ok(items
+        .iter()
+        .map(|item| unsafe {
+            let name = owned(rd::rd_kafka_topic_result_name(*item));
+            let code = rd::rd_kafka_topic_result_error(*item);
+            let outcome = if code == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+                Ok(())
+            } else {
+                Err(broker_error(
+                    code,
+                    owned(rd::rd_kafka_topic_result_error_string(*item)),
+                ))
+            };
+            (name, outcome)
+        })
+        .collect())
+}
+
+/// One DeleteTopics request for the named topics; per topic, its outcome.
+pub(crate) fn delete_topics<C: ClientContext>(
+    client: &Client<C>,
+    names: &[String],
+    timeout: Duration,
+    abort: &dyn Fn() -> Option<String>,
+) -> Result<TopicOutcomes<()>, CallFailure> {
+    let rk = client.native_ptr();
+    let mut delete = DeleteTopics(Vec::with_capacity(names.len()));
+    for name in names {
+        let name_c = c_string(name)?;
+        delete
+            .0
+            .push(unsafe { rd::rd_kafka_DeleteTopic_new(name_c.as_ptr()) });
+    }
+    let options = Options::new(
+        rk,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETETOPICS,
+        timeout,
+    )?;
+    options.set_operation_timeout(timeout)?;
+    let queue = Queue::private(rk);
+    unsafe {
+        rd::rd_kafka_DeleteTopics(
+            rk,
+            delete.0.as_mut_ptr(),
+            delete.0.len(),
+            options.0,
+            queue.0,
+        )
+    };
+    let event = wait_for_result(
+        &queue,
+        rd::RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+        timeout,
+        abort,
+    )?;
+    let result = unsafe { rd::rd_kafka_event_DeleteTopics_result(event.0) };
+    let mut count = 0;
+    let items = unsafe {
+        result_slice(
+            rd::rd_kafka_DeleteTopics_result_topics(result, &mut count),
             count,
         )
     };

@@ -98,7 +98,7 @@ fn normalized_principal(principal: &str) -> String {
 
 /// The form bindings are compared in: the principal normalised, so `User:SA-ABC` read back
 /// from a cluster matches a planned `User:sa-abc`.
-fn comparable(cluster: &str, binding: &AclBinding) -> ClusterBinding {
+pub fn comparable(cluster: &str, binding: &AclBinding) -> ClusterBinding {
     let mut binding = binding.clone();
     binding.principal = normalized_principal(&binding.principal);
     (cluster.to_string(), binding)
