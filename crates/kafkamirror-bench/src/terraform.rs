@@ -3,8 +3,10 @@
 //! (`kafkamirror-bench-rusage`, copied in as `terraform-provider-kafkamirror`), so every provider
 //! process Terraform starts reports its CPU time and peak RSS. Each command is timed.
 
+use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PROVIDER_SOURCE: &str = "kafkamirror/kafkamirror";
@@ -38,16 +40,35 @@ pub struct StepRun {
     pub stderr: String,
 }
 
+/// Why a Terraform command did not give a usable result.
+#[derive(Debug)]
+pub enum StepFailure {
+    /// Killed (with its provider processes) when the run's time budget ran out.
+    OutOfTime {
+        command: String,
+        after: Duration,
+    },
+    Error(String),
+}
+
+impl From<String> for StepFailure {
+    fn from(message: String) -> Self {
+        StepFailure::Error(message)
+    }
+}
+
 /// A temp dir holding one configuration, its state and its private CLI config.
 pub struct Workdir {
     dir: tempfile::TempDir,
     binaries: Binaries,
     cli_config: PathBuf,
     rusage_file: PathBuf,
+    /// Commands still running at this instant are killed.
+    deadline: Instant,
 }
 
 impl Workdir {
-    pub fn new(binaries: &Binaries) -> Result<Workdir, String> {
+    pub fn new(binaries: &Binaries, deadline: Instant) -> Result<Workdir, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
         let plugin_dir = dir.path().join("provider");
         std::fs::create_dir(&plugin_dir).map_err(|e| e.to_string())?;
@@ -68,6 +89,7 @@ impl Workdir {
             binaries: binaries.clone(),
             cli_config,
             rusage_file,
+            deadline,
         })
     }
 
@@ -98,11 +120,12 @@ impl Workdir {
         Ok(())
     }
 
-    /// Runs `terraform ARGS`, timing it and collecting the provider processes' usage.
-    pub fn run(&self, args: &[&str]) -> Result<StepRun, String> {
+    /// Runs `terraform ARGS`, timing it and collecting the provider processes' usage. The
+    /// command runs in its own process group, which is killed at the deadline.
+    pub fn run(&self, args: &[&str]) -> Result<StepRun, StepFailure> {
         std::fs::write(&self.rusage_file, "").map_err(|e| e.to_string())?;
         let started = Instant::now();
-        let output = Command::new(&self.binaries.terraform)
+        let mut child = Command::new(&self.binaries.terraform)
             .args(args)
             .current_dir(self.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
@@ -115,34 +138,77 @@ impl Workdir {
             .env_remove("TF_REATTACH_PROVIDERS")
             .env_remove("TF_PLUGIN_CACHE_DIR")
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
             .map_err(|e| format!("cannot run {}: {e}", self.binaries.terraform.display()))?;
+        let stdout = read_in_background(child.stdout.take());
+        let stderr = read_in_background(child.stderr.take());
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                break status;
+            }
+            if Instant::now() >= self.deadline {
+                kill_process_group(&mut child);
+                return Err(StepFailure::OutOfTime {
+                    command: format!("terraform {}", args.join(" ")),
+                    after: started.elapsed(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         let wall = started.elapsed();
         let usage = std::fs::read_to_string(&self.rusage_file).map_err(|e| e.to_string())?;
         Ok(StepRun {
             wall,
             provider: parse_usage(&usage)?,
-            exit_code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            exit_code: status.code().unwrap_or(-1),
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
         })
     }
 
     /// As [`Workdir::run`], failing unless the exit code is one of `accepted`.
-    pub fn run_expecting(&self, args: &[&str], accepted: &[i32]) -> Result<StepRun, String> {
+    pub fn run_expecting(&self, args: &[&str], accepted: &[i32]) -> Result<StepRun, StepFailure> {
         let run = self.run(args)?;
         if accepted.contains(&run.exit_code) {
             Ok(run)
         } else {
-            Err(format!(
+            Err(StepFailure::Error(format!(
                 "terraform {} exited with {}\nstdout:\n{}\nstderr:\n{}",
                 args.join(" "),
                 run.exit_code,
                 tail(&run.stdout),
                 tail(&run.stderr)
-            ))
+            )))
         }
     }
+}
+
+/// Collects a pipe on a thread, so a chatty command cannot block on a full pipe.
+fn read_in_background<R: Read + Send + 'static>(
+    pipe: Option<R>,
+) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Kills the command's process group (Terraform and the provider processes it started).
+fn kill_process_group(child: &mut Child) {
+    if let Ok(group) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group we created for
+        // this command (`process_group(0)` made the child its leader); no memory is involved.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+    let _ = child.wait();
 }
 
 /// The last lines of a long output, for error messages.
