@@ -80,6 +80,25 @@ impl Drop for BrokerProcess {
     }
 }
 
+/// Requests every new connection (and librdkafka's own cluster discovery) sends. Their number
+/// follows how many provider processes Terraform starts and how many broker connections
+/// librdkafka opens, not the flow.
+pub const CONNECTION_APIS: &[&str] = &[
+    "ApiVersions",
+    "SaslHandshake",
+    "SaslAuthenticate",
+    "Metadata",
+];
+
+/// Requests of the admin APIs the provider calls for the flow (ACLs, topics, configs).
+pub fn admin_requests(counts: &RequestCounts) -> u64 {
+    counts
+        .iter()
+        .filter(|(api, _)| !CONNECTION_APIS.contains(&api.as_str()))
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// `after - before` per API, leaving out APIs with no requests in between.
 pub fn difference(before: &RequestCounts, after: &RequestCounts) -> RequestCounts {
     after
@@ -123,5 +142,6 @@ mod tests {
             describe_counts(&difference(&before, &after)),
             "DeleteAcls 2, Metadata 2"
         );
+        assert_eq!(admin_requests(&difference(&before, &after)), 2);
     }
 }

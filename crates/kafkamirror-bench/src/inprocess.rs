@@ -29,19 +29,21 @@ pub fn mm2_inputs(topics: usize) -> Mm2Inputs {
     }
 }
 
-/// Median wall time of `plan_mm2` for `topics` topics over `repetitions` runs.
-pub fn median_plan_time(topics: usize, repetitions: usize) -> Duration {
-    let inputs = mm2_inputs(topics);
-    let mut times: Vec<Duration> = (0..repetitions)
-        .map(|_| {
+/// Median wall times of `plan_mm2` for `small` and for `large` topics over `repetitions`
+/// runs each, alternating the two so drift in machine load hits both alike.
+pub fn median_plan_times(small: usize, large: usize, repetitions: usize) -> (Duration, Duration) {
+    let inputs = [mm2_inputs(small), mm2_inputs(large)];
+    let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..repetitions {
+        for (which, inputs) in inputs.iter().enumerate() {
             let started = Instant::now();
-            let planned = plan_mm2(&inputs);
-            let elapsed = started.elapsed();
+            let planned = plan_mm2(inputs);
+            times[which].push(started.elapsed());
             std::hint::black_box(planned);
-            elapsed
-        })
-        .collect();
-    median(&mut times)
+        }
+    }
+    let [mut small_times, mut large_times] = times;
+    (median(&mut small_times), median(&mut large_times))
 }
 
 /// The middle value (upper middle for an even count). Panics on an empty list.

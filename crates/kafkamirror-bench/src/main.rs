@@ -41,7 +41,7 @@ const MIN_PAIRS: usize = 3;
 const DEFAULT_BUDGET_SECONDS: u64 = 480;
 /// Planning linearity: topic counts compared, and repetitions per count.
 const PLANNING_SIZES: (usize, usize) = (5_000, 50_000);
-const PLANNING_REPETITIONS: usize = 7;
+const PLANNING_REPETITIONS: usize = 9;
 /// Per-binding CreateAcls runs above this topic count would not fit the budget.
 const MAX_PER_BINDING_TOPICS: usize = 10_000;
 
@@ -184,12 +184,13 @@ fn run(options: &Options) -> Result<(), String> {
     } else {
         PLANNING_SIZES
     };
+    let (small_time, large_time) = inprocess::median_plan_times(small, large, repetitions);
     report.planning = Some(PlanningResult {
         small_topics: small,
         large_topics: large,
         repetitions,
-        small: inprocess::median_plan_time(small, repetitions),
-        large: inprocess::median_plan_time(large, repetitions),
+        small: small_time,
+        large: large_time,
     });
 
     // In process first: cheap, and independent of how far Terraform gets in the budget.
