@@ -27,6 +27,12 @@ demo: tools
 	$(CARGO) build --release --workspace --bin terraform-provider-kafkamirror --bin kafka-testbroker
 	scripts/demo.sh
 
+# Benchmarks (crates/kafkamirror-bench): real Terraform against two test brokers for growing
+# topic counts; regenerates BENCHMARKS.md (the run itself stays under 10 minutes on 2 cores).
+bench:
+	$(CARGO) build --release --workspace --bins
+	target/release/kafkamirror-bench --out BENCHMARKS.md --analysis crates/kafkamirror-bench/analysis.md
+
 # Release targets: linux/darwin/windows x amd64/arm64 (os_arch:rust-triple). Cross targets are
 # built when their Rust target and linker are installed; linux_amd64 always.
 RELEASE_TARGETS ?= linux_amd64:x86_64-unknown-linux-gnu linux_arm64:aarch64-unknown-linux-gnu \

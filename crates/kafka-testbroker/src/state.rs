@@ -37,7 +37,9 @@ pub(crate) struct Shared {
     credentials: Credentials,
     hooks: Hooks,
     state: Mutex<ClusterState>,
-    stats_file: Option<PathBuf>,
+    /// Locked while the file is written, so concurrent requests cannot interleave the
+    /// temporary-file-then-rename steps (a lost rename left a stale count behind).
+    stats_file: Option<Mutex<PathBuf>>,
     pub cluster_id: String,
     /// Host and port advertised in Metadata for every node.
     pub advertised: (String, i32),
@@ -57,7 +59,7 @@ impl Shared {
             credentials,
             hooks: Hooks::default(),
             state: Mutex::new(ClusterState::default()),
-            stats_file,
+            stats_file: stats_file.map(Mutex::new),
             cluster_id: cluster_id(),
             advertised,
             shutdown: tokio::sync::watch::Sender::new(false),
@@ -98,10 +100,11 @@ impl Shared {
         let Some(path) = &self.stats_file else {
             return;
         };
+        let path = path.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let json = serde_json::to_string(&self.hooks.counts()).expect("a string map serializes");
         let temporary = path.with_extension("tmp");
         if let Err(error) =
-            std::fs::write(&temporary, json).and_then(|()| std::fs::rename(&temporary, path))
+            std::fs::write(&temporary, json).and_then(|()| std::fs::rename(&temporary, &*path))
         {
             eprintln!(
                 "kafka-testbroker: cannot write stats file {}: {error}",
