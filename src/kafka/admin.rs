@@ -146,6 +146,11 @@ impl std::fmt::Debug for KafkaAdmin {
     }
 }
 
+/// Most bindings [`KafkaAdmin::describe_acls_of_principals`] expects in one DescribeAcls
+/// answer before it splits the request: a quarter of the ~200 000 at which librdkafka 2.12.1's
+/// answer parser overflowed its thread stack here.
+pub const DESCRIBE_ANSWER_LIMIT: usize = 50_000;
+
 impl KafkaAdmin {
     /// Builds the client and checks, within the connection's timeout, that a broker answers
     /// a Metadata request with these credentials.
@@ -229,30 +234,43 @@ impl KafkaAdmin {
     /// principals) rather than every ACL on the cluster, which one ANY filter with
     /// client-side filtering would transfer on each refresh.
     ///
-    /// Each principal's bindings are read with one filter per resource type and operation
-    /// the model knows (the others are left out anyway), because librdkafka 2.12.1 parses a
-    /// DescribeAcls answer with `alloca` per binding on its main thread's stack: an answer of
-    /// about 200 000 bindings overflows that stack and crashes the process (seen with one
-    /// MM2 flow of 50 000 topics). Split this way, one answer holds the bindings of one
-    /// resource type and operation, e.g. WRITE on each literal topic of a flow.
+    /// `expected_bindings` is how many bindings the caller expects these principals to hold
+    /// (e.g. the planned plus the recorded ones). Up to [`DESCRIBE_ANSWER_LIMIT`] each
+    /// principal is read with one filter (one request). Above it, or when the caller cannot
+    /// tell (`None`, e.g. import), each principal's bindings are read with one filter per
+    /// resource type and operation the model knows (the others are left out anyway), because
+    /// librdkafka 2.12.1 parses a DescribeAcls answer with `alloca` per binding on its main
+    /// thread's stack: an answer of about 200 000 bindings overflows that stack and crashes
+    /// the process (seen with one MM2 flow of 50 000 topics). Split this way, one answer
+    /// holds the bindings of one resource type and operation, e.g. WRITE on each literal
+    /// topic of a flow.
     pub async fn describe_acls_of_principals(
         &self,
         principals: &[String],
+        expected_bindings: Option<usize>,
     ) -> Result<BTreeMap<String, Vec<AclBinding>>, KafkaError> {
+        let split = expected_bindings.is_none_or(|count| count > DESCRIBE_ANSWER_LIMIT);
         let mut pending = Vec::new();
         for principal in principals {
-            for resource_type in ResourceType::ALL {
-                for operation in Operation::ALL {
-                    let filter = AclFilter {
-                        resource_type: Some(*resource_type),
-                        operation: Some(*operation),
-                        ..AclFilter::for_principal(principal)
-                    };
-                    let task = self.spawn(move |client, timeout, abort| {
-                        ffi::describe_acls(client, &filter, timeout, abort)
-                    });
-                    pending.push((principal.clone(), task));
-                }
+            let filters: Vec<AclFilter> = if split {
+                ResourceType::ALL
+                    .iter()
+                    .flat_map(|resource_type| {
+                        Operation::ALL.iter().map(|operation| AclFilter {
+                            resource_type: Some(*resource_type),
+                            operation: Some(*operation),
+                            ..AclFilter::for_principal(principal)
+                        })
+                    })
+                    .collect()
+            } else {
+                vec![AclFilter::for_principal(principal)]
+            };
+            for filter in filters {
+                let task = self.spawn(move |client, timeout, abort| {
+                    ffi::describe_acls(client, &filter, timeout, abort)
+                });
+                pending.push((principal.clone(), task));
             }
         }
         let mut by_principal: BTreeMap<String, Vec<AclBinding>> = principals

@@ -15,7 +15,7 @@ mod ffi;
 pub mod topics;
 
 pub use acl_filter::{AclFilter, PatternFilter};
-pub use admin::KafkaAdmin;
+pub use admin::{KafkaAdmin, DESCRIBE_ANSWER_LIMIT};
 pub use error::{BrokerError, KafkaError};
 pub use topics::{
     ConfigChange, ConfigSource, ConfigValue, NewTopic, TopicConfigAlteration, TopicConfigs,

@@ -135,16 +135,21 @@ fn principals_of<'a>(rows: impl Iterator<Item = &'a AclRow>) -> Vec<String> {
 }
 
 /// What one cluster holds for the given principals, as comparable keys plus the bindings
-/// exactly as the cluster holds them (for reconcile's delete filters).
+/// exactly as the cluster holds them (for reconcile's delete filters). `expected_bindings`
+/// (planned plus recorded; `None` when unknown) lets the admin layer read small answers in
+/// one request per principal.
 pub(super) async fn read_acls(
     admin: &KafkaAdmin,
     cluster: &str,
     principals: &[String],
+    expected_bindings: Option<usize>,
 ) -> Result<HashSet<ClusterBinding>, KafkaError> {
     if principals.is_empty() {
         return Ok(HashSet::new());
     }
-    let held = admin.describe_acls_of_principals(principals).await?;
+    let held = admin
+        .describe_acls_of_principals(principals, expected_bindings)
+        .await?;
     Ok(held
         .into_values()
         .flatten()
@@ -328,7 +333,8 @@ async fn apply_cluster_acls(
     };
     let desired_rows: Vec<AclRow> = desired.iter().map(AclRow::from).collect();
     let principals = principals_of(desired_rows.iter().chain(prior.acls.iter()));
-    let actual = match read_acls(admin, cluster, &principals).await {
+    let expected = Some(desired_rows.len() + prior.acls.len());
+    let actual = match read_acls(admin, cluster, &principals, expected).await {
         Ok(actual) => actual,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read ACLs", &error));
@@ -667,7 +673,7 @@ pub(super) async fn refresh(
             }
         };
         let principals = principals_of(recorded.acls.iter());
-        match read_acls(&admin, &cluster, &principals).await {
+        match read_acls(&admin, &cluster, &principals, Some(recorded.acls.len())).await {
             Ok(actual) => {
                 let keys: HashSet<ClusterBinding> =
                     actual.iter().map(|(c, b)| comparable(c, b)).collect();
@@ -762,7 +768,8 @@ pub(super) async fn preflight<F: Flow>(
         let recorded = prior.of_cluster(cluster);
         let desired_rows: Vec<AclRow> = desired_acls.iter().map(AclRow::from).collect();
         let principals = principals_of(desired_rows.iter().chain(recorded.acls.iter()));
-        match read_acls(&admin, cluster, &principals).await {
+        let expected = Some(desired_rows.len() + recorded.acls.len());
+        match read_acls(&admin, cluster, &principals, expected).await {
             Ok(actual) => {
                 let owned = owned_keys(&recorded, diags);
                 let guard = lockout_guard(ctx.provider, cluster);
