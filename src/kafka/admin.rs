@@ -894,7 +894,7 @@ mod tests {
         fn futures_are_send(admin: &KafkaAdmin) {
             assert_send(&admin.create_acls(&[]));
             assert_send(&admin.describe_acls(&AclFilter::any()));
-            assert_send(&admin.describe_acls_of_principals(&[]));
+            assert_send(&admin.describe_acls_of_principals(&[], None));
             assert_send(&admin.delete_acls(&[]));
             assert_send(&admin.list_topics());
             assert_send(&admin.describe_topics(&[]));
