@@ -735,8 +735,10 @@ fn sasl_provider(clusters: &Clusters) -> String {
 }
 
 /// The provider connects as `User:terraform`, which holds exactly ALTER and DESCRIBE on both
-/// clusters through ACLs. A resource that manages `User:terraform`'s bindings (adopted by
-/// import) and would delete some of those is refused at plan time, and nothing is deleted.
+/// clusters through ACLs, plus DESCRIBE on all topics (import reads the flow's internal
+/// topics, and a topic it may not describe is an error). A resource that manages
+/// `User:terraform`'s bindings (adopted by import) and would delete some of those is refused
+/// at plan time, and nothing is deleted.
 #[test]
 fn self_lockout_is_refused_with_an_explanation() {
     for_each_terraform(|tf| {
@@ -750,6 +752,12 @@ fn self_lockout_is_refused_with_an_explanation() {
                     operation,
                 ));
             }
+            clusters.broker(alias).add_acl(allow(
+                "User:terraform",
+                ResourceType::Topic,
+                "*",
+                AclOperation::Describe,
+            ));
         }
         let rights = bindings_of(&clusters, "User:terraform");
         let flow =
