@@ -74,7 +74,7 @@ fn schema_loads() {
             let resource = &provider["resource_schemas"][name]["block"]["attributes"];
             let data = &provider["data_source_schemas"][name]["block"]["attributes"];
             assert_eq!(resource["acls"]["type"], data["acls"]["type"], "{name}");
-            assert_eq!(resource["acls"]["type"][0], "set", "{name}");
+            assert_eq!(resource["acls"]["type"][0], "map", "{name}");
             assert_eq!(resource["preexisting_acls"]["computed"], true, "{name}");
             assert!(data.get("preexisting_acls").is_none(), "{name}");
         }

@@ -25,9 +25,9 @@ const HEADER: &str = r#"terraform {
 /// `(cluster, binding)` rows of an `acls` value (plan, state or data source JSON).
 fn acl_rows(value: &Json) -> BTreeSet<(String, AclBinding)> {
     value
-        .as_array()
-        .unwrap_or_else(|| panic!("acls is not a list: {value}"))
-        .iter()
+        .as_object()
+        .unwrap_or_else(|| panic!("acls is not a map: {value}"))
+        .values()
         .map(|row| {
             let text = |key: &str| row[key].as_str().unwrap().to_string();
             (
@@ -85,7 +85,7 @@ fn planned_change(plan: &Json, address: &str) -> (Json, Json) {
 /// Asserts every internal topic of `rows` exists on its cluster as planned (compacted).
 fn assert_topics_exist(rows: &Json) {
     let mut by_cluster: BTreeMap<String, Vec<(String, i64, i64)>> = BTreeMap::new();
-    for row in rows.as_array().unwrap() {
+    for row in rows.as_object().unwrap().values() {
         by_cluster
             .entry(row["cluster"].as_str().unwrap().to_string())
             .or_default()

@@ -8,8 +8,10 @@ mod kafka_common;
 use kafka_common::*;
 use kafka_testbroker::{BrokerConfig, TestBroker};
 use kafkamirror::provider::{KafkamirrorProvider, ProviderState};
+use kafkamirror::resources::rows::{AclRow, TopicRow};
 use kafkamirror::tfplugin::{
-    ApplyRequest, Ctx, Diagnostics, Number, Object, PlanRequest, Provider, Resource, Value,
+    ApplyRequest, AttrType, AttributePath, Ctx, Diagnostics, Number, Object, PlanRequest, Provider,
+    Resource, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -161,13 +163,16 @@ fn summaries(diags: &Diagnostics) -> Vec<String> {
     diags.iter().map(|d| d.summary.clone()).collect()
 }
 
-/// `(cluster, resource_name, operation)` of the `acls` rows in a state object.
+/// `(cluster, resource_name, operation)` of the `acls` rows in a state object; every map key
+/// must be its row's canonical key.
 fn state_rows(state: &Object) -> BTreeSet<(String, String, String)> {
-    let Value::Set(rows) = &state["acls"] else {
-        panic!("acls not a set: {:?}", state["acls"]);
+    let Value::Map(rows) = &state["acls"] else {
+        panic!("acls not a map: {:?}", state["acls"]);
     };
     rows.iter()
-        .map(|row| {
+        .map(|(key, row)| {
+            let decoded = AclRow::from_value(row, &AttributePath::root()).unwrap();
+            assert_eq!(key, &decoded.key());
             let Value::Object(row) = row else { panic!() };
             let text = |k: &str| match &row[k] {
                 Value::String(s) => s.clone(),
@@ -408,11 +413,13 @@ async fn one_cluster_down_still_applies_the_other() {
 
 /// `(partitions, replication_factor, cleanup.policy)` of one `internal_topics` row in state.
 fn state_topic(state: &Object, cluster: &str, name: &str) -> (Value, Value, Value) {
-    let Value::Set(rows) = &state["internal_topics"] else {
-        panic!("internal_topics not a set");
+    let Value::Map(rows) = &state["internal_topics"] else {
+        panic!("internal_topics not a map");
     };
     rows.iter()
-        .find_map(|row| {
+        .find_map(|(key, row)| {
+            let decoded = TopicRow::from_value(row, &AttributePath::root()).unwrap();
+            assert_eq!(key, &decoded.key());
             let Value::Object(row) = row else { panic!() };
             (row["cluster"] == Value::string(cluster) && row["name"] == Value::string(name)).then(
                 || {

@@ -6,7 +6,7 @@
 //! the rest.
 
 use super::engine::{cluster_paths, Flow, ACLS, INTERNAL_TOPICS, PREEXISTING_ACLS};
-use super::rows::{AclRow, TopicRow};
+use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::kafka::{
     AclFilter, ConfigChange, KafkaAdmin, KafkaError, NewTopic, TopicConfigAlteration, TopicLookup,
 };
@@ -35,10 +35,10 @@ pub struct Record {
 
 impl Record {
     pub(super) fn read(object: &Object, diags: &mut Diagnostics) -> Option<Record> {
-        let rows = |attr: &Attr<BTreeSet<AclRow>>, diags: &mut Diagnostics| {
+        let rows = |attr: &Attr<BTreeMap<String, AclRow>>, diags: &mut Diagnostics| {
             diags
                 .take(attr.known(object))
-                .map(Option::unwrap_or_default)
+                .map(|rows| rows.unwrap_or_default().into_values().collect())
         };
         Some(Record {
             acls: rows(&ACLS, diags)?,
@@ -46,17 +46,19 @@ impl Record {
             topics: match object.get(INTERNAL_TOPICS.name) {
                 Some(_) => diags
                     .take(INTERNAL_TOPICS.known(object))?
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    .into_values()
+                    .collect(),
                 None => BTreeSet::new(),
             },
         })
     }
 
     pub(super) fn write<F: Flow>(&self, object: &mut Object) {
-        ACLS.set(object, &self.acls);
-        PREEXISTING_ACLS.set(object, &self.preexisting);
+        ACLS.set(object, &keyed_rows(&self.acls, AclRow::key));
+        PREEXISTING_ACLS.set(object, &keyed_rows(&self.preexisting, AclRow::key));
         if F::HAS_TOPICS {
-            INTERNAL_TOPICS.set(object, &self.topics);
+            INTERNAL_TOPICS.set(object, &keyed_rows(&self.topics, TopicRow::key));
         }
     }
 

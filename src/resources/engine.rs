@@ -8,8 +8,9 @@
 //! `preexisting_acls` (the subset that existed before the resource created them: never
 //! deleted by it; owned = `acls - preexisting_acls`) and, for flows with topics,
 //! `internal_topics` (as they exist: actual partitions, replication factor, cleanup.policy).
+//! All three are maps keyed by the row's canonical key ([`AclRow::key`], [`TopicRow::key`]).
 //!
-//! Plan: the planned sets come from the pure planner (unknown while an input is unknown);
+//! Plan: the planned rows come from the pure planner (unknown while an input is unknown);
 //! when they differ from the state, a preflight against the clusters reports what would make
 //! apply fail. Inputs have no `requires_replace`: any change is an in-place update whose
 //! apply is the set difference, so only what must change is replaced.
@@ -17,7 +18,7 @@
 use super::apply::{
     apply_flow, connect_all, kafka_diagnostic, preflight, read_acls, refresh, ApplyPlan, Record,
 };
-use super::rows::{AclRow, TopicRow};
+use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::plan::{DesiredState, InternalTopic};
 use crate::model::validate::InputError;
 use crate::provider::ProviderState;
@@ -37,25 +38,28 @@ pub const ID: Attr<String> = Attr::computed(
     "id",
     "Identifier of the flow, in the form accepted by `terraform import`.",
 );
-pub const ACLS: Attr<BTreeSet<AclRow>> = Attr::computed(
+pub const ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
     "acls",
-    "The ACL bindings the flow needs, one object per binding and cluster: `cluster` (provider \
+    "The ACL bindings the flow needs: a map with one object per binding and cluster, keyed \
+     `<cluster>|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>` \
+     (a `|` or `\\` inside a field is escaped with `\\`). Each object has `cluster` (provider \
      cluster key), `principal`, `host`, `resource_type` (TOPIC, GROUP, CLUSTER, \
      TRANSACTIONAL_ID), `resource_name`, `pattern_type` (LITERAL, PREFIXED), `operation`, \
      `permission` (ALLOW) and `reason` (the rule and spec row that require it). In resource \
      state: the bindings that exist on the clusters.",
 );
-pub const PREEXISTING_ACLS: Attr<BTreeSet<AclRow>> = Attr::computed(
+pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
     "preexisting_acls",
-    "Bindings of `acls` that already existed on the cluster before this resource would have \
-     created them (made by hand or by another tool). They are not owned: shrinking or \
-     destroying this resource never deletes them. Bindings adopted with `terraform import` \
-     are owned.",
+    "Entries of `acls`, under the same keys, whose bindings already existed on the cluster \
+     before this resource would have created them (made by hand or by another tool). They are \
+     not owned: shrinking or destroying this resource never deletes them. Bindings adopted \
+     with `terraform import` are owned.",
 );
-pub const INTERNAL_TOPICS: Attr<BTreeSet<TopicRow>> = Attr::computed(
+pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
     "internal_topics",
-    "The compacted internal topics the flow needs: `cluster`, `name`, `partitions`, \
-     `replication_factor`, `configs` (e.g. cleanup.policy) and `reason`. In resource state: \
+    "The compacted internal topics the flow needs: a map keyed `<cluster>|<name>` whose \
+     objects have `cluster`, `name`, `partitions`, `replication_factor`, `configs` (e.g. \
+     cleanup.policy) and `reason`. In resource state: \
      the topics as they exist (actual partitions, replication factor and cleanup.policy), so \
      drift shows in the next plan.",
 );
@@ -328,9 +332,9 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                 let changed = request.prior.is_none()
                     || prior.acls != acls
                     || (F::HAS_TOPICS && prior.topics != topics);
-                ACLS.set(&mut planned, &acls);
+                ACLS.set(&mut planned, &keyed_rows(&acls, AclRow::key));
                 if F::HAS_TOPICS {
-                    INTERNAL_TOPICS.set(&mut planned, &topics);
+                    INTERNAL_TOPICS.set(&mut planned, &keyed_rows(&topics, TopicRow::key));
                 }
                 if changed {
                     PREEXISTING_ACLS.set_unknown(&mut planned);
@@ -338,7 +342,8 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                         preflight::<F>(&ctx, &inputs, &desired, &prior, &planned, diags).await;
                     }
                 } else {
-                    PREEXISTING_ACLS.set(&mut planned, &prior.preexisting);
+                    PREEXISTING_ACLS
+                        .set(&mut planned, &keyed_rows(&prior.preexisting, AclRow::key));
                 }
             }
             _ => {
@@ -533,15 +538,11 @@ impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
         }
         let desired = F::plan(&inputs);
         ID.set(&mut config, &F::id(&inputs));
-        ACLS.set(
-            &mut config,
-            &desired.acls.iter().map(AclRow::from).collect(),
-        );
+        let acls: Vec<AclRow> = desired.acls.iter().map(AclRow::from).collect();
+        ACLS.set(&mut config, &keyed_rows(&acls, AclRow::key));
         if F::HAS_TOPICS {
-            INTERNAL_TOPICS.set(
-                &mut config,
-                &desired.topics.iter().map(TopicRow::from).collect(),
-            );
+            let topics: Vec<TopicRow> = desired.topics.iter().map(TopicRow::from).collect();
+            INTERNAL_TOPICS.set(&mut config, &keyed_rows(&topics, TopicRow::key));
         }
         Some(config)
     }

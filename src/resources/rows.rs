@@ -1,6 +1,9 @@
 //! The row objects both resources (and their data sources) expose: one `acls` row per ACL
-//! binding on one cluster, one `internal_topics` row per topic, and their conversions to and
-//! from the model's [`ClusterAcl`] / [`InternalTopic`].
+//! binding on one cluster, one `internal_topics` row per topic, their map keys, and their
+//! conversions to and from the model's [`ClusterAcl`] / [`InternalTopic`].
+//!
+//! The attributes are maps keyed by [`AclRow::key`] / [`TopicRow::key`] rather than sets:
+//! Terraform compares map elements by key (linear) but set elements pairwise (quadratic).
 
 use crate::model::acl::AclBinding;
 use crate::model::plan::{ClusterAcl, InternalTopic};
@@ -36,7 +39,42 @@ tf_object! {
     }
 }
 
+/// Joins key fields with `|`; `\\` and `|` inside a field are escaped, so distinct rows
+/// always get distinct keys whatever characters names and principals contain.
+fn join_key_fields(fields: &[&str]) -> String {
+    fields
+        .iter()
+        .map(|field| field.replace('\\', "\\\\").replace('|', "\\|"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Rows keyed the way the `acls`, `preexisting_acls` and `internal_topics` maps key them.
+pub fn keyed_rows<'a, R: Clone + 'a>(
+    rows: impl IntoIterator<Item = &'a R>,
+    key: impl Fn(&R) -> String,
+) -> BTreeMap<String, R> {
+    rows.into_iter()
+        .map(|row| (key(row), row.clone()))
+        .collect()
+}
+
 impl AclRow {
+    /// The row's key in the `acls` / `preexisting_acls` maps:
+    /// `<cluster>|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>`.
+    pub fn key(&self) -> String {
+        join_key_fields(&[
+            &self.cluster,
+            &self.resource_type,
+            &self.pattern_type,
+            &self.resource_name,
+            &self.principal,
+            &self.host,
+            &self.operation,
+            &self.permission,
+        ])
+    }
+
     pub fn new(cluster: &str, binding: &AclBinding, reason: &str) -> Self {
         AclRow {
             cluster: cluster.to_string(),
@@ -80,6 +118,13 @@ impl From<&ClusterAcl> for AclRow {
     }
 }
 
+impl TopicRow {
+    /// The row's key in the `internal_topics` map: `<cluster>|<name>`.
+    pub fn key(&self) -> String {
+        join_key_fields(&[&self.cluster, &self.name])
+    }
+}
+
 impl From<&InternalTopic> for TopicRow {
     fn from(topic: &InternalTopic) -> Self {
         TopicRow {
@@ -116,5 +161,34 @@ mod tests {
             .binding(&AttributePath::attribute("acls"))
             .unwrap_err();
         assert!(error.detail.contains("READ"), "{}", error.detail);
+    }
+
+    #[test]
+    fn keys_name_every_identifying_field_and_escape_separators() {
+        let binding = AclBinding::allow(
+            "User:a|b",
+            ResourceType::Group,
+            "g\\1",
+            PatternType::Literal,
+            Operation::Read,
+        );
+        let row = AclRow::new("dr", &binding, "why");
+        assert_eq!(row.key(), "dr|GROUP|LITERAL|g\\\\1|User:a\\|b|*|READ|ALLOW");
+        let mut other_reason = row.clone();
+        other_reason.reason = "another".into();
+        assert_eq!(other_reason.key(), row.key());
+        let mut shifted = row.clone();
+        shifted.resource_name = "g\\1|User:a".into();
+        shifted.principal = "b".into();
+        assert_ne!(shifted.key(), row.key());
+        let topic = TopicRow {
+            cluster: "dr".into(),
+            name: "mm2-configs.src.internal".into(),
+            partitions: 1,
+            replication_factor: 3,
+            configs: BTreeMap::new(),
+            reason: "why".into(),
+        };
+        assert_eq!(topic.key(), "dr|mm2-configs.src.internal");
     }
 }

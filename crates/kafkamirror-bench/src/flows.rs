@@ -83,7 +83,7 @@ pub fn floor_config(state: &Json) -> Result<(usize, String), String> {
             .ok_or_else(|| format!("{address} is not in the state"))?;
         let values = &resource["values"];
         for list in ["acls", "internal_topics"] {
-            objects += values[list].as_array().map_or(0, Vec::len);
+            objects += values[list].as_object().map_or(0, serde_json::Map::len);
         }
         let name = address.rsplit_once('.').map_or(address, |(kind, _)| kind);
         floor.insert(name.to_string(), json!({ "input": values }));
@@ -100,20 +100,21 @@ mod tests {
     fn floor_holds_the_values_of_both_resources() {
         let acl = json!({"operation": "READ"});
         let state = json!({"values": {"root_module": {"resources": [
-            {"address": MM2_ADDRESS, "values": {"acls": [acl, acl], "internal_topics": [{"name": "x"}]}},
-            {"address": LINK_ADDRESS, "values": {"acls": [acl]}},
+            {"address": MM2_ADDRESS, "values": {"acls": {"a": acl, "b": acl}, "internal_topics": {"t": {"name": "x"}}}},
+            {"address": LINK_ADDRESS, "values": {"acls": {"a": acl}}},
         ]}}});
         let (objects, config) = floor_config(&state).unwrap();
         assert_eq!(objects, 4);
         let config: Json = serde_json::from_str(&config).unwrap();
         let floor = &config["resource"]["terraform_data"];
         assert_eq!(
-            floor["kafkamirror_mm2_replication_permissions"]["input"]["internal_topics"][0]["name"],
+            floor["kafkamirror_mm2_replication_permissions"]["input"]["internal_topics"]["t"]
+                ["name"],
             "x"
         );
         assert_eq!(
             floor["kafkamirror_cluster_link_acls"]["input"]["acls"]
-                .as_array()
+                .as_object()
                 .unwrap()
                 .len(),
             1
