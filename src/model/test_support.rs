@@ -36,6 +36,16 @@ pub fn grants(state: &DesiredState) -> BTreeSet<Grant> {
         .collect()
 }
 
+/// Asserts a plan's grants equal the expected ones, listing what is missing and what is extra.
+pub fn assert_same_grants(case: &str, expected: &BTreeSet<Grant>, actual: &BTreeSet<Grant>) {
+    let missing: Vec<_> = expected.difference(actual).collect();
+    let extra: Vec<_> = actual.difference(expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{case}\nmissing: {missing:#?}\nextra: {extra:#?}"
+    );
+}
+
 /// A permutation of `list` chosen by `seed` (Fisher-Yates over a linear congruential generator).
 pub fn shuffled<T: Clone>(list: &[T], seed: u64) -> Vec<T> {
     let mut out = list.to_vec();

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::model::acl::{Operation, PatternType, Permission, ResourceType};
 use crate::model::plan::REASON_SEPARATOR;
-use crate::model::test_support::{grant, grants, shuffled, strings, Grant};
+use crate::model::test_support::{assert_same_grants, grant, grants, shuffled, strings, Grant};
 use Operation::{Alter, AlterConfigs, Create, Describe, DescribeConfigs, Read};
 use PatternType::{Literal, Prefixed};
 use ResourceType::{Cluster, Group, Topic};
@@ -160,13 +160,7 @@ fn each_mode_and_flag_matches_spec_section_3() {
         (case.change)(&mut inputs);
         let expected: BTreeSet<Grant> = case.expected.into_iter().collect();
         let actual = grants(&plan_cluster_link(&inputs));
-        let missing: Vec<_> = expected.difference(&actual).collect();
-        let extra: Vec<_> = actual.difference(&expected).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{}\nmissing: {missing:#?}\nextra: {extra:#?}",
-            case.name
-        );
+        assert_same_grants(case.name, &expected, &actual);
     }
 }
 

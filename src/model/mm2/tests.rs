@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::model::acl::{Operation, PatternType, Permission, ResourceType};
 use crate::model::plan::{InternalTopic, REASON_SEPARATOR};
-use crate::model::test_support::{grant, grants, shuffled, strings, Grant};
+use crate::model::test_support::{assert_same_grants, grant, grants, shuffled, strings, Grant};
 use Operation::{Alter, AlterConfigs, Create, Describe, DescribeConfigs, Read, Write};
 use PatternType::{Literal, Prefixed};
 use ResourceType::{Cluster, Group, Topic, TransactionalId};
@@ -459,13 +459,7 @@ fn each_input_changes_exactly_its_rows() {
             );
         }
         let actual = grants(&plan_mm2(&inputs));
-        let missing: Vec<_> = expected.difference(&actual).collect();
-        let extra: Vec<_> = actual.difference(&expected).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{}\nmissing: {missing:#?}\nextra: {extra:#?}",
-            delta.name
-        );
+        assert_same_grants(delta.name, &expected, &actual);
     }
 }
 
