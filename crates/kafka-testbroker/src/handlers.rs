@@ -1185,6 +1185,10 @@ fn acl_api_gate(
     Ok(())
 }
 
+/// From this many bindings in one CreateAcls request on, the stored bindings are indexed in a
+/// set for the duplicate check; below it a scan of the table is cheaper than copying it.
+const ACL_INDEX_MIN_BATCH: usize = 32;
+
 pub(crate) fn create_acls(
     shared: &Shared,
     context: &RequestContext<'_>,
@@ -1203,10 +1207,13 @@ pub(crate) fn create_acls(
             })
             .collect(),
         Ok(()) => {
-            // One lock for the whole request, and a set of the stored bindings, so a request
-            // of thousands of bindings against a large table stays linear.
+            // One lock for the whole request. A large request indexes the stored bindings in a
+            // set so it stays linear; a small one (e.g. one binding per request, as
+            // one-resource-per-ACL tools send) scans the table instead of copying it each time.
             let mut state = shared.state();
-            let mut stored: HashSet<AclRecord> = state.acls.iter().cloned().collect();
+            let mut stored: Option<HashSet<AclRecord>> = (request.creations.len()
+                >= ACL_INDEX_MIN_BATCH)
+                .then(|| state.acls.iter().cloned().collect());
             request
                 .creations
                 .iter()
@@ -1229,7 +1236,11 @@ pub(crate) fn create_acls(
                         }
                         (Ok(()), Some(code)) => Err(ApiError::bare(code)),
                         (Ok(()), None) => {
-                            if stored.insert(binding.clone()) {
+                            let is_new = match stored.as_mut() {
+                                Some(index) => index.insert(binding.clone()),
+                                None => !state.acls.contains(&binding),
+                            };
+                            if is_new {
                                 state.acls.push(binding);
                             }
                             Ok(())
