@@ -11,7 +11,7 @@ use crate::provider::ProviderState;
 use crate::tf_object;
 use crate::tfplugin::{
     ApplyRequest, Attr, Block, Ctx, Diagnostic, Diagnostics, Field, Object, PlanRequest, Planned,
-    RawState, Resource, Schema,
+    RawState, Resource, Schema, UpgradedState,
 };
 use async_trait::async_trait;
 use std::collections::BTreeSet;
@@ -177,7 +177,7 @@ impl Resource<ProviderState> for TestNote {
         Some(state)
     }
 
-    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<Object> {
+    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
         match raw.version {
             0 => {
                 let v0 = Schema {
@@ -190,9 +190,9 @@ impl Resource<ProviderState> for TestNote {
                 TEXT.set_optional(&mut state, diags.take(BODY_V0.known(&old))?.as_ref());
                 CLUSTER.set_null(&mut state);
                 complete_state(&mut state, diags);
-                Some(state)
+                Some(UpgradedState::Upgraded(state))
             }
-            1 => diags.take(raw.decode(&self.schema())),
+            1 => Some(UpgradedState::Current),
             other => {
                 diags.push(Diagnostic::error(
                     "Unsupported state version",

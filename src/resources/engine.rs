@@ -304,6 +304,15 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         validate_config::<F>(config, diags);
     }
 
+    /// Plan sets all three from the planner (or unknown), apply from what the clusters hold.
+    fn recomputed_attributes(&self) -> &'static [&'static str] {
+        if F::HAS_TOPICS {
+            &[ACLS.name, PREEXISTING_ACLS.name, INTERNAL_TOPICS.name]
+        } else {
+            &[ACLS.name, PREEXISTING_ACLS.name]
+        }
+    }
+
     async fn plan(
         &self,
         ctx: Ctx<'_, ProviderState>,

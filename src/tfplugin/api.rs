@@ -62,6 +62,16 @@ pub struct ApplyRequest {
     pub config: Option<Object>,
 }
 
+/// What [`Resource::upgrade_state`] makes of stored state.
+pub enum UpgradedState {
+    /// The stored JSON is already in the current schema: handed back to Terraform as is
+    /// (a JSON DynamicValue), with no decode and re-encode of a state that can hold tens of
+    /// thousands of ACL rows. Terraform checks it against the schema when it reads it.
+    Current,
+    /// State rewritten from an older schema version.
+    Upgraded(Object),
+}
+
 /// State as stored under an older (or the current) schema version.
 pub struct RawState {
     pub version: i64,
@@ -115,9 +125,16 @@ pub trait Resource<S>: Send + Sync {
     /// `terraform import ADDR ID`: the state for `id` (Terraform then calls `read`).
     async fn import(&self, ctx: Ctx<'_, S>, id: &str, diags: &mut Diagnostics) -> Option<Object>;
 
+    /// Computed attributes this resource always sets itself in plan and apply. Terraform's
+    /// proposed and planned states carry their prior values, which the server steps over
+    /// instead of decoding (they read as unknown): they can hold tens of thousands of rows.
+    fn recomputed_attributes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Rewrites state stored at `raw.version` into the current schema. The default accepts
     /// only the current version; resources that bumped their version override this.
-    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<Object> {
+    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
         let schema = self.schema();
         if raw.version != schema.version {
             diags.push(Diagnostic::error(
@@ -131,7 +148,7 @@ pub trait Resource<S>: Send + Sync {
             ));
             return None;
         }
-        diags.take(raw.decode(&schema))
+        Some(UpgradedState::Current)
     }
 }
 

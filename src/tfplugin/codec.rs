@@ -1,148 +1,357 @@
 //! Type-directed conversion between [`Value`] and the wire encodings: msgpack (every
 //! DynamicValue Terraform sends or receives, with cty's extension for unknown values) and JSON
 //! (raw state handed to UpgradeResourceState). Errors name the attribute path.
+//!
+//! Both directions stream: msgpack is read from and written to bytes directly, with no
+//! intermediate tree, and an attribute path is only built when an error bubbles up through
+//! it. A state holds tens of thousands of ACL rows, and each RPC carries it more than once.
 
-use super::diag::{AttributePath, Diagnostic};
+use super::diag::{AttributePath, Diagnostic, PathStep};
 use super::value::{Number, Object, Type, Value};
-use rmpv::Value as Msgpack;
+use rmp::Marker;
 
 /// cty encodes an unknown value as a msgpack extension; this is the plain, unrefined form.
 const UNKNOWN_EXTENSION: i8 = 0;
 
-fn decode_error(path: &AttributePath, detail: String) -> Diagnostic {
-    Diagnostic::error("Invalid value from Terraform", detail).at(path.clone())
+/// A decoding error and the path to it, innermost step first (reversed once, at the top).
+struct DecodeError {
+    detail: String,
+    steps: Vec<PathStep>,
 }
 
-/// Decodes msgpack bytes as a value of `ty`.
-pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, Diagnostic> {
-    let mut reader = bytes;
-    let raw = rmpv::decode::read_value(&mut reader).map_err(|err| {
-        Diagnostic::error(
-            "Invalid value from Terraform",
-            format!("the msgpack value could not be read: {err}"),
-        )
-    })?;
-    from_msgpack(&raw, ty, &AttributePath::root())
-}
+impl DecodeError {
+    fn new(detail: impl Into<String>) -> Self {
+        DecodeError {
+            detail: detail.into(),
+            steps: Vec::new(),
+        }
+    }
 
-fn from_msgpack(raw: &Msgpack, ty: &Type, path: &AttributePath) -> Result<Value, Diagnostic> {
-    let mismatch = || {
-        decode_error(
-            path,
-            format!("expected a {}, got msgpack {raw}", ty.friendly_name()),
-        )
-    };
-    match (raw, ty) {
-        (Msgpack::Nil, _) => Ok(Value::Null),
-        // Any extension is an unknown value (newer Terraform adds refinements; we ignore them).
-        (Msgpack::Ext(_, _), _) => Ok(Value::Unknown),
-        (Msgpack::Boolean(b), Type::Bool) => Ok(Value::Bool(*b)),
-        (Msgpack::String(s), Type::String) => s
-            .as_str()
-            .map(Value::string)
-            .ok_or_else(|| decode_error(path, "a string is not valid UTF-8".into())),
-        (Msgpack::Integer(i), Type::Number) => Ok(Value::Number(
-            Number::parse(&i.to_string()).ok_or_else(mismatch)?,
-        )),
-        (Msgpack::F32(f), Type::Number) => number_from_float(f64::from(*f), path),
-        (Msgpack::F64(f), Type::Number) => number_from_float(*f, path),
-        // cty writes numbers that fit neither i64 nor f64 as decimal strings.
-        (Msgpack::String(s), Type::Number) => s
-            .as_str()
-            .and_then(Number::parse)
-            .map(Value::Number)
-            .ok_or_else(mismatch),
-        (Msgpack::Array(items), Type::List(element)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| from_msgpack(item, element, &path.index(i)))
-            .collect::<Result<_, _>>()
-            .map(Value::List),
-        // Set elements have no path step: Terraform cannot address them.
-        (Msgpack::Array(items), Type::Set(element)) => items
-            .iter()
-            .map(|item| from_msgpack(item, element, path))
-            .collect::<Result<_, _>>()
-            .map(Value::set),
-        (Msgpack::Map(entries), Type::Map(element)) => {
-            let mut map = Object::new();
-            for (key, item) in entries {
-                let key = key.as_str().ok_or_else(mismatch)?;
-                map.insert(
-                    key.to_string(),
-                    from_msgpack(item, element, &path.key(key))?,
-                );
-            }
-            Ok(Value::Map(map))
+    fn under(mut self, step: impl FnOnce() -> PathStep) -> Self {
+        self.steps.push(step());
+        self
+    }
+
+    fn into_diagnostic(self, summary: &str) -> Diagnostic {
+        let diagnostic = Diagnostic::error(summary, self.detail);
+        if self.steps.is_empty() {
+            return diagnostic;
         }
-        (Msgpack::Map(entries), Type::Object(attributes)) => {
-            let mut object: Object = attributes
-                .keys()
-                .map(|k| (k.clone(), Value::Null))
-                .collect();
-            for (key, item) in entries {
-                let key = key.as_str().ok_or_else(mismatch)?;
-                let Some(attribute_type) = attributes.get(key) else {
-                    return Err(decode_error(path, format!("unexpected attribute {key:?}")));
-                };
-                object.insert(
-                    key.to_string(),
-                    from_msgpack(item, attribute_type, &path.attr(key))?,
-                );
-            }
-            Ok(Value::Object(object))
-        }
-        _ => Err(mismatch()),
+        let mut steps = self.steps;
+        steps.reverse();
+        diagnostic.at(AttributePath(steps))
     }
 }
 
-fn number_from_float(f: f64, path: &AttributePath) -> Result<Value, Diagnostic> {
-    Number::from_f64(f)
-        .map(Value::Number)
-        .ok_or_else(|| decode_error(path, format!("{f} is not a finite number")))
+type Decoded<T> = Result<T, DecodeError>;
+
+/// Decodes msgpack bytes as a value of `ty`.
+pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, Diagnostic> {
+    decode_msgpack_skipping(bytes, ty, &[])
+}
+
+/// Like [`decode_msgpack`] for an object, but the named top-level attributes are stepped over
+/// without being built and read as unknown: for values (a proposed or planned state) whose
+/// computed attributes the resource replaces anyway.
+pub fn decode_msgpack_skipping(
+    bytes: &[u8],
+    ty: &Type,
+    skipped: &[&str],
+) -> Result<Value, Diagnostic> {
+    let mut reader = MsgpackReader { bytes, at: 0 };
+    let value = reader
+        .value(ty, skipped)
+        .map_err(|err| err.into_diagnostic("Invalid value from Terraform"))?;
+    if reader.at != bytes.len() {
+        return Err(Diagnostic::error(
+            "Invalid value from Terraform",
+            format!("{} bytes follow the msgpack value", bytes.len() - reader.at),
+        ));
+    }
+    Ok(value)
+}
+
+/// A cursor over msgpack bytes.
+struct MsgpackReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> MsgpackReader<'a> {
+    fn take(&mut self, count: usize) -> Decoded<&'a [u8]> {
+        let end = self
+            .at
+            .checked_add(count)
+            .filter(|end| *end <= self.bytes.len())
+            .ok_or_else(|| DecodeError::new("the msgpack value is truncated"))?;
+        let taken = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(taken)
+    }
+
+    fn array<const N: usize>(&mut self) -> Decoded<[u8; N]> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn marker(&mut self) -> Decoded<Marker> {
+        Ok(Marker::from_u8(self.array::<1>()?[0]))
+    }
+
+    fn length(&mut self, bytes: usize) -> Decoded<usize> {
+        Ok(match bytes {
+            1 => usize::from(self.array::<1>()?[0]),
+            2 => usize::from(u16::from_be_bytes(self.array()?)),
+            _ => u32::from_be_bytes(self.array()?) as usize,
+        })
+    }
+
+    /// What follows a marker, as far as this provider's types go.
+    fn token(&mut self, marker: Marker) -> Decoded<Token<'a>> {
+        Ok(match marker {
+            Marker::Null => Token::Nil,
+            Marker::True => Token::Bool(true),
+            Marker::False => Token::Bool(false),
+            Marker::FixPos(n) => Token::Int(i128::from(n)),
+            Marker::FixNeg(n) => Token::Int(i128::from(n)),
+            Marker::U8 => Token::Int(i128::from(self.array::<1>()?[0])),
+            Marker::U16 => Token::Int(i128::from(u16::from_be_bytes(self.array()?))),
+            Marker::U32 => Token::Int(i128::from(u32::from_be_bytes(self.array()?))),
+            Marker::U64 => Token::Int(i128::from(u64::from_be_bytes(self.array()?))),
+            Marker::I8 => Token::Int(i128::from(i8::from_be_bytes(self.array()?))),
+            Marker::I16 => Token::Int(i128::from(i16::from_be_bytes(self.array()?))),
+            Marker::I32 => Token::Int(i128::from(i32::from_be_bytes(self.array()?))),
+            Marker::I64 => Token::Int(i128::from(i64::from_be_bytes(self.array()?))),
+            Marker::F32 => Token::Float(f64::from(f32::from_be_bytes(self.array()?))),
+            Marker::F64 => Token::Float(f64::from_be_bytes(self.array()?)),
+            Marker::FixStr(n) => Token::Str(self.take(usize::from(n))?),
+            Marker::Str8 | Marker::Bin8 => {
+                let n = self.length(1)?;
+                Token::Str(self.take(n)?)
+            }
+            Marker::Str16 | Marker::Bin16 => {
+                let n = self.length(2)?;
+                Token::Str(self.take(n)?)
+            }
+            Marker::Str32 | Marker::Bin32 => {
+                let n = self.length(4)?;
+                Token::Str(self.take(n)?)
+            }
+            Marker::FixArray(n) => Token::Array(usize::from(n)),
+            Marker::Array16 => Token::Array(self.length(2)?),
+            Marker::Array32 => Token::Array(self.length(4)?),
+            Marker::FixMap(n) => Token::Map(usize::from(n)),
+            Marker::Map16 => Token::Map(self.length(2)?),
+            Marker::Map32 => Token::Map(self.length(4)?),
+            // Any extension is an unknown value (newer Terraform adds refinements; we ignore them).
+            Marker::FixExt1 => self.extension(1)?,
+            Marker::FixExt2 => self.extension(2)?,
+            Marker::FixExt4 => self.extension(4)?,
+            Marker::FixExt8 => self.extension(8)?,
+            Marker::FixExt16 => self.extension(16)?,
+            Marker::Ext8 => {
+                let n = self.length(1)?;
+                self.extension(n)?
+            }
+            Marker::Ext16 => {
+                let n = self.length(2)?;
+                self.extension(n)?
+            }
+            Marker::Ext32 => {
+                let n = self.length(4)?;
+                self.extension(n)?
+            }
+            Marker::Reserved => return Err(DecodeError::new("reserved msgpack marker 0xc1")),
+        })
+    }
+
+    fn extension(&mut self, payload: usize) -> Decoded<Token<'a>> {
+        self.take(1 + payload)?; // the type byte and the payload
+        Ok(Token::Unknown)
+    }
+
+    fn string(&mut self) -> Decoded<&'a str> {
+        let marker = self.marker()?;
+        match self.token(marker)? {
+            Token::Str(bytes) => std::str::from_utf8(bytes)
+                .map_err(|_| DecodeError::new("a string is not valid UTF-8")),
+            other => Err(DecodeError::new(format!(
+                "expected a string key, got msgpack {}",
+                other.kind()
+            ))),
+        }
+    }
+
+    /// Steps over one value.
+    fn skip(&mut self) -> Decoded<()> {
+        let marker = self.marker()?;
+        match self.token(marker)? {
+            Token::Array(n) => (0..n).try_for_each(|_| self.skip()),
+            Token::Map(n) => (0..n * 2).try_for_each(|_| self.skip()),
+            _ => Ok(()),
+        }
+    }
+
+    fn value(&mut self, ty: &Type, skipped: &[&str]) -> Decoded<Value> {
+        let marker = self.marker()?;
+        let token = self.token(marker)?;
+        let mismatch = |token: &Token| {
+            DecodeError::new(format!(
+                "expected a {}, got msgpack {}",
+                ty.friendly_name(),
+                token.kind()
+            ))
+        };
+        match (token, ty) {
+            (Token::Nil, _) => Ok(Value::Null),
+            (Token::Unknown, _) => Ok(Value::Unknown),
+            (Token::Bool(b), Type::Bool) => Ok(Value::Bool(b)),
+            (Token::Str(bytes), Type::String) => std::str::from_utf8(bytes)
+                .map(Value::string)
+                .map_err(|_| DecodeError::new("a string is not valid UTF-8")),
+            (Token::Int(i), Type::Number) => Ok(Value::Number(
+                Number::parse(&i.to_string()).expect("an integer is a number"),
+            )),
+            (Token::Float(f), Type::Number) => Number::from_f64(f)
+                .map(Value::Number)
+                .ok_or_else(|| DecodeError::new(format!("{f} is not a finite number"))),
+            // cty writes numbers that fit neither i64 nor f64 as decimal strings.
+            (token @ Token::Str(bytes), Type::Number) => std::str::from_utf8(bytes)
+                .ok()
+                .and_then(Number::parse)
+                .map(Value::Number)
+                .ok_or_else(|| mismatch(&token)),
+            (Token::Array(n), Type::List(element)) => (0..n)
+                .map(|i| {
+                    self.value(element, &[])
+                        .map_err(|e| e.under(|| PathStep::Index(i as i64)))
+                })
+                .collect::<Decoded<_>>()
+                .map(Value::List),
+            // Set elements have no path step: Terraform cannot address them.
+            (Token::Array(n), Type::Set(element)) => (0..n)
+                .map(|_| self.value(element, &[]))
+                .collect::<Decoded<_>>()
+                .map(Value::set),
+            (Token::Map(n), Type::Map(element)) => {
+                let mut map = Object::new();
+                for _ in 0..n {
+                    let key = self.string()?;
+                    let item = self
+                        .value(element, &[])
+                        .map_err(|e| e.under(|| PathStep::Key(key.to_string())))?;
+                    map.insert(key.to_string(), item);
+                }
+                Ok(Value::Map(map))
+            }
+            (Token::Map(n), Type::Object(attributes)) => {
+                let mut object: Object = attributes
+                    .keys()
+                    .map(|k| (k.clone(), Value::Null))
+                    .collect();
+                for _ in 0..n {
+                    let key = self.string()?;
+                    let Some((name, attribute_type)) = attributes.get_key_value(key) else {
+                        return Err(DecodeError::new(format!("unexpected attribute {key:?}")));
+                    };
+                    let item = if skipped.contains(&key) {
+                        self.skip()?;
+                        Value::Unknown
+                    } else {
+                        self.value(attribute_type, &[])
+                            .map_err(|e| e.under(|| PathStep::Attribute(key.to_string())))?
+                    };
+                    *object.get_mut(name).expect("every attribute was inserted") = item;
+                }
+                Ok(Value::Object(object))
+            }
+            (token, _) => Err(mismatch(&token)),
+        }
+    }
+}
+
+/// One msgpack item as far as its marker and fixed-size payload go.
+enum Token<'a> {
+    Nil,
+    Unknown,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'a [u8]),
+    Array(usize),
+    Map(usize),
+}
+
+impl Token<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Token::Nil => "nil",
+            Token::Unknown => "extension",
+            Token::Bool(_) => "bool",
+            Token::Int(_) => "integer",
+            Token::Float(_) => "float",
+            Token::Str(_) => "string",
+            Token::Array(_) => "array",
+            Token::Map(_) => "map",
+        }
+    }
 }
 
 /// Encodes a value (whose shape follows its schema type) as msgpack.
 pub fn encode_msgpack(value: &Value) -> Vec<u8> {
     let mut bytes = Vec::new();
-    rmpv::encode::write_value(&mut bytes, &to_msgpack(value))
-        .expect("writing msgpack to a Vec cannot fail");
+    write_msgpack(&mut bytes, value);
     bytes
 }
 
-fn to_msgpack(value: &Value) -> Msgpack {
+fn write_msgpack(out: &mut Vec<u8>, value: &Value) {
+    use rmp::encode;
+    const INFALLIBLE: &str = "writing msgpack to a Vec cannot fail";
     match value {
-        Value::Null => Msgpack::Nil,
-        Value::Unknown => Msgpack::Ext(UNKNOWN_EXTENSION, vec![0]),
-        Value::Bool(b) => Msgpack::Boolean(*b),
-        Value::String(s) => Msgpack::from(s.as_str()),
-        Value::Number(n) => number_to_msgpack(n),
-        Value::List(items) | Value::Set(items) => {
-            Msgpack::Array(items.iter().map(to_msgpack).collect())
+        Value::Null => encode::write_nil(out).expect(INFALLIBLE),
+        Value::Unknown => {
+            encode::write_ext_meta(out, 1, UNKNOWN_EXTENSION).expect(INFALLIBLE);
+            out.push(0);
         }
-        Value::Map(entries) | Value::Object(entries) => Msgpack::Map(
-            entries
-                .iter()
-                .map(|(k, v)| (Msgpack::from(k.as_str()), to_msgpack(v)))
-                .collect(),
-        ),
+        Value::Bool(b) => encode::write_bool(out, *b).expect(INFALLIBLE),
+        Value::String(s) => encode::write_str(out, s).expect(INFALLIBLE),
+        Value::Number(n) => write_number(out, n),
+        Value::List(items) | Value::Set(items) => {
+            encode::write_array_len(out, wire_length(items.len())).expect(INFALLIBLE);
+            items.iter().for_each(|item| write_msgpack(out, item));
+        }
+        Value::Map(entries) | Value::Object(entries) => {
+            encode::write_map_len(out, wire_length(entries.len())).expect(INFALLIBLE);
+            for (key, item) in entries {
+                encode::write_str(out, key).expect(INFALLIBLE);
+                write_msgpack(out, item);
+            }
+        }
     }
 }
 
+fn wire_length(length: usize) -> u32 {
+    u32::try_from(length).expect("msgpack collections hold at most 2^32-1 elements")
+}
+
 /// Like cty: an integer when it fits, a float when that is exact, otherwise decimal text.
-fn number_to_msgpack(number: &Number) -> Msgpack {
+fn write_number(out: &mut Vec<u8>, number: &Number) {
+    use rmp::encode;
+    const INFALLIBLE: &str = "writing msgpack to a Vec cannot fail";
     let text = number.as_text();
     if let Ok(i) = text.parse::<i64>() {
-        return Msgpack::from(i);
+        encode::write_sint(out, i).expect(INFALLIBLE);
+    } else if let Ok(u) = text.parse::<u64>() {
+        encode::write_uint(out, u).expect(INFALLIBLE);
+    } else {
+        let float = number.to_f64();
+        if Number::from_f64(float).as_ref() == Some(number) {
+            encode::write_f64(out, float).expect(INFALLIBLE);
+        } else {
+            encode::write_str(out, text).expect(INFALLIBLE);
+        }
     }
-    if let Ok(u) = text.parse::<u64>() {
-        return Msgpack::from(u);
-    }
-    let float = number.to_f64();
-    if Number::from_f64(float).as_ref() == Some(number) {
-        return Msgpack::F64(float);
-    }
-    Msgpack::from(text)
 }
 
 /// Decodes JSON (raw state as Terraform stored it) as a value of `ty`. Attributes the type
@@ -154,22 +363,12 @@ pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, Diagnostic> {
             format!("the state JSON could not be read: {err}"),
         )
     })?;
-    from_json(&raw, ty, &AttributePath::root())
+    from_json(&raw, ty).map_err(|err| err.into_diagnostic("Invalid stored state"))
 }
 
-fn from_json(
-    raw: &serde_json::Value,
-    ty: &Type,
-    path: &AttributePath,
-) -> Result<Value, Diagnostic> {
+fn from_json(raw: &serde_json::Value, ty: &Type) -> Decoded<Value> {
     use serde_json::Value as Json;
-    let mismatch = || {
-        Diagnostic::error(
-            "Invalid stored state",
-            format!("expected a {}, got {raw}", ty.friendly_name()),
-        )
-        .at(path.clone())
-    };
+    let mismatch = || DecodeError::new(format!("expected a {}, got {raw}", ty.friendly_name()));
     match (raw, ty) {
         (Json::Null, _) => Ok(Value::Null),
         (Json::Bool(b), Type::Bool) => Ok(Value::Bool(*b)),
@@ -181,18 +380,24 @@ fn from_json(
         (Json::Array(items), Type::List(element)) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| from_json(item, element, &path.index(i)))
-            .collect::<Result<_, _>>()
+            .map(|(i, item)| {
+                from_json(item, element).map_err(|e| e.under(|| PathStep::Index(i as i64)))
+            })
+            .collect::<Decoded<_>>()
             .map(Value::List),
         (Json::Array(items), Type::Set(element)) => items
             .iter()
-            .map(|item| from_json(item, element, path))
-            .collect::<Result<_, _>>()
+            .map(|item| from_json(item, element))
+            .collect::<Decoded<_>>()
             .map(Value::set),
         (Json::Object(entries), Type::Map(element)) => entries
             .iter()
-            .map(|(k, v)| Ok((k.clone(), from_json(v, element, &path.key(k))?)))
-            .collect::<Result<_, _>>()
+            .map(|(k, v)| {
+                let item =
+                    from_json(v, element).map_err(|e| e.under(|| PathStep::Key(k.clone())))?;
+                Ok((k.clone(), item))
+            })
+            .collect::<Decoded<_>>()
             .map(Value::Map),
         (Json::Object(entries), Type::Object(attributes)) => {
             let mut object: Object = attributes
@@ -201,16 +406,11 @@ fn from_json(
                 .collect();
             for (key, item) in entries {
                 let Some(attribute_type) = attributes.get(key) else {
-                    return Err(Diagnostic::error(
-                        "Invalid stored state",
-                        format!("unexpected attribute {key:?}"),
-                    )
-                    .at(path.clone()));
+                    return Err(DecodeError::new(format!("unexpected attribute {key:?}")));
                 };
-                object.insert(
-                    key.clone(),
-                    from_json(item, attribute_type, &path.attr(key))?,
-                );
+                let item = from_json(item, attribute_type)
+                    .map_err(|e| e.under(|| PathStep::Attribute(key.clone())))?;
+                object.insert(key.clone(), item);
             }
             Ok(Value::Object(object))
         }

@@ -21,7 +21,10 @@ mod server;
 mod tls;
 pub mod value;
 
-pub use api::{ApplyRequest, Ctx, DataSource, PlanRequest, Planned, Provider, RawState, Resource};
+pub use api::{
+    ApplyRequest, Ctx, DataSource, PlanRequest, Planned, Provider, RawState, Resource,
+    UpgradedState,
+};
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep};
 pub use schema::{Attr, AttrType, Block, BlockDecl, Field, Schema};
 pub use value::{Number, Object, Type, Value};

@@ -3,8 +3,10 @@
 //! a bug becomes a plain error diagnostic (never a backtrace), and under a cancellation token
 //! that StopProvider cancels.
 
-use super::api::{ApplyRequest, Ctx, DataSource, PlanRequest, Provider, RawState, Resource};
-use super::codec::{decode_json, decode_msgpack, encode_msgpack};
+use super::api::{
+    ApplyRequest, Ctx, DataSource, PlanRequest, Provider, RawState, Resource, UpgradedState,
+};
+use super::codec::{decode_json, decode_msgpack_skipping, encode_msgpack};
 use super::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 use super::proto::tfplugin6 as pb;
 use super::schema::{self, Nesting, Presence};
@@ -135,10 +137,19 @@ fn decode_object(
     value: Option<&pb::DynamicValue>,
     schema: &schema::Schema,
 ) -> Result<Option<Object>, Diagnostic> {
+    decode_object_skipping(value, schema, &[])
+}
+
+/// Like [`decode_object`], with the named top-level attributes stepped over (read as unknown).
+fn decode_object_skipping(
+    value: Option<&pb::DynamicValue>,
+    schema: &schema::Schema,
+    skipped: &[&str],
+) -> Result<Option<Object>, Diagnostic> {
     let ty = schema.block.value_type();
     let decoded = match value {
         None => Value::Null,
-        Some(dv) if !dv.msgpack.is_empty() => decode_msgpack(&dv.msgpack, &ty)?,
+        Some(dv) if !dv.msgpack.is_empty() => decode_msgpack_skipping(&dv.msgpack, &ty, skipped)?,
         Some(dv) if !dv.json.is_empty() => decode_json(&dv.json, &ty)?,
         Some(_) => Value::Null,
     };
@@ -425,11 +436,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 return None;
             }
             let raw = RawState { version: request.version, json };
-            resource.upgrade_state(&raw, diags)
+            Some(match resource.upgrade_state(&raw, diags)? {
+                UpgradedState::Current => pb::DynamicValue {
+                    msgpack: Vec::new(),
+                    json: raw.json,
+                },
+                UpgradedState::Upgraded(state) => encode_object(Some(state)),
+            })
         })
         .await;
         Ok(Response::new(pb::upgrade_resource_state::Response {
-            upgraded_state: state.map(|s| encode_object(Some(s))),
+            upgraded_state: state,
             diagnostics: diagnostics_to_proto(diags),
         }))
     }
@@ -473,8 +490,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let resource = diags.take(self.resource(&request.type_name))?;
             let schema = resource.schema();
             let prior = diags.take(decode_object(request.prior_state.as_ref(), &schema))?;
-            let proposed =
-                diags.take(decode_object(request.proposed_new_state.as_ref(), &schema))?;
+            let proposed = diags.take(decode_object_skipping(
+                request.proposed_new_state.as_ref(),
+                &schema,
+                resource.recomputed_attributes(),
+            ))?;
             let config = diags.take(decode_object(request.config.as_ref(), &schema))?;
             // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
             let (Some(proposed), Some(config)) = (proposed, config) else {
@@ -516,7 +536,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let schema = resource.schema();
             let apply = ApplyRequest {
                 prior: diags.take(decode_object(request.prior_state.as_ref(), &schema))?,
-                planned: diags.take(decode_object(request.planned_state.as_ref(), &schema))?,
+                planned: diags.take(decode_object_skipping(
+                    request.planned_state.as_ref(),
+                    &schema,
+                    resource.recomputed_attributes(),
+                ))?,
                 config: diags.take(decode_object(request.config.as_ref(), &schema))?,
             };
             Some(resource.apply(ctx(&provider, &cancel), apply, diags).await)
