@@ -7,6 +7,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     unsafe { std::env::set_var("PROTOC", protoc) };
     tonic_prost_build::configure()
         .build_client(false)
+        // States (tens of MB for large flows) as `Bytes`: slices of the received message
+        // instead of copies.
+        .bytes(".tfplugin6.DynamicValue")
+        .bytes(".tfplugin6.RawState")
         .compile_protos(
             &[
                 "proto/tfplugin6.proto",

@@ -10,8 +10,8 @@ use kafka_testbroker::{BrokerConfig, TestBroker};
 use kafkamirror::provider::{KafkamirrorProvider, ProviderState};
 use kafkamirror::resources::rows::{AclRow, TopicRow};
 use kafkamirror::tfplugin::{
-    ApplyRequest, AttrType, AttributePath, Ctx, Diagnostics, Number, Object, PlanRequest, Provider,
-    Resource, Value,
+    ApplyRequest, AttrType, Ctx, Diagnostics, Number, Object, PlanRequest, Provider, Resource,
+    Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -171,7 +171,7 @@ fn state_rows(state: &Object) -> BTreeSet<(String, String, String)> {
     };
     rows.iter()
         .map(|(key, row)| {
-            let decoded = AclRow::from_value(row, &AttributePath::root()).unwrap();
+            let decoded = AclRow::from_value(row).unwrap();
             assert_eq!(key, &decoded.key());
             let Value::Object(row) = row else { panic!() };
             let text = |k: &str| match &row[k] {
@@ -418,7 +418,7 @@ fn state_topic(state: &Object, cluster: &str, name: &str) -> (Value, Value, Valu
     };
     rows.iter()
         .find_map(|(key, row)| {
-            let decoded = TopicRow::from_value(row, &AttributePath::root()).unwrap();
+            let decoded = TopicRow::from_value(row).unwrap();
             assert_eq!(key, &decoded.key());
             let Value::Object(row) = row else { panic!() };
             (row["cluster"] == Value::string(cluster) && row["name"] == Value::string(name)).then(

@@ -34,31 +34,36 @@ pub struct Record {
 }
 
 impl Record {
-    pub(super) fn read(object: &Object, diags: &mut Diagnostics) -> Option<Record> {
-        let rows = |attr: &Attr<BTreeMap<String, AclRow>>, diags: &mut Diagnostics| {
+    /// Moves the rows out of a state or plan object (leaving those attributes null).
+    pub(super) fn take(object: &mut Object, diags: &mut Diagnostics) -> Option<Record> {
+        let mut rows = |attr: &Attr<BTreeMap<String, AclRow>>, diags: &mut Diagnostics| {
             diags
-                .take(attr.known(object))
+                .take(attr.take_known(object))
                 .map(|rows| rows.unwrap_or_default().into_values().collect())
         };
+        let acls = rows(&ACLS, diags)?;
+        let preexisting = rows(&PREEXISTING_ACLS, diags)?;
+        let topics = match object.get(INTERNAL_TOPICS.name) {
+            Some(_) => diags
+                .take(INTERNAL_TOPICS.take_known(object))?
+                .unwrap_or_default()
+                .into_values()
+                .collect(),
+            None => BTreeSet::new(),
+        };
         Some(Record {
-            acls: rows(&ACLS, diags)?,
-            preexisting: rows(&PREEXISTING_ACLS, diags)?,
-            topics: match object.get(INTERNAL_TOPICS.name) {
-                Some(_) => diags
-                    .take(INTERNAL_TOPICS.known(object))?
-                    .unwrap_or_default()
-                    .into_values()
-                    .collect(),
-                None => BTreeSet::new(),
-            },
+            acls,
+            preexisting,
+            topics,
         })
     }
 
-    pub(super) fn write<F: Flow>(&self, object: &mut Object) {
-        ACLS.set(object, &keyed_rows(&self.acls, AclRow::key));
-        PREEXISTING_ACLS.set(object, &keyed_rows(&self.preexisting, AclRow::key));
+    /// Writes the rows into a state object, keyed the way the maps key them.
+    pub(super) fn write<F: Flow>(self, object: &mut Object) {
+        ACLS.put(object, keyed_rows(self.acls, AclRow::key));
+        PREEXISTING_ACLS.put(object, keyed_rows(self.preexisting, AclRow::key));
         if F::HAS_TOPICS {
-            INTERNAL_TOPICS.set(object, &keyed_rows(&self.topics, TopicRow::key));
+            INTERNAL_TOPICS.put(object, keyed_rows(self.topics, TopicRow::key));
         }
     }
 
@@ -84,6 +89,33 @@ impl Record {
         }
     }
 
+    /// The rows split by cluster, moved rather than copied.
+    fn into_clusters(self) -> BTreeMap<String, Record> {
+        let mut clusters: BTreeMap<String, Record> = BTreeMap::new();
+        for row in self.acls {
+            clusters
+                .entry(row.cluster.clone())
+                .or_default()
+                .acls
+                .insert(row);
+        }
+        for row in self.preexisting {
+            clusters
+                .entry(row.cluster.clone())
+                .or_default()
+                .preexisting
+                .insert(row);
+        }
+        for row in self.topics {
+            clusters
+                .entry(row.cluster.clone())
+                .or_default()
+                .topics
+                .insert(row);
+        }
+        clusters
+    }
+
     fn merge(&mut self, other: Record) {
         self.acls.extend(other.acls);
         self.preexisting.extend(other.preexisting);
@@ -98,25 +130,33 @@ fn rows_of(rows: &BTreeSet<AclRow>, cluster: &str) -> BTreeSet<AclRow> {
         .collect()
 }
 
+/// A row's comparable key; a row that does not parse is reported.
+fn row_key(row: &AclRow, diags: &mut Diagnostics) -> Option<ClusterBinding> {
+    let (cluster, binding) = diags.take(row.cluster_binding(&ACLS.path()))?;
+    Some(comparable(&cluster, &binding))
+}
+
 /// Rows as `(comparable key, row)`; rows that do not parse are reported once.
-fn keyed(rows: &BTreeSet<AclRow>, diags: &mut Diagnostics) -> Vec<(ClusterBinding, AclRow)> {
-    rows.iter()
-        .filter_map(|row| {
-            let (cluster, binding) = diags.take(row.cluster_binding(&ACLS.path()))?;
-            Some((comparable(&cluster, &binding), row.clone()))
-        })
+fn keyed(
+    rows: impl IntoIterator<Item = AclRow>,
+    diags: &mut Diagnostics,
+) -> Vec<(ClusterBinding, AclRow)> {
+    rows.into_iter()
+        .filter_map(|row| Some((row_key(&row, diags)?, row)))
         .collect()
 }
 
 /// What the record owns: `acls - preexisting_acls`, as comparable keys.
 fn owned_keys(record: &Record, diags: &mut Diagnostics) -> HashSet<ClusterBinding> {
-    let preexisting: HashSet<ClusterBinding> = keyed(&record.preexisting, diags)
-        .into_iter()
-        .map(|(key, _)| key)
+    let preexisting: HashSet<ClusterBinding> = record
+        .preexisting
+        .iter()
+        .filter_map(|row| row_key(row, diags))
         .collect();
-    keyed(&record.acls, diags)
-        .into_iter()
-        .map(|(key, _)| key)
+    record
+        .acls
+        .iter()
+        .filter_map(|row| row_key(row, diags))
         .filter(|key| !preexisting.contains(key))
         .collect()
 }
@@ -347,7 +387,7 @@ async fn apply_cluster_acls(
         .iter()
         .map(|(cluster, binding)| comparable(cluster, binding))
         .collect();
-    let prior_acls = keyed(&prior.acls, diags);
+    let prior_acls = keyed(prior.acls.iter().cloned(), diags);
     let owned_before = owned_keys(prior, diags);
     let guard = lockout_guard(ctx.provider, cluster);
     let changes = match reconcile_acls(desired, &actual, &owned_before, &guard) {
@@ -363,7 +403,7 @@ async fn apply_cluster_acls(
                     .filter(|(key, _)| actual_keys.contains(key))
                     .map(|(_, row)| row)
                     .collect(),
-                preexisting: rows_existing(&prior.preexisting, &actual_keys, diags),
+                preexisting: rows_existing(prior.preexisting.clone(), &actual_keys, diags),
                 topics: BTreeSet::new(),
             };
         }
@@ -431,9 +471,9 @@ async fn apply_cluster_acls(
         }
     }
 
-    let desired_keys: HashSet<ClusterBinding> = desired
+    let desired_by_key: HashMap<ClusterBinding, &ClusterAcl> = desired
         .iter()
-        .map(|acl| comparable(&acl.cluster, &acl.binding))
+        .map(|acl| (comparable(&acl.cluster, &acl.binding), acl))
         .collect();
     let mut acls: BTreeSet<AclRow> = desired_rows
         .into_iter()
@@ -450,7 +490,7 @@ async fn apply_cluster_acls(
             .into_iter()
             .filter(|(key, _)| {
                 owned_before.contains(key)
-                    && !desired_keys.contains(key)
+                    && !desired_by_key.contains_key(key)
                     && actual_keys.contains(key)
                     && !deleted.contains(key)
             })
@@ -462,10 +502,9 @@ async fn apply_cluster_acls(
         .into_iter()
         .flatten()
         .filter_map(|binding| {
-            desired
-                .iter()
-                .find(|acl| comparable(cluster, &acl.binding) == comparable(cluster, binding))
-                .map(AclRow::from)
+            desired_by_key
+                .get(&comparable(cluster, binding))
+                .map(|acl| AclRow::from(*acl))
         })
         .collect();
     Record {
@@ -476,7 +515,7 @@ async fn apply_cluster_acls(
 }
 
 fn rows_existing(
-    rows: &BTreeSet<AclRow>,
+    rows: BTreeSet<AclRow>,
     actual_keys: &HashSet<ClusterBinding>,
     diags: &mut Diagnostics,
 ) -> BTreeSet<AclRow> {
@@ -660,12 +699,13 @@ async fn apply_cluster_topics(
 /// Refresh: keeps the recorded rows that still exist; topics as they exist now.
 pub(super) async fn refresh(
     ctx: &Ctx<'_, ProviderState>,
-    prior: &Record,
+    prior: Record,
     diags: &mut Diagnostics,
 ) -> Record {
     let mut record = Record::default();
-    for (cluster, connection) in connect_all(ctx, prior.clusters()).await {
-        let recorded = prior.of_cluster(&cluster);
+    let mut by_cluster = prior.into_clusters();
+    for (cluster, connection) in connect_all(ctx, by_cluster.keys().cloned()).await {
+        let recorded = by_cluster.remove(&cluster).unwrap_or_default();
         let admin = match connection {
             Ok(admin) => admin,
             Err(diagnostic) => {
@@ -681,10 +721,10 @@ pub(super) async fn refresh(
                     actual.iter().map(|(c, b)| comparable(c, b)).collect();
                 record
                     .acls
-                    .extend(rows_existing(&recorded.acls, &keys, diags));
+                    .extend(rows_existing(recorded.acls, &keys, diags));
                 record
                     .preexisting
-                    .extend(rows_existing(&recorded.preexisting, &keys, diags));
+                    .extend(rows_existing(recorded.preexisting, &keys, diags));
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot read ACLs", &error));

@@ -322,8 +322,9 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         let mut planned = request.proposed;
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
-        let prior = match &request.prior {
-            Some(prior) => Record::read(prior, diags)?,
+        let creating = request.prior.is_none();
+        let prior = match request.prior {
+            Some(mut prior) => Record::take(&mut prior, diags)?,
             None => Record::default(),
         };
         match F::decode(&planned, diags)? {
@@ -338,12 +339,11 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                 let topics: BTreeSet<TopicRow> =
                     desired.topics.iter().map(TopicRow::from).collect();
                 ID.set(&mut planned, &F::id(&inputs));
-                let changed = request.prior.is_none()
-                    || prior.acls != acls
-                    || (F::HAS_TOPICS && prior.topics != topics);
-                ACLS.set(&mut planned, &keyed_rows(&acls, AclRow::key));
+                let changed =
+                    creating || prior.acls != acls || (F::HAS_TOPICS && prior.topics != topics);
+                ACLS.put(&mut planned, keyed_rows(acls, AclRow::key));
                 if F::HAS_TOPICS {
-                    INTERNAL_TOPICS.set(&mut planned, &keyed_rows(&topics, TopicRow::key));
+                    INTERNAL_TOPICS.put(&mut planned, keyed_rows(topics, TopicRow::key));
                 }
                 if changed {
                     PREEXISTING_ACLS.set_unknown(&mut planned);
@@ -351,8 +351,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                         preflight::<F>(&ctx, &inputs, &desired, &prior, &planned, diags).await;
                     }
                 } else {
-                    PREEXISTING_ACLS
-                        .set(&mut planned, &keyed_rows(&prior.preexisting, AclRow::key));
+                    PREEXISTING_ACLS.put(&mut planned, keyed_rows(prior.preexisting, AclRow::key));
                 }
             }
             _ => {
@@ -376,14 +375,15 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         request: ApplyRequest,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
-        let prior = match &request.prior {
-            Some(prior) => Record::read(prior, diags)?,
+        let mut prior_state = request.prior;
+        let prior = match prior_state.as_mut() {
+            Some(state) => Record::take(state, diags)?,
             None => Record::default(),
         };
         match request.planned {
             None => {
                 // Destroy: delete what the resource owns (and topics when asked to).
-                let state = request.prior?;
+                let state = prior_state?;
                 let plan = ApplyPlan {
                     desired_acls: &[],
                     desired_topics: &[],
@@ -431,8 +431,8 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         mut state: Object,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
-        let prior = Record::read(&state, diags)?;
-        let record = refresh(&ctx, &prior, diags).await;
+        let prior = Record::take(&mut state, diags)?;
+        let record = refresh(&ctx, prior, diags).await;
         record.write::<F>(&mut state);
         Some(state)
     }
@@ -547,11 +547,11 @@ impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
         }
         let desired = F::plan(&inputs);
         ID.set(&mut config, &F::id(&inputs));
-        let acls: Vec<AclRow> = desired.acls.iter().map(AclRow::from).collect();
-        ACLS.set(&mut config, &keyed_rows(&acls, AclRow::key));
+        let acls = desired.acls.iter().map(AclRow::from);
+        ACLS.put(&mut config, keyed_rows(acls, AclRow::key));
         if F::HAS_TOPICS {
-            let topics: Vec<TopicRow> = desired.topics.iter().map(TopicRow::from).collect();
-            INTERNAL_TOPICS.set(&mut config, &keyed_rows(&topics, TopicRow::key));
+            let topics = desired.topics.iter().map(TopicRow::from);
+            INTERNAL_TOPICS.put(&mut config, keyed_rows(topics, TopicRow::key));
         }
         Some(config)
     }

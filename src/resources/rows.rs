@@ -50,13 +50,11 @@ fn join_key_fields(fields: &[&str]) -> String {
 }
 
 /// Rows keyed the way the `acls`, `preexisting_acls` and `internal_topics` maps key them.
-pub fn keyed_rows<'a, R: Clone + 'a>(
-    rows: impl IntoIterator<Item = &'a R>,
+pub fn keyed_rows<R>(
+    rows: impl IntoIterator<Item = R>,
     key: impl Fn(&R) -> String,
 ) -> BTreeMap<String, R> {
-    rows.into_iter()
-        .map(|row| (key(row), row.clone()))
-        .collect()
+    rows.into_iter().map(|row| (key(&row), row)).collect()
 }
 
 impl AclRow {

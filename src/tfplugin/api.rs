@@ -75,7 +75,7 @@ pub enum UpgradedState {
 /// State as stored under an older (or the current) schema version.
 pub struct RawState {
     pub version: i64,
-    pub json: Vec<u8>,
+    pub json: prost::bytes::Bytes,
 }
 
 impl RawState {

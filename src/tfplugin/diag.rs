@@ -95,6 +95,16 @@ impl Diagnostic {
         self
     }
 
+    /// Puts a diagnostic whose path is relative to some value under that value's path.
+    pub fn under(mut self, base: &AttributePath) -> Self {
+        if let Some(path) = self.path.take() {
+            let mut steps = base.0.clone();
+            steps.extend(path.0);
+            self.path = Some(AttributePath(steps));
+        }
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -158,36 +158,55 @@ pub trait AttrType: Sized {
     }
 
     /// Reads a value of [`AttrType::tf_type`]. Null and unknown are errors here, except for
-    /// `Option<T>` (null is `None`); [`Attr::get`] handles them at the top level.
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic>;
+    /// `Option<T>` (null is `None`); [`Attr::get`] handles them at the top level. An error's
+    /// path is relative to `value`: callers put it [`under`](Diagnostic::under) theirs, so no
+    /// path is built while reading succeeds (state rows are read by the ten thousand).
+    fn from_value(value: &Value) -> Result<Self, Diagnostic>;
     fn to_value(&self) -> Value;
+
+    /// Like [`AttrType::from_value`], taking the value apart instead of copying it.
+    fn from_owned_value(value: Value) -> Result<Self, Diagnostic> {
+        Self::from_value(&value)
+    }
+
+    /// Like [`AttrType::to_value`], moving the data instead of copying it.
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
 }
 
-/// The error for a value of the wrong shape or one that is null/unknown where it cannot be.
-pub fn invalid_value(path: &AttributePath, expected: &Type, value: &Value) -> Diagnostic {
+/// The error for a value of the wrong shape or one that is null/unknown where it cannot be
+/// (at the value itself: the caller puts it under the value's path).
+pub fn invalid_value(expected: &Type, value: &Value) -> Diagnostic {
     let detail = match value {
-        Value::Null => format!("{path} must be set"),
-        Value::Unknown => format!("{path} is not known yet; it can only be used once it is known"),
-        other => format!(
-            "{path} must be a {}, got {other:?}",
-            expected.friendly_name()
-        ),
+        Value::Null => "a value is required".to_string(),
+        Value::Unknown => "the value is not known yet; it can only be used once it is known".into(),
+        other => format!("expected a {}, got {other:?}", expected.friendly_name()),
     };
-    Diagnostic::error("Invalid attribute value", detail).at(path.clone())
+    Diagnostic::error("Invalid attribute value", detail).at(AttributePath::root())
 }
 
 impl AttrType for String {
     fn tf_type() -> Type {
         Type::String
     }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+    fn from_value(value: &Value) -> Result<Self, Diagnostic> {
         match value {
             Value::String(s) => Ok(s.clone()),
-            other => Err(invalid_value(path, &Type::String, other)),
+            other => Err(invalid_value(&Type::String, other)),
         }
     }
     fn to_value(&self) -> Value {
         Value::String(self.clone())
+    }
+    fn from_owned_value(value: Value) -> Result<Self, Diagnostic> {
+        match value {
+            Value::String(s) => Ok(s),
+            other => Err(invalid_value(&Type::String, &other)),
+        }
+    }
+    fn into_value(self) -> Value {
+        Value::String(self)
     }
 }
 
@@ -195,10 +214,10 @@ impl AttrType for bool {
     fn tf_type() -> Type {
         Type::Bool
     }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+    fn from_value(value: &Value) -> Result<Self, Diagnostic> {
         match value {
             Value::Bool(b) => Ok(*b),
-            other => Err(invalid_value(path, &Type::Bool, other)),
+            other => Err(invalid_value(&Type::Bool, other)),
         }
     }
     fn to_value(&self) -> Value {
@@ -211,12 +230,12 @@ impl AttrType for i64 {
     fn tf_type() -> Type {
         Type::Number
     }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+    fn from_value(value: &Value) -> Result<Self, Diagnostic> {
         match value {
-            Value::Number(n) => n.to_i64().map_err(|why| {
-                Diagnostic::error("Invalid number", format!("{path}: {why}")).at(path.clone())
-            }),
-            other => Err(invalid_value(path, &Type::Number, other)),
+            Value::Number(n) => n
+                .to_i64()
+                .map_err(|why| Diagnostic::error("Invalid number", why).at(AttributePath::root())),
+            other => Err(invalid_value(&Type::Number, other)),
         }
     }
     fn to_value(&self) -> Value {
@@ -232,14 +251,23 @@ impl<T: AttrType> AttrType for Option<T> {
     fn object_fields() -> Option<Vec<ObjectField>> {
         T::object_fields()
     }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+    fn from_value(value: &Value) -> Result<Self, Diagnostic> {
         match value {
             Value::Null => Ok(None),
-            other => T::from_value(other, path).map(Some),
+            other => T::from_value(other).map(Some),
         }
     }
     fn to_value(&self) -> Value {
         self.as_ref().map_or(Value::Null, T::to_value)
+    }
+    fn from_owned_value(value: Value) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_owned_value(other).map(Some),
+        }
+    }
+    fn into_value(self) -> Value {
+        self.map_or(Value::Null, T::into_value)
     }
 }
 
@@ -250,14 +278,16 @@ impl<T: AttrType> AttrType for Vec<T> {
     fn object_fields() -> Option<Vec<ObjectField>> {
         T::object_fields()
     }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+    fn from_value(value: &Value) -> Result<Self, Diagnostic> {
         match value {
             Value::List(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| T::from_value(item, &path.index(i)))
+                .map(|(i, item)| {
+                    T::from_value(item).map_err(|d| d.under(&AttributePath::root().index(i)))
+                })
                 .collect(),
-            other => Err(invalid_value(path, &Self::tf_type(), other)),
+            other => Err(invalid_value(&Self::tf_type(), other)),
         }
     }
     fn to_value(&self) -> Value {
@@ -272,10 +302,11 @@ impl<T: AttrType + Ord> AttrType for BTreeSet<T> {
     fn object_fields() -> Option<Vec<ObjectField>> {
         T::object_fields()
     }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+    fn from_value(value: &Value) -> Result<Self, Diagnostic> {
         match value {
-            Value::Set(items) => items.iter().map(|item| T::from_value(item, path)).collect(),
-            other => Err(invalid_value(path, &Self::tf_type(), other)),
+            // Set elements have no path step: Terraform cannot address them.
+            Value::Set(items) => items.iter().map(T::from_value).collect(),
+            other => Err(invalid_value(&Self::tf_type(), other)),
         }
     }
     fn to_value(&self) -> Value {
@@ -290,13 +321,17 @@ impl<T: AttrType> AttrType for BTreeMap<String, T> {
     fn object_fields() -> Option<Vec<ObjectField>> {
         T::object_fields()
     }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
+    fn from_value(value: &Value) -> Result<Self, Diagnostic> {
         match value {
             Value::Map(entries) => entries
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), T::from_value(v, &path.key(k))?)))
+                .map(|(k, v)| {
+                    let item =
+                        T::from_value(v).map_err(|d| d.under(&AttributePath::root().key(k)))?;
+                    Ok((k.clone(), item))
+                })
                 .collect(),
-            other => Err(invalid_value(path, &Self::tf_type(), other)),
+            other => Err(invalid_value(&Self::tf_type(), other)),
         }
     }
     fn to_value(&self) -> Value {
@@ -305,6 +340,21 @@ impl<T: AttrType> AttrType for BTreeMap<String, T> {
                 .map(|(k, v)| (k.clone(), v.to_value()))
                 .collect(),
         )
+    }
+    fn from_owned_value(value: Value) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Map(entries) => entries
+                .into_iter()
+                .map(|(k, v)| match T::from_owned_value(v) {
+                    Ok(item) => Ok((k, item)),
+                    Err(d) => Err(d.under(&AttributePath::root().key(&k))),
+                })
+                .collect(),
+            other => Err(invalid_value(&Self::tf_type(), &other)),
+        }
+    }
+    fn into_value(self) -> Value {
+        Value::Map(self.into_iter().map(|(k, v)| (k, v.into_value())).collect())
     }
 }
 
@@ -433,15 +483,38 @@ impl<T: AttrType> Attr<T> {
         match object.get(self.name).unwrap_or(&Value::Null) {
             Value::Null => Ok(Field::Null),
             value if value.contains_unknown() => Ok(Field::Unknown),
-            value => T::from_value(value, &base.attr(self.name)).map(Field::Known),
+            value => T::from_value(value)
+                .map(Field::Known)
+                .map_err(|d| d.under(&base.attr(self.name))),
         }
+    }
+
+    /// Moves a known value out of a top-level object (state being rewritten), leaving the
+    /// attribute null: like [`Attr::known`] without copying.
+    pub fn take_known(&self, object: &mut Object) -> Result<Option<T>, Diagnostic> {
+        match object.get_mut(self.name).map(std::mem::take) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) if value.contains_unknown() => {
+                Err(invalid_value(&T::tf_type(), &Value::Unknown).under(&self.path()))
+            }
+            Some(value) => T::from_owned_value(value)
+                .map(Some)
+                .map_err(|d| d.under(&self.path())),
+        }
+    }
+
+    /// Like [`Attr::set`], moving the value in.
+    pub fn put(&self, object: &mut Object, value: T) {
+        object.insert(self.name.to_string(), value.into_value());
     }
 
     /// Reads an attribute that must be known by now (apply, read): unknown is an error.
     pub fn known(&self, object: &Object) -> Result<Option<T>, Diagnostic> {
         match self.get(object)? {
             Field::Null => Ok(None),
-            Field::Unknown => Err(invalid_value(&self.path(), &T::tf_type(), &Value::Unknown)),
+            Field::Unknown => {
+                Err(invalid_value(&T::tf_type(), &Value::Unknown).under(&self.path()))
+            }
             Field::Known(value) => Ok(Some(value)),
         }
     }
@@ -449,7 +522,7 @@ impl<T: AttrType> Attr<T> {
     /// Reads a required attribute that must be known: null and unknown are errors.
     pub fn require(&self, object: &Object) -> Result<T, Diagnostic> {
         self.known(object)?
-            .ok_or_else(|| invalid_value(&self.path(), &T::tf_type(), &Value::Null))
+            .ok_or_else(|| invalid_value(&T::tf_type(), &Value::Null).under(&self.path()))
     }
 
     pub fn set(&self, object: &mut Object, value: &T) {
@@ -542,7 +615,7 @@ impl BlockDecl {
             Value::Null => Ok(Field::Null),
             Value::Unknown => Ok(Field::Unknown),
             Value::Object(object) => Ok(Field::Known(object)),
-            other => Err(invalid_value(path, &Type::Object(BTreeMap::new()), other)),
+            other => Err(invalid_value(&Type::Object(BTreeMap::new()), other).under(path)),
         }
     }
 
@@ -583,11 +656,10 @@ impl BlockDecl {
                 })
                 .collect::<Result<_, _>>()
                 .map(Field::Known),
-            other => Err(invalid_value(
-                &path,
-                &Type::Map(Box::new(Type::Object(BTreeMap::new()))),
-                other,
-            )),
+            other => Err(
+                invalid_value(&Type::Map(Box::new(Type::Object(BTreeMap::new()))), other)
+                    .under(&path),
+            ),
         }
     }
 }
@@ -641,17 +713,15 @@ macro_rules! tf_object {
 
             fn from_value(
                 value: &$crate::tfplugin::value::Value,
-                path: &$crate::tfplugin::diag::AttributePath,
             ) -> Result<Self, $crate::tfplugin::diag::Diagnostic> {
                 let $crate::tfplugin::value::Value::Object(object) = value else {
-                    return Err($crate::tfplugin::schema::invalid_value(path, &Self::tf_type(), value));
+                    return Err($crate::tfplugin::schema::invalid_value(&Self::tf_type(), value));
                 };
                 let null = $crate::tfplugin::value::Value::Null;
                 Ok($name {
                     $($field: <$field_type as $crate::tfplugin::schema::AttrType>::from_value(
                         object.get(stringify!($field)).unwrap_or(&null),
-                        &path.attr(stringify!($field)),
-                    )?),*
+                    ).map_err(|d| d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field))))?),*
                 })
             }
 
@@ -659,6 +729,26 @@ macro_rules! tf_object {
                 $crate::tfplugin::value::Value::Object(::std::collections::BTreeMap::from([
                     $((stringify!($field).to_string(),
                        $crate::tfplugin::schema::AttrType::to_value(&self.$field))),*
+                ]))
+            }
+
+            fn from_owned_value(
+                value: $crate::tfplugin::value::Value,
+            ) -> Result<Self, $crate::tfplugin::diag::Diagnostic> {
+                let $crate::tfplugin::value::Value::Object(mut object) = value else {
+                    return Err($crate::tfplugin::schema::invalid_value(&Self::tf_type(), &value));
+                };
+                Ok($name {
+                    $($field: <$field_type as $crate::tfplugin::schema::AttrType>::from_owned_value(
+                        object.remove(stringify!($field)).unwrap_or_default(),
+                    ).map_err(|d| d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field))))?),*
+                })
+            }
+
+            fn into_value(self) -> $crate::tfplugin::value::Value {
+                $crate::tfplugin::value::Value::Object(::std::collections::BTreeMap::from([
+                    $((stringify!($field).to_string(),
+                       $crate::tfplugin::schema::AttrType::into_value(self.$field))),*
                 ]))
             }
         }

@@ -12,6 +12,7 @@ use super::proto::tfplugin6 as pb;
 use super::schema::{self, Nesting, Presence};
 use super::value::{Object, Value};
 use futures_util::FutureExt;
+use prost::bytes::Bytes;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, RwLock};
@@ -175,8 +176,8 @@ fn decode_required(
 
 fn encode_object(object: Option<Object>) -> pb::DynamicValue {
     pb::DynamicValue {
-        msgpack: encode_msgpack(&object.map_or(Value::Null, Value::Object)),
-        json: Vec::new(),
+        msgpack: encode_msgpack(&object.map_or(Value::Null, Value::Object)).into(),
+        json: Bytes::new(),
     }
 }
 
@@ -438,7 +439,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let raw = RawState { version: request.version, json };
             Some(match resource.upgrade_state(&raw, diags)? {
                 UpgradedState::Current => pb::DynamicValue {
-                    msgpack: Vec::new(),
+                    msgpack: Bytes::new(),
                     json: raw.json,
                 },
                 UpgradedState::Upgraded(state) => encode_object(Some(state)),
@@ -458,12 +459,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         log::debug!("ReadResource {}", request.type_name);
         let cancel = self.cancel_token();
-        let current = request.current_state.clone();
+        // Kept (not copied: it can be tens of MB) to answer with on errors.
+        let current = request.current_state;
         let (state, diags) = guarded("ReadResource", async |diags: &mut Diagnostics| {
             let (resource, provider) =
                 self.with_provider_state(self.resource(&request.type_name), diags)?;
             let schema = resource.schema();
-            let state = diags.take(decode_object(request.current_state.as_ref(), &schema))??;
+            let state = diags.take(decode_object(current.as_ref(), &schema))??;
             Some(resource.read(ctx(&provider, &cancel), state, diags).await)
         })
         .await;
@@ -483,18 +485,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::plan_resource_change::Request>,
     ) -> Rpc<pb::plan_resource_change::Response> {
-        let request = request.into_inner();
+        let mut request = request.into_inner();
         log::debug!("PlanResourceChange {}", request.type_name);
         let cancel = self.cancel_token();
+        let (prior_state, proposed_new_state) = (
+            request.prior_state.take(),
+            request.proposed_new_state.take(),
+        );
         let (planned, diags) = guarded("PlanResourceChange", async |diags: &mut Diagnostics| {
             let resource = diags.take(self.resource(&request.type_name))?;
             let schema = resource.schema();
-            let prior = diags.take(decode_object(request.prior_state.as_ref(), &schema))?;
+            // Each encoded value is dropped once decoded: a state can be tens of MB.
+            let prior = diags.take(decode_object(prior_state.as_ref(), &schema))?;
+            drop(prior_state);
             let proposed = diags.take(decode_object_skipping(
-                request.proposed_new_state.as_ref(),
+                proposed_new_state.as_ref(),
                 &schema,
                 resource.recomputed_attributes(),
             ))?;
+            drop(proposed_new_state);
             let config = diags.take(decode_object(request.config.as_ref(), &schema))?;
             // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
             let (Some(proposed), Some(config)) = (proposed, config) else {
@@ -526,21 +535,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::apply_resource_change::Request>,
     ) -> Rpc<pb::apply_resource_change::Response> {
-        let request = request.into_inner();
+        let mut request = request.into_inner();
         log::debug!("ApplyResourceChange {}", request.type_name);
         let cancel = self.cancel_token();
-        let prior_state = request.prior_state.clone();
+        // Kept (not copied: it can be tens of MB) to answer with when apply fails.
+        let prior_state = request.prior_state.take();
+        let planned_state = request.planned_state.take();
         let (new_state, diags) = guarded("ApplyResourceChange", async |diags: &mut Diagnostics| {
             let (resource, provider) =
                 self.with_provider_state(self.resource(&request.type_name), diags)?;
             let schema = resource.schema();
+            let planned = diags.take(decode_object_skipping(
+                planned_state.as_ref(),
+                &schema,
+                resource.recomputed_attributes(),
+            ))?;
+            drop(planned_state);
             let apply = ApplyRequest {
-                prior: diags.take(decode_object(request.prior_state.as_ref(), &schema))?,
-                planned: diags.take(decode_object_skipping(
-                    request.planned_state.as_ref(),
-                    &schema,
-                    resource.recomputed_attributes(),
-                ))?,
+                prior: diags.take(decode_object(prior_state.as_ref(), &schema))?,
+                planned,
                 config: diags.take(decode_object(request.config.as_ref(), &schema))?,
             };
             Some(resource.apply(ctx(&provider, &cancel), apply, diags).await)

@@ -137,8 +137,9 @@ impl fmt::Display for Number {
 
 /// A value of some [`Type`]. Sets are kept sorted and free of duplicates, so equal sets compare
 /// equal whatever order Terraform sent them in.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Value {
+    #[default]
     Null,
     Unknown,
     Bool(bool),
