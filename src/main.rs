@@ -13,7 +13,19 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (`mimalloc.h`): -1 keeps freed memory for reuse instead
+/// of returning it to the OS after 10 ms. A provider process lives for one Terraform command;
+/// giving pages back only to fault them in again within the next RPC cost up to a third of
+/// its CPU time at 10 000 topics (BENCHMARKS.md).
+fn keep_freed_memory() {
+    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: sets a plain integer option; called first in `main`, before any other thread
+    // exists (the function is documented as not thread safe).
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 fn main() -> ExitCode {
+    keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("docs") {
         return kafkamirror::docs::run_cli(&args[1..]);

@@ -14,13 +14,15 @@ use std::collections::BTreeMap;
 
 tf_object! {
     /// One ACL binding on one cluster and why it is needed.
+    /// Fields in the order of [`AclRow::key`], so rows sort as their keys do and a map read
+    /// from state becomes a set without reordering.
     pub struct AclRow {
         pub cluster: String,
+        pub resource_type: String,
+        pub pattern_type: String,
+        pub resource_name: String,
         pub principal: String,
         pub host: String,
-        pub resource_type: String,
-        pub resource_name: String,
-        pub pattern_type: String,
         pub operation: String,
         pub permission: String,
         pub reason: String,
