@@ -209,12 +209,22 @@ fn run(options: &Options) -> Result<(), String> {
 
     let deadline = started + options.budget;
     // The previous topic count's duration and pairs, to project the next one (linear in N).
-    let mut previous: Option<(usize, usize, Duration)> = None;
+    // Also the previous count's Terraform steps alone, to skip a count whose steps cannot fit.
+    let mut previous: Option<(usize, usize, Duration, Duration)> = None;
     for &topics in &options.sizes {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let pairs = match previous {
             None => options.pairs,
-            Some((previous_topics, previous_pairs, took)) => {
+            Some((previous_topics, previous_pairs, took, steps_took)) => {
+                let projected_steps =
+                    steps_took.as_secs_f64() * (topics as f64 / previous_topics as f64);
+                if projected_steps > remaining.as_secs_f64() {
+                    report.skipped.push(format!(
+                        "N = {topics} with Terraform: not attempted, its steps alone project to {projected_steps:.0} s (linear from N = {previous_topics}) and {:.0} s of the budget are left",
+                        remaining.as_secs_f64()
+                    ));
+                    break;
+                }
                 let projected = |pairs: usize| {
                     took.as_secs_f64()
                         * (topics as f64 / previous_topics as f64)
@@ -227,14 +237,6 @@ fn run(options: &Options) -> Result<(), String> {
                     .find(|pairs| projected(*pairs) <= remaining.as_secs_f64())
                 {
                     Some(pairs) => pairs,
-                    None if projected(0) > remaining.as_secs_f64() => {
-                        report.skipped.push(format!(
-                            "N = {topics} with Terraform: not attempted, its steps alone project to {:.0} s (linear from N = {previous_topics}) and {:.0} s of the budget are left",
-                            projected(0),
-                            remaining.as_secs_f64()
-                        ));
-                        break;
-                    }
                     None => {
                         // Still measure the steps until the deadline: how far they get is
                         // itself the evidence of how the cost grows.
@@ -252,6 +254,7 @@ fn run(options: &Options) -> Result<(), String> {
         let size_started = Instant::now();
         let result = terraform_steps::run_size(&options.binaries, topics, pairs, deadline)?;
         let finished = result.unfinished.is_none();
+        let steps_took: Duration = result.steps.iter().map(|step| step.wall).sum();
         report.sizes.push(result);
         let took = size_started.elapsed();
         eprintln!("N = {topics}: {:.1} s", took.as_secs_f64());
@@ -265,7 +268,7 @@ fn run(options: &Options) -> Result<(), String> {
             );
             break;
         }
-        previous = Some((topics, pairs, took));
+        previous = Some((topics, pairs, took, steps_took));
     }
 
     let analysis = match &options.analysis {
