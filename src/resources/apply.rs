@@ -43,14 +43,12 @@ impl Record {
         };
         let acls = rows(&ACLS, diags)?;
         let preexisting = rows(&PREEXISTING_ACLS, diags)?;
-        let topics = match object.get(INTERNAL_TOPICS.name) {
-            Some(_) => diags
-                .take(INTERNAL_TOPICS.take_known(object))?
-                .unwrap_or_default()
-                .into_values()
-                .collect(),
-            None => BTreeSet::new(),
-        };
+        // Flows without topics have no such attribute: `take_known` reads it as absent.
+        let topics = diags
+            .take(INTERNAL_TOPICS.take_known(object))?
+            .unwrap_or_default()
+            .into_values()
+            .collect();
         Some(Record {
             acls,
             preexisting,
