@@ -9,6 +9,7 @@ use kafka_common::*;
 use kafka_testbroker::{BrokerConfig, TestBroker};
 use kafkamirror::provider::{KafkamirrorProvider, ProviderState};
 use kafkamirror::resources::rows::{AclRow, TopicRow};
+use kafkamirror::tfplugin::codec::decode_msgpack;
 use kafkamirror::tfplugin::{
     ApplyRequest, AttrType, Ctx, Diagnostics, Number, Object, PlanRequest, Provider, Resource,
     Value,
@@ -163,10 +164,18 @@ fn summaries(diags: &Diagnostics) -> Vec<String> {
     diags.iter().map(|d| d.summary.clone()).collect()
 }
 
+/// A state attribute as a tree: the resource writes its row maps encoded.
+fn decoded<T: AttrType>(value: &Value) -> Value {
+    match value {
+        Value::Encoded(bytes) => decode_msgpack(bytes, &T::tf_type()).unwrap(),
+        other => other.clone(),
+    }
+}
+
 /// `(cluster, resource_name, operation)` of the `acls` rows in a state object; every map key
 /// must be its row's canonical key.
 fn state_rows(state: &Object) -> BTreeSet<(String, String, String)> {
-    let Value::Map(rows) = &state["acls"] else {
+    let Value::Map(rows) = decoded::<BTreeMap<String, AclRow>>(&state["acls"]) else {
         panic!("acls not a map: {:?}", state["acls"]);
     };
     rows.iter()
@@ -413,7 +422,7 @@ async fn one_cluster_down_still_applies_the_other() {
 
 /// `(partitions, replication_factor, cleanup.policy)` of one `internal_topics` row in state.
 fn state_topic(state: &Object, cluster: &str, name: &str) -> (Value, Value, Value) {
-    let Value::Map(rows) = &state["internal_topics"] else {
+    let Value::Map(rows) = decoded::<BTreeMap<String, TopicRow>>(&state["internal_topics"]) else {
         panic!("internal_topics not a map");
     };
     rows.iter()

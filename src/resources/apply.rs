@@ -15,7 +15,7 @@ use crate::model::reconcile::{
     comparable, reconcile_acls, reconcile_topics, ClusterBinding, ExistingTopic,
 };
 use crate::provider::ProviderState;
-use crate::tfplugin::{Attr, Ctx, Diagnostic, Diagnostics, Object};
+use crate::tfplugin::{Attr, Ctx, Diagnostic, Diagnostics, Object, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -58,10 +58,10 @@ impl Record {
 
     /// Writes the rows into a state object, keyed the way the maps key them.
     pub(super) fn write<F: Flow>(self, object: &mut Object) {
-        ACLS.put(object, keyed_rows(self.acls, AclRow::key));
-        PREEXISTING_ACLS.put(object, keyed_rows(self.preexisting, AclRow::key));
+        ACLS.put(object, &keyed_rows(self.acls, AclRow::key));
+        PREEXISTING_ACLS.put(object, &keyed_rows(self.preexisting, AclRow::key));
         if F::HAS_TOPICS {
-            INTERNAL_TOPICS.put(object, keyed_rows(self.topics, TopicRow::key));
+            INTERNAL_TOPICS.put(object, &keyed_rows(self.topics, TopicRow::key));
         }
     }
 
@@ -118,6 +118,28 @@ impl Record {
         self.acls.extend(other.acls);
         self.preexisting.extend(other.preexisting);
         self.topics.extend(other.topics);
+    }
+}
+
+/// The row attributes of a state as they came (still encoded: cloning them is cheap), to
+/// answer with when the rows do not change instead of encoding them again.
+pub(super) struct RecordedRows(Vec<(&'static str, Value)>);
+
+impl RecordedRows {
+    pub(super) fn of(object: &Object) -> Self {
+        let names = [ACLS.name, PREEXISTING_ACLS.name, INTERNAL_TOPICS.name];
+        RecordedRows(
+            names
+                .into_iter()
+                .filter_map(|name| Some((name, object.get(name)?.clone())))
+                .collect(),
+        )
+    }
+
+    pub(super) fn restore(self, object: &mut Object) {
+        for (name, value) in self.0 {
+            object.insert(name.to_string(), value);
+        }
     }
 }
 
@@ -694,13 +716,20 @@ async fn apply_cluster_topics(
         .collect()
 }
 
+/// What refresh found: the record, and whether it differs from the prior one.
+pub(super) struct Refreshed {
+    pub record: Record,
+    pub changed: bool,
+}
+
 /// Refresh: keeps the recorded rows that still exist; topics as they exist now.
 pub(super) async fn refresh(
     ctx: &Ctx<'_, ProviderState>,
     prior: Record,
     diags: &mut Diagnostics,
-) -> Record {
+) -> Refreshed {
     let mut record = Record::default();
+    let mut changed = false;
     let mut by_cluster = prior.into_clusters();
     for (cluster, connection) in connect_all(ctx, by_cluster.keys().cloned()).await {
         let recorded = by_cluster.remove(&cluster).unwrap_or_default();
@@ -717,12 +746,13 @@ pub(super) async fn refresh(
             Ok(actual) => {
                 let keys: HashSet<ClusterBinding> =
                     actual.iter().map(|(c, b)| comparable(c, b)).collect();
-                record
-                    .acls
-                    .extend(rows_existing(recorded.acls, &keys, diags));
-                record
-                    .preexisting
-                    .extend(rows_existing(recorded.preexisting, &keys, diags));
+                // The kept rows are a subset of the recorded ones: equal counts, equal sets.
+                let (acls, preexisting) = (recorded.acls.len(), recorded.preexisting.len());
+                let kept_acls = rows_existing(recorded.acls, &keys, diags);
+                let kept_preexisting = rows_existing(recorded.preexisting, &keys, diags);
+                changed |= kept_acls.len() != acls || kept_preexisting.len() != preexisting;
+                record.acls.extend(kept_acls);
+                record.preexisting.extend(kept_preexisting);
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot read ACLs", &error));
@@ -737,20 +767,26 @@ pub(super) async fn refresh(
             .flat_map(|t| t.configs.keys().cloned())
             .collect();
         match read_topics(&admin, &cluster, &names, &managed_keys).await {
-            Ok(existing) => record
-                .topics
-                .extend(recorded.topics.iter().filter_map(|row| {
-                    existing
-                        .get(&(cluster.clone(), row.name.clone()))
-                        .map(|found| existing_topic_row(row, found))
-                })),
+            Ok(existing) => {
+                let topics: BTreeSet<TopicRow> = recorded
+                    .topics
+                    .iter()
+                    .filter_map(|row| {
+                        existing
+                            .get(&(cluster.clone(), row.name.clone()))
+                            .map(|found| existing_topic_row(row, found))
+                    })
+                    .collect();
+                changed |= topics != recorded.topics;
+                record.topics.extend(topics);
+            }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot read internal topics", &error));
                 record.topics.extend(recorded.topics);
             }
         }
     }
-    record
+    Refreshed { record, changed }
 }
 
 /// Plan-time checks against the clusters, so apply does not fail halfway: reachability,

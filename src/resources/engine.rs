@@ -17,6 +17,7 @@
 
 use super::apply::{
     apply_flow, connect_all, kafka_diagnostic, preflight, read_acls, refresh, ApplyPlan, Record,
+    RecordedRows,
 };
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::plan::{DesiredState, InternalTopic};
@@ -322,7 +323,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         let mut planned = request.proposed;
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
-        let creating = request.prior.is_none();
+        let recorded = request.prior.as_ref().map(RecordedRows::of);
         let prior = match request.prior {
             Some(mut prior) => Record::take(&mut prior, diags)?,
             None => Record::default(),
@@ -339,19 +340,23 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                 let topics: BTreeSet<TopicRow> =
                     desired.topics.iter().map(TopicRow::from).collect();
                 ID.set(&mut planned, &F::id(&inputs));
-                let changed =
-                    creating || prior.acls != acls || (F::HAS_TOPICS && prior.topics != topics);
-                ACLS.put(&mut planned, keyed_rows(acls, AclRow::key));
-                if F::HAS_TOPICS {
-                    INTERNAL_TOPICS.put(&mut planned, keyed_rows(topics, TopicRow::key));
-                }
-                if changed {
-                    PREEXISTING_ACLS.set_unknown(&mut planned);
-                    if !diags.has_errors() {
-                        preflight::<F>(&ctx, &inputs, &desired, &prior, &planned, diags).await;
+                match recorded {
+                    // Unchanged: the prior rows as they came, pre-existing ones included.
+                    Some(recorded)
+                        if prior.acls == acls && (!F::HAS_TOPICS || prior.topics == topics) =>
+                    {
+                        recorded.restore(&mut planned);
                     }
-                } else {
-                    PREEXISTING_ACLS.put(&mut planned, keyed_rows(prior.preexisting, AclRow::key));
+                    _ => {
+                        ACLS.put(&mut planned, &keyed_rows(acls, AclRow::key));
+                        if F::HAS_TOPICS {
+                            INTERNAL_TOPICS.put(&mut planned, &keyed_rows(topics, TopicRow::key));
+                        }
+                        PREEXISTING_ACLS.set_unknown(&mut planned);
+                        if !diags.has_errors() {
+                            preflight::<F>(&ctx, &inputs, &desired, &prior, &planned, diags).await;
+                        }
+                    }
                 }
             }
             _ => {
@@ -431,9 +436,14 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         mut state: Object,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
+        let recorded = RecordedRows::of(&state);
         let prior = Record::take(&mut state, diags)?;
-        let record = refresh(&ctx, prior, diags).await;
-        record.write::<F>(&mut state);
+        let refreshed = refresh(&ctx, prior, diags).await;
+        if refreshed.changed {
+            refreshed.record.write::<F>(&mut state);
+        } else {
+            recorded.restore(&mut state);
+        }
         Some(state)
     }
 
@@ -548,10 +558,10 @@ impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
         let desired = F::plan(&inputs);
         ID.set(&mut config, &F::id(&inputs));
         let acls = desired.acls.iter().map(AclRow::from);
-        ACLS.put(&mut config, keyed_rows(acls, AclRow::key));
+        ACLS.put(&mut config, &keyed_rows(acls, AclRow::key));
         if F::HAS_TOPICS {
             let topics = desired.topics.iter().map(TopicRow::from);
-            INTERNAL_TOPICS.put(&mut config, keyed_rows(topics, TopicRow::key));
+            INTERNAL_TOPICS.put(&mut config, &keyed_rows(topics, TopicRow::key));
         }
         Some(config)
     }

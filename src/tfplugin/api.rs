@@ -125,9 +125,11 @@ pub trait Resource<S>: Send + Sync {
     /// `terraform import ADDR ID`: the state for `id` (Terraform then calls `read`).
     async fn import(&self, ctx: Ctx<'_, S>, id: &str, diags: &mut Diagnostics) -> Option<Object>;
 
-    /// Computed attributes this resource always sets itself in plan and apply. Terraform's
-    /// proposed and planned states carry their prior values, which the server steps over
-    /// instead of decoding (they read as unknown): they can hold tens of thousands of rows.
+    /// Computed attributes this resource always sets itself in plan and apply; they can hold
+    /// tens of thousands of rows. Terraform's proposed and planned states carry their prior
+    /// values, which the server steps over instead of decoding (they read as unknown). In prior
+    /// and current states the server keeps them encoded ([`crate::tfplugin::Value::Encoded`]),
+    /// for the resource to read typed with [`crate::tfplugin::Attr::take_known`].
     fn recomputed_attributes(&self) -> &'static [&'static str] {
         &[]
     }

@@ -4,10 +4,13 @@
 //!
 //! Both directions stream: msgpack is read from and written to bytes directly, with no
 //! intermediate tree, and an attribute path is only built when an error bubbles up through
-//! it. A state holds tens of thousands of ACL rows, and each RPC carries it more than once.
+//! it. A state holds tens of thousands of ACL rows, and each RPC carries it more than once:
+//! the large attributes of a state can be kept encoded ([`Value::Encoded`]) and read into typed
+//! values with [`MsgpackReader`] / written with the `write_*` functions, with no [`Value`] tree.
 
 use super::diag::{AttributePath, Diagnostic, PathStep};
 use super::value::{Number, Object, Type, Value};
+use prost::bytes::Bytes;
 use rmp::Marker;
 
 /// cty encodes an unknown value as a msgpack extension; this is the plain, unrefined form.
@@ -30,6 +33,17 @@ impl DecodeError {
     fn under(mut self, step: impl FnOnce() -> PathStep) -> Self {
         self.steps.push(step());
         self
+    }
+
+    /// As a diagnostic whose path is relative to the value read (for callers to put
+    /// [`under`](Diagnostic::under) theirs), even when the error is at the value itself.
+    fn into_relative_diagnostic(self, summary: &str) -> Diagnostic {
+        let at_value = self.steps.is_empty();
+        let diagnostic = self.into_diagnostic(summary);
+        match at_value {
+            true => diagnostic.at(AttributePath::root()),
+            false => diagnostic,
+        }
     }
 
     fn into_diagnostic(self, summary: &str) -> Diagnostic {
@@ -58,26 +72,137 @@ pub fn decode_msgpack_skipping(
     ty: &Type,
     skipped: &[&str],
 ) -> Result<Value, Diagnostic> {
-    let mut reader = MsgpackReader { bytes, at: 0 };
+    decode_top_level(bytes, None, ty, TopLevel { skipped, kept: &[] })
+}
+
+/// Like [`decode_msgpack`] for an object, but the named top-level attributes, when they hold a
+/// collection, are kept as [`Value::Encoded`] slices of `bytes` (no copy): for a state whose
+/// large attributes typed code reads directly ([`crate::tfplugin::Attr::take_known`]). Their
+/// structure is checked here; their types when they are read.
+pub fn decode_msgpack_keeping(
+    bytes: &Bytes,
+    ty: &Type,
+    kept: &[&str],
+) -> Result<Value, Diagnostic> {
+    decode_top_level(bytes, Some(bytes), ty, TopLevel { skipped: &[], kept })
+}
+
+/// What happens to named top-level attributes of an object being decoded.
+#[derive(Clone, Copy, Default)]
+struct TopLevel<'s> {
+    skipped: &'s [&'s str],
+    kept: &'s [&'s str],
+}
+
+fn decode_top_level(
+    bytes: &[u8],
+    source: Option<&Bytes>,
+    ty: &Type,
+    top_level: TopLevel<'_>,
+) -> Result<Value, Diagnostic> {
+    let mut reader = MsgpackReader::new(bytes);
     let value = reader
-        .value(ty, skipped)
+        .value(ty, top_level, source)
         .map_err(|err| err.into_diagnostic("Invalid value from Terraform"))?;
-    if reader.at != bytes.len() {
-        return Err(Diagnostic::error(
-            "Invalid value from Terraform",
-            format!("{} bytes follow the msgpack value", bytes.len() - reader.at),
-        ));
-    }
+    reader.finish("Invalid value from Terraform")?;
     Ok(value)
 }
 
-/// A cursor over msgpack bytes.
-struct MsgpackReader<'a> {
+/// A cursor over msgpack bytes. Typed code ([`crate::tfplugin::AttrType::read_msgpack`]) reads
+/// with the `next_*` methods, which consume an item only when it has the expected form, and
+/// falls back to [`MsgpackReader::read_value`] for anything else (which also reports errors).
+pub struct MsgpackReader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> MsgpackReader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        MsgpackReader { bytes, at: 0 }
+    }
+
+    /// An error unless every byte has been read.
+    pub fn finish(&self, summary: &str) -> Result<(), Diagnostic> {
+        match self.bytes.len() - self.at {
+            0 => Ok(()),
+            left => Err(Diagnostic::error(
+                summary,
+                format!("{left} bytes follow the msgpack value"),
+            )),
+        }
+    }
+
+    /// Reads one value of `ty` as a tree.
+    pub fn read_value(&mut self, ty: &Type) -> Result<Value, Diagnostic> {
+        self.value(ty, TopLevel::default(), None)
+            .map_err(|err| err.into_relative_diagnostic("Invalid attribute value"))
+    }
+
+    /// Steps over one value.
+    pub fn skip_value(&mut self) -> Result<(), Diagnostic> {
+        self.skip()
+            .map_err(|err| err.into_relative_diagnostic("Invalid attribute value"))
+    }
+
+    /// The next token if `accept` maps it to `Some`; otherwise nothing is consumed.
+    fn next_if<T>(&mut self, accept: impl FnOnce(Token<'a>) -> Option<T>) -> Option<T> {
+        let start = self.at;
+        let accepted = self
+            .marker()
+            .and_then(|marker| self.token(marker))
+            .ok()
+            .and_then(accept);
+        if accepted.is_none() {
+            self.at = start;
+        }
+        accepted
+    }
+
+    /// The next item if it is a (UTF-8) string.
+    pub fn next_str(&mut self) -> Option<&'a str> {
+        self.next_if(|token| match token {
+            Token::Str(bytes) => std::str::from_utf8(bytes).ok(),
+            _ => None,
+        })
+    }
+
+    /// The next item if it is an integer that fits `i64`.
+    pub fn next_i64(&mut self) -> Option<i64> {
+        self.next_if(|token| match token {
+            Token::Int(i) => i64::try_from(i).ok(),
+            _ => None,
+        })
+    }
+
+    /// The next item's entry count if it is a map.
+    pub fn next_map_len(&mut self) -> Option<usize> {
+        self.next_if(|token| match token {
+            Token::Map(n) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// Consumes the next item if it is nil.
+    pub fn next_nil(&mut self) -> bool {
+        self.next_if(|token| matches!(token, Token::Nil).then_some(()))
+            .is_some()
+    }
+
+    /// Whether the next item is an array or a map (the others are never kept encoded).
+    fn next_is_collection(&self) -> bool {
+        self.bytes.get(self.at).is_some_and(|byte| {
+            matches!(
+                Marker::from_u8(*byte),
+                Marker::FixArray(_)
+                    | Marker::Array16
+                    | Marker::Array32
+                    | Marker::FixMap(_)
+                    | Marker::Map16
+                    | Marker::Map32
+            )
+        })
+    }
+
     fn take(&mut self, count: usize) -> Decoded<&'a [u8]> {
         let end = self
             .at
@@ -193,7 +318,14 @@ impl<'a> MsgpackReader<'a> {
         }
     }
 
-    fn value(&mut self, ty: &Type, skipped: &[&str]) -> Decoded<Value> {
+    /// `top_level` applies to this value's attributes if it is an object (not deeper); kept
+    /// attributes are sliced out of `source`, the shared buffer `self.bytes` views.
+    fn value(
+        &mut self,
+        ty: &Type,
+        top_level: TopLevel<'_>,
+        source: Option<&Bytes>,
+    ) -> Decoded<Value> {
         let marker = self.marker()?;
         let token = self.token(marker)?;
         let mismatch = |token: &Token| {
@@ -224,14 +356,14 @@ impl<'a> MsgpackReader<'a> {
                 .ok_or_else(|| mismatch(&token)),
             (Token::Array(n), Type::List(element)) => (0..n)
                 .map(|i| {
-                    self.value(element, &[])
+                    self.value(element, TopLevel::default(), None)
                         .map_err(|e| e.under(|| PathStep::Index(i as i64)))
                 })
                 .collect::<Decoded<_>>()
                 .map(Value::List),
             // Set elements have no path step: Terraform cannot address them.
             (Token::Array(n), Type::Set(element)) => (0..n)
-                .map(|_| self.value(element, &[]))
+                .map(|_| self.value(element, TopLevel::default(), None))
                 .collect::<Decoded<_>>()
                 .map(Value::set),
             (Token::Map(n), Type::Map(element)) => {
@@ -239,7 +371,7 @@ impl<'a> MsgpackReader<'a> {
                 for _ in 0..n {
                     let key = self.string()?;
                     let item = self
-                        .value(element, &[])
+                        .value(element, TopLevel::default(), None)
                         .map_err(|e| e.under(|| PathStep::Key(key.to_string())))?;
                     map.insert(key.to_string(), item);
                 }
@@ -255,12 +387,21 @@ impl<'a> MsgpackReader<'a> {
                     let Some((name, attribute_type)) = attributes.get_key_value(key) else {
                         return Err(DecodeError::new(format!("unexpected attribute {key:?}")));
                     };
-                    let item = if skipped.contains(&key) {
-                        self.skip()?;
-                        Value::Unknown
-                    } else {
-                        self.value(attribute_type, &[])
-                            .map_err(|e| e.under(|| PathStep::Attribute(key.to_string())))?
+                    let item = match source {
+                        _ if top_level.skipped.contains(&key) => {
+                            self.skip()?;
+                            Value::Unknown
+                        }
+                        Some(source)
+                            if top_level.kept.contains(&key) && self.next_is_collection() =>
+                        {
+                            let start = self.at;
+                            self.skip()?;
+                            Value::Encoded(source.slice(start..self.at))
+                        }
+                        _ => self
+                            .value(attribute_type, TopLevel::default(), None)
+                            .map_err(|e| e.under(|| PathStep::Attribute(key.to_string())))?,
                     };
                     *object.get_mut(name).expect("every attribute was inserted") = item;
                 }
@@ -324,6 +465,7 @@ fn encoded_size(value: &Value) -> usize {
     match value {
         Value::Null | Value::Bool(_) => 1,
         Value::Unknown => 3,
+        Value::Encoded(bytes) => bytes.len(),
         Value::String(s) => header_size(s.len(), 31, true) + s.len(),
         Value::Number(n) => 9.max(5 + n.as_text().len()),
         Value::List(items) | Value::Set(items) => {
@@ -341,30 +483,55 @@ fn encoded_size(value: &Value) -> usize {
     }
 }
 
-fn write_msgpack(out: &mut Vec<u8>, value: &Value) {
+const INFALLIBLE: &str = "writing msgpack to a Vec cannot fail";
+
+/// Writes `value` as msgpack (an encoded value as it is).
+pub fn write_msgpack(out: &mut Vec<u8>, value: &Value) {
     use rmp::encode;
-    const INFALLIBLE: &str = "writing msgpack to a Vec cannot fail";
     match value {
         Value::Null => encode::write_nil(out).expect(INFALLIBLE),
         Value::Unknown => {
             encode::write_ext_meta(out, 1, UNKNOWN_EXTENSION).expect(INFALLIBLE);
             out.push(0);
         }
+        Value::Encoded(bytes) => out.extend_from_slice(bytes),
         Value::Bool(b) => encode::write_bool(out, *b).expect(INFALLIBLE),
-        Value::String(s) => encode::write_str(out, s).expect(INFALLIBLE),
+        Value::String(s) => write_str(out, s),
         Value::Number(n) => write_number(out, n),
         Value::List(items) | Value::Set(items) => {
-            encode::write_array_len(out, wire_length(items.len())).expect(INFALLIBLE);
+            write_array_len(out, items.len());
             items.iter().for_each(|item| write_msgpack(out, item));
         }
         Value::Map(entries) | Value::Object(entries) => {
-            encode::write_map_len(out, wire_length(entries.len())).expect(INFALLIBLE);
+            write_map_len(out, entries.len());
             for (key, item) in entries {
-                encode::write_str(out, key).expect(INFALLIBLE);
+                write_str(out, key);
                 write_msgpack(out, item);
             }
         }
     }
+}
+
+pub fn write_str(out: &mut Vec<u8>, text: &str) {
+    rmp::encode::write_str(out, text).expect(INFALLIBLE);
+}
+
+pub fn write_i64(out: &mut Vec<u8>, number: i64) {
+    rmp::encode::write_sint(out, number).expect(INFALLIBLE);
+}
+
+pub fn write_nil(out: &mut Vec<u8>) {
+    rmp::encode::write_nil(out).expect(INFALLIBLE);
+}
+
+/// The header of a map (or object) of `entries` key/value pairs, which follow it.
+pub fn write_map_len(out: &mut Vec<u8>, entries: usize) {
+    rmp::encode::write_map_len(out, wire_length(entries)).expect(INFALLIBLE);
+}
+
+/// The header of an array (list or set) of `items` values, which follow it.
+pub fn write_array_len(out: &mut Vec<u8>, items: usize) {
+    rmp::encode::write_array_len(out, wire_length(items)).expect(INFALLIBLE);
 }
 
 fn wire_length(length: usize) -> u32 {
@@ -374,7 +541,6 @@ fn wire_length(length: usize) -> u32 {
 /// Like cty: an integer when it fits, a float when that is exact, otherwise decimal text.
 fn write_number(out: &mut Vec<u8>, number: &Number) {
     use rmp::encode;
-    const INFALLIBLE: &str = "writing msgpack to a Vec cannot fail";
     let text = number.as_text();
     if let Ok(i) = text.parse::<i64>() {
         encode::write_sint(out, i).expect(INFALLIBLE);
@@ -385,7 +551,7 @@ fn write_number(out: &mut Vec<u8>, number: &Number) {
         if Number::from_f64(float).as_ref() == Some(number) {
             encode::write_f64(out, float).expect(INFALLIBLE);
         } else {
-            encode::write_str(out, text).expect(INFALLIBLE);
+            write_str(out, text);
         }
     }
 }
@@ -548,6 +714,68 @@ mod tests {
         assert!(decode_msgpack(&longer, &object_type()).is_err());
         // So is a truncated value.
         assert!(decode_msgpack(&bytes[..bytes.len() - 1], &object_type()).is_err());
+    }
+
+    #[test]
+    fn kept_collections_stay_encoded_as_slices_of_the_input() {
+        let value = Value::Object(BTreeMap::from([
+            ("id".to_string(), Value::string("x")),
+            ("count".to_string(), Value::Null),
+            ("acls".to_string(), Value::set(vec![acl("User:a", "READ")])),
+            ("tags".to_string(), Value::Null),
+        ]));
+        let bytes = Bytes::from(encode_msgpack(&value));
+        let decoded = decode_msgpack_keeping(&bytes, &object_type(), &["acls", "tags"]).unwrap();
+        let Value::Object(object) = &decoded else {
+            panic!("not an object")
+        };
+        let Value::Encoded(acls) = &object["acls"] else {
+            panic!("acls not kept: {:?}", object["acls"])
+        };
+        // A slice of the input, which decodes to the same tree.
+        assert!(bytes.as_ptr_range().contains(&acls.as_ptr()));
+        assert_eq!(
+            decode_msgpack(acls, &acl_type()).unwrap(),
+            value_of(&value, "acls")
+        );
+        // Only collections are kept: null stays null.
+        assert_eq!(object["tags"], Value::Null);
+        assert_eq!(object["id"], Value::string("x"));
+        // Written back, the object encodes to the same bytes.
+        assert_eq!(encode_msgpack(&decoded), bytes.as_ref());
+        // A kept attribute's structure is still checked.
+        assert!(
+            decode_msgpack_keeping(&bytes.slice(..bytes.len() - 1), &object_type(), &["acls"])
+                .is_err()
+        );
+    }
+
+    fn value_of(object: &Value, name: &str) -> Value {
+        let Value::Object(object) = object else {
+            panic!("not an object")
+        };
+        object[name].clone()
+    }
+
+    #[test]
+    fn typed_reads_take_only_items_of_their_form() {
+        let bytes = encode_msgpack(&Value::List(vec![
+            Value::string("a"),
+            Value::Number(Number::from_i64(-3)),
+            Value::Null,
+        ]));
+        let mut reader = MsgpackReader::new(&bytes);
+        assert_eq!(reader.next_map_len(), None, "an array is not a map");
+        assert!(
+            matches!(reader.read_value(&Type::Map(Box::new(Type::String))), Err(d) if d.detail.contains("expected a map of string"))
+        );
+        let mut reader = MsgpackReader::new(&bytes[1..]);
+        assert_eq!(reader.next_i64(), None, "a string is not a number");
+        assert_eq!(reader.next_str(), Some("a"));
+        assert!(!reader.next_nil());
+        assert_eq!(reader.next_i64(), Some(-3));
+        assert!(reader.next_nil());
+        reader.finish("test").unwrap();
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod api;
 pub mod codec;
 pub mod diag;
 pub mod docs;
+mod grpc_codec;
 pub mod logging;
 mod proto;
 pub mod schema;

@@ -7,6 +7,7 @@
 //! collections (e.g. a set of ACL rows) are declared with [`tf_object!`](crate::tf_object),
 //! which generates the Rust struct and its Terraform object type from one definition.
 
+use super::codec::{self, MsgpackReader};
 use super::diag::{AttributePath, Diagnostic};
 use super::value::{Number, Object, Type, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -173,6 +174,37 @@ pub trait AttrType: Sized {
     fn into_value(self) -> Value {
         self.to_value()
     }
+
+    /// Reads a value of this type straight from msgpack (a [`Value::Encoded`] attribute), with
+    /// the same results and errors as [`AttrType::from_owned_value`] of the decoded value.
+    /// Types with many instances in a state read without building a [`Value`].
+    fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
+        Self::from_owned_value(reader.read_value(&Self::tf_type())?)
+    }
+
+    /// Writes the value as msgpack; the counterpart of [`AttrType::read_msgpack`].
+    fn write_msgpack(&self, out: &mut Vec<u8>) {
+        codec::write_msgpack(out, &self.to_value());
+    }
+
+    /// At least the bytes [`AttrType::write_msgpack`] writes, for types written in bulk (0 for
+    /// the others): the buffer of a large value is sized once instead of grown by doubling.
+    fn msgpack_len_bound(&self) -> usize {
+        0
+    }
+}
+
+/// The largest msgpack header of a string, array or map.
+pub const MSGPACK_HEADER_BOUND: usize = 5;
+
+/// Reads a whole [`Value::Encoded`] as a `T`.
+fn read_encoded<T: AttrType>(bytes: &[u8]) -> Result<T, Diagnostic> {
+    let mut reader = MsgpackReader::new(bytes);
+    let value = T::read_msgpack(&mut reader)?;
+    reader
+        .finish("Invalid attribute value")
+        .map_err(|d| d.at(AttributePath::root()))?;
+    Ok(value)
 }
 
 /// The error for a value of the wrong shape or one that is null/unknown where it cannot be
@@ -208,6 +240,18 @@ impl AttrType for String {
     fn into_value(self) -> Value {
         Value::String(self)
     }
+    fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
+        match reader.next_str() {
+            Some(text) => Ok(text.to_string()),
+            None => Self::from_owned_value(reader.read_value(&Type::String)?),
+        }
+    }
+    fn write_msgpack(&self, out: &mut Vec<u8>) {
+        codec::write_str(out, self);
+    }
+    fn msgpack_len_bound(&self) -> usize {
+        MSGPACK_HEADER_BOUND + self.len()
+    }
 }
 
 impl AttrType for bool {
@@ -241,6 +285,18 @@ impl AttrType for i64 {
     fn to_value(&self) -> Value {
         Value::Number(Number::from_i64(*self))
     }
+    fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
+        match reader.next_i64() {
+            Some(number) => Ok(number),
+            None => Self::from_owned_value(reader.read_value(&Type::Number)?),
+        }
+    }
+    fn write_msgpack(&self, out: &mut Vec<u8>) {
+        codec::write_i64(out, *self);
+    }
+    fn msgpack_len_bound(&self) -> usize {
+        9
+    }
 }
 
 impl<T: AttrType> AttrType for Option<T> {
@@ -268,6 +324,21 @@ impl<T: AttrType> AttrType for Option<T> {
     }
     fn into_value(self) -> Value {
         self.map_or(Value::Null, T::into_value)
+    }
+    fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
+        if reader.next_nil() {
+            return Ok(None);
+        }
+        T::read_msgpack(reader).map(Some)
+    }
+    fn write_msgpack(&self, out: &mut Vec<u8>) {
+        match self {
+            Some(value) => value.write_msgpack(out),
+            None => codec::write_nil(out),
+        }
+    }
+    fn msgpack_len_bound(&self) -> usize {
+        self.as_ref().map_or(1, T::msgpack_len_bound)
     }
 }
 
@@ -355,6 +426,39 @@ impl<T: AttrType> AttrType for BTreeMap<String, T> {
     }
     fn into_value(self) -> Value {
         Value::Map(self.into_iter().map(|(k, v)| (k, v.into_value())).collect())
+    }
+    fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
+        let Some(entries) = reader.next_map_len() else {
+            return Self::from_owned_value(reader.read_value(&Self::tf_type())?);
+        };
+        // Collected first: Terraform sends keys sorted, which BTreeMap builds from in one pass.
+        let mut items = Vec::with_capacity(entries);
+        for _ in 0..entries {
+            let Some(key) = reader.next_str() else {
+                return Err(Diagnostic::error(
+                    "Invalid attribute value",
+                    "a map key is not a string",
+                )
+                .at(AttributePath::root()));
+            };
+            let item =
+                T::read_msgpack(reader).map_err(|d| d.under(&AttributePath::root().key(key)))?;
+            items.push((key.to_string(), item));
+        }
+        Ok(items.into_iter().collect())
+    }
+    fn write_msgpack(&self, out: &mut Vec<u8>) {
+        codec::write_map_len(out, self.len());
+        for (key, item) in self {
+            codec::write_str(out, key);
+            item.write_msgpack(out);
+        }
+    }
+    fn msgpack_len_bound(&self) -> usize {
+        self.iter()
+            .fold(MSGPACK_HEADER_BOUND, |bound, (key, item)| {
+                bound + key.msgpack_len_bound() + item.msgpack_len_bound()
+            })
     }
 }
 
@@ -482,6 +586,9 @@ impl<T: AttrType> Attr<T> {
     pub fn get_in(&self, object: &Object, base: &AttributePath) -> Result<Field<T>, Diagnostic> {
         match object.get(self.name).unwrap_or(&Value::Null) {
             Value::Null => Ok(Field::Null),
+            Value::Encoded(bytes) => read_encoded(bytes)
+                .map(Field::Known)
+                .map_err(|d| d.under(&base.attr(self.name))),
             value if value.contains_unknown() => Ok(Field::Unknown),
             value => T::from_value(value)
                 .map(Field::Known)
@@ -494,6 +601,9 @@ impl<T: AttrType> Attr<T> {
     pub fn take_known(&self, object: &mut Object) -> Result<Option<T>, Diagnostic> {
         match object.get_mut(self.name).map(std::mem::take) {
             None | Some(Value::Null) => Ok(None),
+            Some(Value::Encoded(bytes)) => read_encoded(&bytes)
+                .map(Some)
+                .map_err(|d| d.under(&self.path())),
             Some(value) if value.contains_unknown() => {
                 Err(invalid_value(&T::tf_type(), &Value::Unknown).under(&self.path()))
             }
@@ -503,9 +613,12 @@ impl<T: AttrType> Attr<T> {
         }
     }
 
-    /// Like [`Attr::set`], moving the value in.
-    pub fn put(&self, object: &mut Object, value: T) {
-        object.insert(self.name.to_string(), value.into_value());
+    /// Like [`Attr::set`] for a large value, written straight to msgpack
+    /// ([`Value::Encoded`]) without building a [`Value`] tree.
+    pub fn put(&self, object: &mut Object, value: &T) {
+        let mut encoded = Vec::with_capacity(value.msgpack_len_bound());
+        value.write_msgpack(&mut encoded);
+        object.insert(self.name.to_string(), Value::Encoded(encoded.into()));
     }
 
     /// Reads an attribute that must be known by now (apply, read): unknown is an error.
@@ -751,6 +864,58 @@ macro_rules! tf_object {
                        $crate::tfplugin::schema::AttrType::into_value(self.$field))),*
                 ]))
             }
+
+            fn read_msgpack(
+                reader: &mut $crate::tfplugin::codec::MsgpackReader<'_>,
+            ) -> Result<Self, $crate::tfplugin::diag::Diagnostic> {
+                use $crate::tfplugin::schema::AttrType;
+                let Some(entries) = reader.next_map_len() else {
+                    return Self::from_owned_value(reader.read_value(&Self::tf_type())?);
+                };
+                $(let mut $field: Option<$field_type> = None;)*
+                for _ in 0..entries {
+                    let Some(name) = reader.next_str() else {
+                        return Err($crate::tfplugin::diag::Diagnostic::error(
+                            "Invalid attribute value",
+                            "an object attribute name is not a string",
+                        )
+                        .at($crate::tfplugin::diag::AttributePath::root()));
+                    };
+                    $(if name == stringify!($field) {
+                        $field = Some(<$field_type as AttrType>::read_msgpack(reader).map_err(|d| {
+                            d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field)))
+                        })?);
+                        continue;
+                    })*
+                    // Like `from_value`: attributes the struct does not have are ignored.
+                    reader.skip_value()?;
+                }
+                Ok($name {
+                    $($field: match $field {
+                        Some(value) => value,
+                        // Absent reads as null, as in `from_value`.
+                        None => <$field_type as AttrType>::from_owned_value(
+                            $crate::tfplugin::value::Value::Null,
+                        ).map_err(|d| d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field))))?,
+                    }),*
+                })
+            }
+
+            fn write_msgpack(&self, out: &mut Vec<u8>) {
+                $crate::tfplugin::codec::write_map_len(out, [$(stringify!($field)),*].len());
+                $(
+                    $crate::tfplugin::codec::write_str(out, stringify!($field));
+                    $crate::tfplugin::schema::AttrType::write_msgpack(&self.$field, out);
+                )*
+            }
+
+            fn msgpack_len_bound(&self) -> usize {
+                use $crate::tfplugin::schema::{AttrType, MSGPACK_HEADER_BOUND};
+                MSGPACK_HEADER_BOUND $(
+                    + MSGPACK_HEADER_BOUND + stringify!($field).len()
+                    + AttrType::msgpack_len_bound(&self.$field)
+                )*
+            }
         }
     };
 }
@@ -792,6 +957,90 @@ mod tests {
             "partly unknown reads as unknown"
         );
         assert!(COUNT.known(&object).is_err());
+    }
+
+    const ROW_MAP: Attr<BTreeMap<String, Row>> = Attr::computed("row_map", "rows by key");
+
+    fn row(name: &str, port: Option<i64>) -> Row {
+        Row {
+            name: name.into(),
+            port,
+        }
+    }
+
+    /// `put` writes msgpack directly; reading it back (typed or as a tree) gives the same rows.
+    #[test]
+    fn typed_msgpack_round_trips_and_matches_the_tree_codec() {
+        let rows = BTreeMap::from([
+            ("a".to_string(), row("a", Some(9092))),
+            ("b".to_string(), row(&"b".repeat(300), None)),
+        ]);
+        let mut object = Object::new();
+        ROW_MAP.put(&mut object, &rows);
+        let Value::Encoded(bytes) = &object["row_map"] else {
+            panic!("put did not encode")
+        };
+        assert!(bytes.len() <= rows.msgpack_len_bound());
+        let tree = codec::decode_msgpack(bytes, &BTreeMap::<String, Row>::tf_type()).unwrap();
+        assert_eq!(tree, rows.to_value());
+        assert_eq!(ROW_MAP.get(&object).unwrap(), Field::Known(rows.clone()));
+        assert_eq!(ROW_MAP.take_known(&mut object).unwrap(), Some(rows.clone()));
+        assert_eq!(object["row_map"], Value::Null, "taken");
+        // Encoded by the tree codec (fields in another order), read typed.
+        let from_tree: Value = Value::Encoded(codec::encode_msgpack(&rows.to_value()).into());
+        object.insert("row_map".into(), from_tree);
+        assert_eq!(ROW_MAP.known(&object).unwrap(), Some(rows));
+    }
+
+    /// Typed reads report what the tree reads report, on the same path.
+    #[test]
+    fn typed_msgpack_errors_name_the_key_and_field() {
+        let bad = Value::Map(BTreeMap::from([(
+            "k1".to_string(),
+            Value::Object(BTreeMap::from([
+                ("name".to_string(), Value::Number(Number::from_i64(1))),
+                ("port".to_string(), Value::Null),
+            ])),
+        )]));
+        let mut object = Object::new();
+        object.insert(
+            "row_map".into(),
+            Value::Encoded(codec::encode_msgpack(&bad).into()),
+        );
+        let error = ROW_MAP.take_known(&mut object).unwrap_err();
+        assert_eq!(error.path.unwrap().to_string(), "row_map[\"k1\"].name");
+        assert!(
+            error.detail.contains("expected a string"),
+            "{}",
+            error.detail
+        );
+        // A missing required field reads as null, as from a tree.
+        let missing = Value::Map(BTreeMap::from([(
+            "k1".to_string(),
+            Value::Object(BTreeMap::from([("port".to_string(), Value::Null)])),
+        )]));
+        object.insert(
+            "row_map".into(),
+            Value::Encoded(codec::encode_msgpack(&missing).into()),
+        );
+        let error = ROW_MAP.known(&object).unwrap_err();
+        assert_eq!(error.path.unwrap().to_string(), "row_map[\"k1\"].name");
+        assert!(
+            error.detail.contains("a value is required"),
+            "{}",
+            error.detail
+        );
+        // An unknown inside a kept value is an error, not a partly known read.
+        let unknown = Value::Map(BTreeMap::from([("k1".to_string(), Value::Unknown)]));
+        object.insert(
+            "row_map".into(),
+            Value::Encoded(codec::encode_msgpack(&unknown).into()),
+        );
+        assert!(ROW_MAP
+            .known(&object)
+            .unwrap_err()
+            .detail
+            .contains("not known yet"));
     }
 
     #[test]

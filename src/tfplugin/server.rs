@@ -6,7 +6,9 @@
 use super::api::{
     ApplyRequest, Ctx, DataSource, PlanRequest, Provider, RawState, Resource, UpgradedState,
 };
-use super::codec::{decode_json, decode_msgpack_skipping, encode_msgpack};
+use super::codec::{
+    decode_json, decode_msgpack, decode_msgpack_keeping, decode_msgpack_skipping, encode_msgpack,
+};
 use super::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 use super::proto::tfplugin6 as pb;
 use super::schema::{self, Nesting, Presence};
@@ -138,19 +140,34 @@ fn decode_object(
     value: Option<&pb::DynamicValue>,
     schema: &schema::Schema,
 ) -> Result<Option<Object>, Diagnostic> {
-    decode_object_skipping(value, schema, &[])
+    decode_object_as(value, schema, Large::Built)
 }
 
-/// Like [`decode_object`], with the named top-level attributes stepped over (read as unknown).
-fn decode_object_skipping(
+/// What decoding does with a resource's [`Resource::recomputed_attributes`].
+#[derive(Clone, Copy)]
+enum Large<'s> {
+    /// Decoded like any attribute (configs).
+    Built,
+    /// Stepped over and read as unknown (proposed and planned states: the resource replaces them).
+    Skipped(&'s [&'s str]),
+    /// Kept encoded, sliced out of the request (prior and current states: the resource reads
+    /// them typed).
+    Kept(&'s [&'s str]),
+}
+
+fn decode_object_as(
     value: Option<&pb::DynamicValue>,
     schema: &schema::Schema,
-    skipped: &[&str],
+    large: Large<'_>,
 ) -> Result<Option<Object>, Diagnostic> {
     let ty = schema.block.value_type();
     let decoded = match value {
         None => Value::Null,
-        Some(dv) if !dv.msgpack.is_empty() => decode_msgpack_skipping(&dv.msgpack, &ty, skipped)?,
+        Some(dv) if !dv.msgpack.is_empty() => match large {
+            Large::Built => decode_msgpack(&dv.msgpack, &ty)?,
+            Large::Skipped(names) => decode_msgpack_skipping(&dv.msgpack, &ty, names)?,
+            Large::Kept(names) => decode_msgpack_keeping(&dv.msgpack, &ty, names)?,
+        },
         Some(dv) if !dv.json.is_empty() => decode_json(&dv.json, &ty)?,
         Some(_) => Value::Null,
     };
@@ -465,7 +482,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let (resource, provider) =
                 self.with_provider_state(self.resource(&request.type_name), diags)?;
             let schema = resource.schema();
-            let state = diags.take(decode_object(current.as_ref(), &schema))??;
+            let kept = Large::Kept(resource.recomputed_attributes());
+            let state = diags.take(decode_object_as(current.as_ref(), &schema, kept))??;
             Some(resource.read(ctx(&provider, &cancel), state, diags).await)
         })
         .await;
@@ -495,13 +513,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let (planned, diags) = guarded("PlanResourceChange", async |diags: &mut Diagnostics| {
             let resource = diags.take(self.resource(&request.type_name))?;
             let schema = resource.schema();
-            // Each encoded value is dropped once decoded: a state can be tens of MB.
-            let prior = diags.take(decode_object(prior_state.as_ref(), &schema))?;
-            drop(prior_state);
-            let proposed = diags.take(decode_object_skipping(
+            // A state can be tens of MB: the proposed one is dropped once decoded; the prior's
+            // large attributes stay encoded (slices of the request) until the resource reads them.
+            let large = resource.recomputed_attributes();
+            let prior = diags.take(decode_object_as(
+                prior_state.as_ref(),
+                &schema,
+                Large::Kept(large),
+            ))?;
+            let proposed = diags.take(decode_object_as(
                 proposed_new_state.as_ref(),
                 &schema,
-                resource.recomputed_attributes(),
+                Large::Skipped(large),
             ))?;
             drop(proposed_new_state);
             let config = diags.take(decode_object(request.config.as_ref(), &schema))?;
@@ -545,14 +568,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let (resource, provider) =
                 self.with_provider_state(self.resource(&request.type_name), diags)?;
             let schema = resource.schema();
-            let planned = diags.take(decode_object_skipping(
+            let large = resource.recomputed_attributes();
+            let planned = diags.take(decode_object_as(
                 planned_state.as_ref(),
                 &schema,
-                resource.recomputed_attributes(),
+                Large::Skipped(large),
             ))?;
             drop(planned_state);
             let apply = ApplyRequest {
-                prior: diags.take(decode_object(prior_state.as_ref(), &schema))?,
+                prior: diags.take(decode_object_as(
+                    prior_state.as_ref(),
+                    &schema,
+                    Large::Kept(large),
+                ))?,
                 planned,
                 config: diags.take(decode_object(request.config.as_ref(), &schema))?,
             };

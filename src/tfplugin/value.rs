@@ -1,6 +1,7 @@
 //! A cty-like value model: Terraform's types and values as the protocol carries them, including
 //! null and unknown ("known after apply") at any depth, and numbers of arbitrary size.
 
+use prost::bytes::Bytes;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -149,6 +150,10 @@ pub enum Value {
     Set(Vec<Value>),
     Map(BTreeMap<String, Value>),
     Object(BTreeMap<String, Value>),
+    /// A known collection still in its msgpack encoding: a state's large attributes, which
+    /// typed code reads and writes directly (`Attr::take_known`, `Attr::put`) with no tree
+    /// in between. Equal values compare equal only in the same encoding.
+    Encoded(Bytes),
 }
 
 impl Value {
@@ -166,7 +171,8 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    /// True when the value or anything inside it is unknown.
+    /// True when the value or anything inside it is unknown (never for [`Value::Encoded`]: only
+    /// known values are kept encoded, and reading one rejects unknowns).
     pub fn contains_unknown(&self) -> bool {
         match self {
             Value::Unknown => true,
