@@ -484,12 +484,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let schema = resource.schema();
             let kept = Large::Kept(resource.recomputed_attributes());
             let state = diags.take(decode_object_as(current.as_ref(), &schema, kept))??;
-            Some(resource.read(ctx(&provider, &cancel), state, diags).await)
+            // Cheap: the large attributes are encoded slices, cloned by reference.
+            let unchanged = state.clone();
+            let new_state = resource.read(ctx(&provider, &cancel), state, diags).await;
+            Some((new_state.as_ref() == Some(&unchanged), new_state))
         })
         .await;
-        // On errors keep what Terraform had, so a failed refresh never drops the resource.
+        // On errors keep what Terraform had, so a failed refresh never drops the resource; an
+        // unchanged state is answered with the bytes Terraform sent instead of encoded again.
         let new_state = match state {
-            Some(new_state) if !diags.has_errors() => Some(encode_object(new_state)),
+            Some((false, new_state)) if !diags.has_errors() => Some(encode_object(new_state)),
             _ => current,
         };
         Ok(Response::new(pb::read_resource::Response {
@@ -506,9 +510,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut request = request.into_inner();
         log::debug!("PlanResourceChange {}", request.type_name);
         let cancel = self.cancel_token();
-        let (prior_state, proposed_new_state) = (
+        // Taken out so each can be dropped once decoded: they are slices of one request
+        // buffer of tens of MB, freed only when the last of them goes.
+        let (prior_state, proposed_new_state, config) = (
             request.prior_state.take(),
             request.proposed_new_state.take(),
+            request.config.take(),
         );
         let (planned, diags) = guarded("PlanResourceChange", async |diags: &mut Diagnostics| {
             let resource = diags.take(self.resource(&request.type_name))?;
@@ -527,7 +534,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 Large::Skipped(large),
             ))?;
             drop(proposed_new_state);
-            let config = diags.take(decode_object(request.config.as_ref(), &schema))?;
+            let config = diags.take(decode_object(config.as_ref(), &schema))?;
             // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
             let (Some(proposed), Some(config)) = (proposed, config) else {
                 return Some((None, Vec::new()));
