@@ -99,9 +99,13 @@ fn normalized_principal(principal: &str) -> String {
 /// The form bindings are compared in: the principal normalised, so `User:SA-ABC` read back
 /// from a cluster matches a planned `User:sa-abc`.
 pub fn comparable(cluster: &str, binding: &AclBinding) -> ClusterBinding {
-    let mut binding = binding.clone();
+    into_comparable((cluster.to_string(), binding.clone()))
+}
+
+/// [`comparable`] of a binding the caller no longer needs, without copying it.
+pub fn into_comparable((cluster, mut binding): ClusterBinding) -> ClusterBinding {
     binding.principal = normalized_principal(&binding.principal);
-    (cluster.to_string(), binding)
+    (cluster, binding)
 }
 
 /// Whether deleting `binding` could remove `provider_principal`'s ALTER or DESCRIBE on the

@@ -12,7 +12,7 @@ use crate::kafka::{
 };
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
 use crate::model::reconcile::{
-    comparable, reconcile_acls, reconcile_topics, ClusterBinding, ExistingTopic,
+    comparable, into_comparable, reconcile_acls, reconcile_topics, ClusterBinding, ExistingTopic,
 };
 use crate::provider::ProviderState;
 use crate::tfplugin::{Attr, Ctx, Diagnostic, Diagnostics, Object, Value};
@@ -36,18 +36,19 @@ pub struct Record {
 impl Record {
     /// Moves the rows out of a state or plan object (leaving those attributes null).
     pub(super) fn take(object: &mut Object, diags: &mut Diagnostics) -> Option<Record> {
+        // Rows only: their keys are derived from them (`AclRow::key`, `TopicRow::key`).
         let mut rows = |attr: &Attr<BTreeMap<String, AclRow>>, diags: &mut Diagnostics| {
             diags
-                .take(attr.take_known(object))
-                .map(|rows| rows.unwrap_or_default().into_values().collect())
+                .take(attr.take_known_values(object))
+                .map(|rows| rows.unwrap_or_default().into_iter().collect())
         };
         let acls = rows(&ACLS, diags)?;
         let preexisting = rows(&PREEXISTING_ACLS, diags)?;
-        // Flows without topics have no such attribute: `take_known` reads it as absent.
+        // Flows without topics have no such attribute: `take_known_values` reads it as absent.
         let topics = diags
-            .take(INTERNAL_TOPICS.take_known(object))?
+            .take(INTERNAL_TOPICS.take_known_values(object))?
             .unwrap_or_default()
-            .into_values()
+            .into_iter()
             .collect();
         Some(Record {
             acls,
@@ -89,35 +90,30 @@ impl Record {
 
     /// The rows split by cluster, moved rather than copied.
     fn into_clusters(self) -> BTreeMap<String, Record> {
-        let mut clusters: BTreeMap<String, Record> = BTreeMap::new();
-        for row in self.acls {
-            clusters
-                .entry(row.cluster.clone())
-                .or_default()
-                .acls
-                .insert(row);
-        }
-        for row in self.preexisting {
-            clusters
-                .entry(row.cluster.clone())
-                .or_default()
-                .preexisting
-                .insert(row);
-        }
-        for row in self.topics {
-            clusters
-                .entry(row.cluster.clone())
-                .or_default()
-                .topics
-                .insert(row);
-        }
+        let mut acls = group_by_cluster(self.acls, |row| &row.cluster);
+        let mut preexisting = group_by_cluster(self.preexisting, |row| &row.cluster);
+        let mut topics = group_by_cluster(self.topics, |row| &row.cluster);
+        let clusters: BTreeSet<String> = (acls.keys().chain(preexisting.keys()))
+            .chain(topics.keys())
+            .cloned()
+            .collect();
         clusters
+            .into_iter()
+            .map(|cluster| {
+                let record = Record {
+                    acls: acls.remove(&cluster).unwrap_or_default(),
+                    preexisting: preexisting.remove(&cluster).unwrap_or_default(),
+                    topics: topics.remove(&cluster).unwrap_or_default(),
+                };
+                (cluster, record)
+            })
+            .collect()
     }
 
-    fn merge(&mut self, other: Record) {
-        self.acls.extend(other.acls);
-        self.preexisting.extend(other.preexisting);
-        self.topics.extend(other.topics);
+    fn merge(&mut self, mut other: Record) {
+        self.acls.append(&mut other.acls);
+        self.preexisting.append(&mut other.preexisting);
+        self.topics.append(&mut other.topics);
     }
 }
 
@@ -143,6 +139,27 @@ impl RecordedRows {
     }
 }
 
+/// Sorted rows grouped by cluster: each group is collected in order, so its set is built in
+/// one pass instead of by one insertion (and search) per row.
+fn group_by_cluster<R: Ord>(
+    rows: BTreeSet<R>,
+    cluster: impl Fn(&R) -> &String,
+) -> BTreeMap<String, BTreeSet<R>> {
+    let mut groups: BTreeMap<String, Vec<R>> = BTreeMap::new();
+    for row in rows {
+        match groups.get_mut(cluster(&row)) {
+            Some(group) => group.push(row),
+            None => {
+                groups.insert(cluster(&row).clone(), vec![row]);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(cluster, group)| (cluster, group.into_iter().collect()))
+        .collect()
+}
+
 fn rows_of(rows: &BTreeSet<AclRow>, cluster: &str) -> BTreeSet<AclRow> {
     rows.iter()
         .filter(|row| row.cluster == cluster)
@@ -152,8 +169,9 @@ fn rows_of(rows: &BTreeSet<AclRow>, cluster: &str) -> BTreeSet<AclRow> {
 
 /// A row's comparable key; a row that does not parse is reported.
 fn row_key(row: &AclRow, diags: &mut Diagnostics) -> Option<ClusterBinding> {
-    let (cluster, binding) = diags.take(row.cluster_binding(&ACLS.path()))?;
-    Some(comparable(&cluster, &binding))
+    diags
+        .take(row.cluster_binding(&ACLS.path()))
+        .map(into_comparable)
 }
 
 /// Rows as `(comparable key, row)`; rows that do not parse are reported once.
@@ -745,14 +763,14 @@ pub(super) async fn refresh(
         match read_acls(&admin, &cluster, &principals, Some(recorded.acls.len())).await {
             Ok(actual) => {
                 let keys: HashSet<ClusterBinding> =
-                    actual.iter().map(|(c, b)| comparable(c, b)).collect();
+                    actual.into_iter().map(into_comparable).collect();
                 // The kept rows are a subset of the recorded ones: equal counts, equal sets.
                 let (acls, preexisting) = (recorded.acls.len(), recorded.preexisting.len());
-                let kept_acls = rows_existing(recorded.acls, &keys, diags);
-                let kept_preexisting = rows_existing(recorded.preexisting, &keys, diags);
+                let mut kept_acls = rows_existing(recorded.acls, &keys, diags);
+                let mut kept_preexisting = rows_existing(recorded.preexisting, &keys, diags);
                 changed |= kept_acls.len() != acls || kept_preexisting.len() != preexisting;
-                record.acls.extend(kept_acls);
-                record.preexisting.extend(kept_preexisting);
+                record.acls.append(&mut kept_acls);
+                record.preexisting.append(&mut kept_preexisting);
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot read ACLs", &error));

@@ -207,6 +207,32 @@ fn read_encoded<T: AttrType>(bytes: &[u8]) -> Result<T, Diagnostic> {
     Ok(value)
 }
 
+/// The entries of a msgpack map with values of type `T`, each made by `entry(key, value)`
+/// (keys are borrowed from the input: no string is built for a key the caller drops).
+fn read_map_entries<T: AttrType, E>(
+    reader: &mut MsgpackReader<'_>,
+    mut entry: impl FnMut(&str, T) -> E,
+) -> Result<Vec<E>, Diagnostic> {
+    let Some(count) = reader.next_map_len() else {
+        // Not a map: the tree reader reports it (or reads null/unknown, which are errors here).
+        let ty = BTreeMap::<String, T>::tf_type();
+        let value = reader.read_value(&ty)?;
+        return Err(invalid_value(&ty, &value));
+    };
+    let mut entries = Vec::with_capacity(count);
+    for _ in 0..count {
+        let Some(key) = reader.next_str() else {
+            return Err(
+                Diagnostic::error("Invalid attribute value", "a map key is not a string")
+                    .at(AttributePath::root()),
+            );
+        };
+        let item = T::read_msgpack(reader).map_err(|d| d.under(&AttributePath::root().key(key)))?;
+        entries.push(entry(key, item));
+    }
+    Ok(entries)
+}
+
 /// The error for a value of the wrong shape or one that is null/unknown where it cannot be
 /// (at the value itself: the caller puts it under the value's path).
 pub fn invalid_value(expected: &Type, value: &Value) -> Diagnostic {
@@ -428,24 +454,9 @@ impl<T: AttrType> AttrType for BTreeMap<String, T> {
         Value::Map(self.into_iter().map(|(k, v)| (k, v.into_value())).collect())
     }
     fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
-        let Some(entries) = reader.next_map_len() else {
-            return Self::from_owned_value(reader.read_value(&Self::tf_type())?);
-        };
         // Collected first: Terraform sends keys sorted, which BTreeMap builds from in one pass.
-        let mut items = Vec::with_capacity(entries);
-        for _ in 0..entries {
-            let Some(key) = reader.next_str() else {
-                return Err(Diagnostic::error(
-                    "Invalid attribute value",
-                    "a map key is not a string",
-                )
-                .at(AttributePath::root()));
-            };
-            let item =
-                T::read_msgpack(reader).map_err(|d| d.under(&AttributePath::root().key(key)))?;
-            items.push((key.to_string(), item));
-        }
-        Ok(items.into_iter().collect())
+        let entries = read_map_entries(reader, |key, item: T| (key.to_string(), item))?;
+        Ok(entries.into_iter().collect())
     }
     fn write_msgpack(&self, out: &mut Vec<u8>) {
         codec::write_map_len(out, self.len());
@@ -670,6 +681,31 @@ impl<T: AttrType> Attr<T> {
         if self.requires_replace && prior.get(self.name) != planned.get(self.name) {
             out.push(self.path());
         }
+    }
+}
+
+impl<T: AttrType> Attr<BTreeMap<String, T>> {
+    /// Like [`Attr::take_known`] for a map, but only its values, in key order: no key strings
+    /// are built (state rows whose keys are derived from the rows).
+    pub fn take_known_values(&self, object: &mut Object) -> Result<Option<Vec<T>>, Diagnostic> {
+        let bytes = match object.get(self.name) {
+            Some(Value::Encoded(bytes)) => bytes.clone(),
+            _ => {
+                return Ok(self
+                    .take_known(object)?
+                    .map(|map| map.into_values().collect()))
+            }
+        };
+        object.insert(self.name.to_string(), Value::Null);
+        let mut reader = MsgpackReader::new(&bytes);
+        read_map_entries(&mut reader, |_, item: T| item)
+            .and_then(|items| {
+                reader
+                    .finish("Invalid attribute value")
+                    .map_err(|d| d.at(AttributePath::root()))?;
+                Ok(Some(items))
+            })
+            .map_err(|d| d.under(&self.path()))
     }
 }
 
@@ -990,6 +1026,33 @@ mod tests {
         let from_tree: Value = Value::Encoded(codec::encode_msgpack(&rows.to_value()).into());
         object.insert("row_map".into(), from_tree);
         assert_eq!(ROW_MAP.known(&object).unwrap(), Some(rows));
+    }
+
+    /// Map values alone, from an encoded map or (state upgraded from JSON) a tree.
+    #[test]
+    fn map_values_are_taken_without_their_keys() {
+        let rows = BTreeMap::from([
+            ("b".to_string(), row("second", None)),
+            ("a".to_string(), row("first", Some(1))),
+        ]);
+        let mut object = Object::new();
+        ROW_MAP.put(&mut object, &rows);
+        let expected = vec![row("first", Some(1)), row("second", None)];
+        assert_eq!(
+            ROW_MAP.take_known_values(&mut object).unwrap(),
+            Some(expected.clone())
+        );
+        assert_eq!(object["row_map"], Value::Null, "taken");
+        ROW_MAP.set(&mut object, &rows);
+        assert_eq!(
+            ROW_MAP.take_known_values(&mut object).unwrap(),
+            Some(expected)
+        );
+        assert_eq!(ROW_MAP.take_known_values(&mut object).unwrap(), None);
+        let not_a_map = Value::Encoded(codec::encode_msgpack(&Value::string("x")).into());
+        object.insert("row_map".into(), not_a_map);
+        let error = ROW_MAP.take_known_values(&mut object).unwrap_err();
+        assert_eq!(error.path, Some(ROW_MAP.path()));
     }
 
     /// Typed reads report what the tree reads report, on the same path.
