@@ -66,28 +66,6 @@ impl Record {
         }
     }
 
-    fn clusters(&self) -> BTreeSet<String> {
-        self.acls
-            .iter()
-            .map(|row| row.cluster.clone())
-            .chain(self.topics.iter().map(|row| row.cluster.clone()))
-            .collect()
-    }
-
-    /// The rows of one cluster.
-    fn of_cluster(&self, cluster: &str) -> Record {
-        Record {
-            acls: rows_of(&self.acls, cluster),
-            preexisting: rows_of(&self.preexisting, cluster),
-            topics: self
-                .topics
-                .iter()
-                .filter(|row| row.cluster == cluster)
-                .cloned()
-                .collect(),
-        }
-    }
-
     /// The rows split by cluster, moved rather than copied.
     fn into_clusters(self) -> BTreeMap<String, Record> {
         let mut acls = group_by_cluster(self.acls, |row| &row.cluster);
@@ -157,13 +135,6 @@ fn group_by_cluster<R: Ord>(
     groups
         .into_iter()
         .map(|(cluster, group)| (cluster, group.into_iter().collect()))
-        .collect()
-}
-
-fn rows_of(rows: &BTreeSet<AclRow>, cluster: &str) -> BTreeSet<AclRow> {
-    rows.iter()
-        .filter(|row| row.cluster == cluster)
-        .cloned()
         .collect()
 }
 
@@ -335,7 +306,7 @@ pub(super) async fn connect_all(
 pub(super) struct ApplyPlan<'a> {
     pub desired_acls: &'a [ClusterAcl],
     pub desired_topics: &'a [InternalTopic],
-    pub prior: &'a Record,
+    pub prior: Record,
     pub delete_topics: bool,
 }
 
@@ -346,16 +317,17 @@ pub(super) async fn apply_flow(
     plan: ApplyPlan<'_>,
     diags: &mut Diagnostics,
 ) -> Record {
+    let mut prior_by_cluster = plan.prior.into_clusters();
     let clusters: BTreeSet<String> = plan
         .desired_acls
         .iter()
         .map(|acl| acl.cluster.clone())
         .chain(plan.desired_topics.iter().map(|t| t.cluster.clone()))
-        .chain(plan.prior.clusters())
+        .chain(prior_by_cluster.keys().cloned())
         .collect();
     let mut record = Record::default();
     for (cluster, connection) in connect_all(ctx, clusters).await {
-        let prior = plan.prior.of_cluster(&cluster);
+        let prior = prior_by_cluster.remove(&cluster).unwrap_or_default();
         if ctx.cancel.is_cancelled() {
             diags.push(cancelled(&cluster));
             record.merge(prior);
@@ -814,11 +786,12 @@ pub(super) async fn preflight<F: Flow>(
     ctx: &Ctx<'_, ProviderState>,
     inputs: &F::Inputs,
     desired: &DesiredState,
-    prior: &Record,
+    prior: Record,
     planned: &Object,
     diags: &mut Diagnostics,
 ) {
     let paths = cluster_paths::<F>(planned);
+    let mut prior_by_cluster = prior.into_clusters();
     // Unknown keys are reported on their attribute; pending ones are not known yet.
     let configured = paths
         .keys()
@@ -859,7 +832,7 @@ pub(super) async fn preflight<F: Flow>(
             .filter(|acl| &acl.cluster == cluster)
             .cloned()
             .collect();
-        let recorded = prior.of_cluster(cluster);
+        let recorded = prior_by_cluster.remove(cluster).unwrap_or_default();
         let desired_rows: Vec<AclRow> = desired_acls.iter().map(AclRow::from).collect();
         let principals = principals_of(desired_rows.iter().chain(recorded.acls.iter()));
         let expected = Some(desired_rows.len() + recorded.acls.len());

@@ -354,7 +354,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                         }
                         PREEXISTING_ACLS.set_unknown(&mut planned);
                         if !diags.has_errors() {
-                            preflight::<F>(&ctx, &inputs, &desired, &prior, &planned, diags).await;
+                            preflight::<F>(&ctx, &inputs, &desired, prior, &planned, diags).await;
                         }
                     }
                 }
@@ -392,7 +392,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                 let plan = ApplyPlan {
                     desired_acls: &[],
                     desired_topics: &[],
-                    prior: &prior,
+                    prior,
                     delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
@@ -419,7 +419,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                 let plan = ApplyPlan {
                     desired_acls: &desired.acls,
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
-                    prior: &prior,
+                    prior,
                     delete_topics: false,
                 };
                 let record = apply_flow(&ctx, plan, diags).await;
