@@ -758,7 +758,7 @@ pub(super) async fn refresh(
             .collect();
         match read_topics(&admin, &cluster, &names, &managed_keys).await {
             Ok(existing) => {
-                let topics: BTreeSet<TopicRow> = recorded
+                let mut topics: BTreeSet<TopicRow> = recorded
                     .topics
                     .iter()
                     .filter_map(|row| {
@@ -768,7 +768,7 @@ pub(super) async fn refresh(
                     })
                     .collect();
                 changed |= topics != recorded.topics;
-                record.topics.extend(topics);
+                record.topics.append(&mut topics);
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot read internal topics", &error));

@@ -72,7 +72,11 @@ pub fn decode_msgpack_skipping(
     ty: &Type,
     skipped: &[&str],
 ) -> Result<Value, Diagnostic> {
-    decode_top_level(bytes, None, ty, TopLevel { skipped, kept: &[] })
+    let top_level = TopLevel {
+        skipped,
+        ..TopLevel::default()
+    };
+    decode_top_level(bytes, ty, top_level)
 }
 
 /// Like [`decode_msgpack`] for an object, but the named top-level attributes, when they hold a
@@ -84,25 +88,27 @@ pub fn decode_msgpack_keeping(
     ty: &Type,
     kept: &[&str],
 ) -> Result<Value, Diagnostic> {
-    decode_top_level(bytes, Some(bytes), ty, TopLevel { skipped: &[], kept })
+    let top_level = TopLevel {
+        kept,
+        source: Some(bytes),
+        ..TopLevel::default()
+    };
+    decode_top_level(bytes, ty, top_level)
 }
 
-/// What happens to named top-level attributes of an object being decoded.
+/// What happens to named top-level attributes of an object being decoded: skipped ones read
+/// as unknown; kept ones are sliced out of `source`, the shared buffer being read.
 #[derive(Clone, Copy, Default)]
 struct TopLevel<'s> {
     skipped: &'s [&'s str],
     kept: &'s [&'s str],
+    source: Option<&'s Bytes>,
 }
 
-fn decode_top_level(
-    bytes: &[u8],
-    source: Option<&Bytes>,
-    ty: &Type,
-    top_level: TopLevel<'_>,
-) -> Result<Value, Diagnostic> {
+fn decode_top_level(bytes: &[u8], ty: &Type, top_level: TopLevel<'_>) -> Result<Value, Diagnostic> {
     let mut reader = MsgpackReader::new(bytes);
     let value = reader
-        .value(ty, top_level, source)
+        .value(ty, top_level)
         .map_err(|err| err.into_diagnostic("Invalid value from Terraform"))?;
     reader.finish("Invalid value from Terraform")?;
     Ok(value)
@@ -134,7 +140,7 @@ impl<'a> MsgpackReader<'a> {
 
     /// Reads one value of `ty` as a tree.
     pub fn read_value(&mut self, ty: &Type) -> Result<Value, Diagnostic> {
-        self.value(ty, TopLevel::default(), None)
+        self.value(ty, TopLevel::default())
             .map_err(|err| err.into_relative_diagnostic("Invalid attribute value"))
     }
 
@@ -318,14 +324,8 @@ impl<'a> MsgpackReader<'a> {
         }
     }
 
-    /// `top_level` applies to this value's attributes if it is an object (not deeper); kept
-    /// attributes are sliced out of `source`, the shared buffer `self.bytes` views.
-    fn value(
-        &mut self,
-        ty: &Type,
-        top_level: TopLevel<'_>,
-        source: Option<&Bytes>,
-    ) -> Decoded<Value> {
+    /// `top_level` applies to this value's attributes if it is an object (not deeper).
+    fn value(&mut self, ty: &Type, top_level: TopLevel<'_>) -> Decoded<Value> {
         let marker = self.marker()?;
         let token = self.token(marker)?;
         let mismatch = |token: &Token| {
@@ -356,14 +356,14 @@ impl<'a> MsgpackReader<'a> {
                 .ok_or_else(|| mismatch(&token)),
             (Token::Array(n), Type::List(element)) => (0..n)
                 .map(|i| {
-                    self.value(element, TopLevel::default(), None)
+                    self.value(element, TopLevel::default())
                         .map_err(|e| e.under(|| PathStep::Index(i as i64)))
                 })
                 .collect::<Decoded<_>>()
                 .map(Value::List),
             // Set elements have no path step: Terraform cannot address them.
             (Token::Array(n), Type::Set(element)) => (0..n)
-                .map(|_| self.value(element, TopLevel::default(), None))
+                .map(|_| self.value(element, TopLevel::default()))
                 .collect::<Decoded<_>>()
                 .map(Value::set),
             (Token::Map(n), Type::Map(element)) => {
@@ -371,7 +371,7 @@ impl<'a> MsgpackReader<'a> {
                 for _ in 0..n {
                     let key = self.string()?;
                     let item = self
-                        .value(element, TopLevel::default(), None)
+                        .value(element, TopLevel::default())
                         .map_err(|e| e.under(|| PathStep::Key(key.to_string())))?;
                     map.insert(key.to_string(), item);
                 }
@@ -387,7 +387,7 @@ impl<'a> MsgpackReader<'a> {
                     let Some((name, attribute_type)) = attributes.get_key_value(key) else {
                         return Err(DecodeError::new(format!("unexpected attribute {key:?}")));
                     };
-                    let item = match source {
+                    let item = match top_level.source {
                         _ if top_level.skipped.contains(&key) => {
                             self.skip()?;
                             Value::Unknown
@@ -400,7 +400,7 @@ impl<'a> MsgpackReader<'a> {
                             Value::Encoded(source.slice(start..self.at))
                         }
                         _ => self
-                            .value(attribute_type, TopLevel::default(), None)
+                            .value(attribute_type, TopLevel::default())
                             .map_err(|e| e.under(|| PathStep::Attribute(key.to_string())))?,
                     };
                     *object.get_mut(name).expect("every attribute was inserted") = item;

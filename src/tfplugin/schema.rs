@@ -170,11 +170,6 @@ pub trait AttrType: Sized {
         Self::from_value(&value)
     }
 
-    /// Like [`AttrType::to_value`], moving the data instead of copying it.
-    fn into_value(self) -> Value {
-        self.to_value()
-    }
-
     /// Reads a value of this type straight from msgpack (a [`Value::Encoded`] attribute), with
     /// the same results and errors as [`AttrType::from_owned_value`] of the decoded value.
     /// Types with many instances in a state read without building a [`Value`].
@@ -263,9 +258,6 @@ impl AttrType for String {
             other => Err(invalid_value(&Type::String, &other)),
         }
     }
-    fn into_value(self) -> Value {
-        Value::String(self)
-    }
     fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
         match reader.next_str() {
             Some(text) => Ok(text.to_string()),
@@ -347,9 +339,6 @@ impl<T: AttrType> AttrType for Option<T> {
             Value::Null => Ok(None),
             other => T::from_owned_value(other).map(Some),
         }
-    }
-    fn into_value(self) -> Value {
-        self.map_or(Value::Null, T::into_value)
     }
     fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
         if reader.next_nil() {
@@ -449,9 +438,6 @@ impl<T: AttrType> AttrType for BTreeMap<String, T> {
                 .collect(),
             other => Err(invalid_value(&Self::tf_type(), &other)),
         }
-    }
-    fn into_value(self) -> Value {
-        Value::Map(self.into_iter().map(|(k, v)| (k, v.into_value())).collect())
     }
     fn read_msgpack(reader: &mut MsgpackReader<'_>) -> Result<Self, Diagnostic> {
         // Collected first: Terraform sends keys sorted, which BTreeMap builds from in one pass.
@@ -892,13 +878,6 @@ macro_rules! tf_object {
                         object.remove(stringify!($field)).unwrap_or_default(),
                     ).map_err(|d| d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field))))?),*
                 })
-            }
-
-            fn into_value(self) -> $crate::tfplugin::value::Value {
-                $crate::tfplugin::value::Value::Object(::std::collections::BTreeMap::from([
-                    $((stringify!($field).to_string(),
-                       $crate::tfplugin::schema::AttrType::into_value(self.$field))),*
-                ]))
             }
 
             fn read_msgpack(
