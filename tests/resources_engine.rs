@@ -160,6 +160,18 @@ async fn apply(
     (new_state, diags)
 }
 
+async fn read(state: &ProviderState, current: Object) -> (Option<Object>, Diagnostics) {
+    let resource = resource("kafkamirror_mm2_replication_permissions");
+    let cancel = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let ctx = Ctx {
+        provider: state,
+        cancel: &cancel,
+    };
+    let refreshed = resource.read(ctx, current, &mut diags).await;
+    (refreshed, diags)
+}
+
 fn summaries(diags: &Diagnostics) -> Vec<String> {
     diags.iter().map(|d| d.summary.clone()).collect()
 }
@@ -383,10 +395,9 @@ async fn removing_the_providers_own_cluster_rights_is_refused() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_cluster_down_still_applies_the_other() {
-    let primary = secured_broker().await;
-    let unreachable = Value::Object(Object::from([
+/// A cluster nothing listens on, with a short timeout.
+fn unreachable_cluster() -> Value {
+    Value::Object(Object::from([
         (
             "bootstrap_servers".to_string(),
             string_list(&["127.0.0.1:9"]),
@@ -397,8 +408,91 @@ async fn one_cluster_down_still_applies_the_other() {
         ),
         ("tls".to_string(), Value::Null),
         ("sasl".to_string(), Value::Null),
-    ]));
-    let state = provider(admin_cluster(&primary), unreachable).await;
+    ]))
+}
+
+/// Refresh answers an unchanged state with its rows as they came; it drops exactly a binding
+/// deleted out of band, keeps the rows of a cluster it cannot reach, and names a map key it
+/// cannot read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_drops_only_what_is_gone_and_keeps_what_it_cannot_check() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    let principal = "User:mm2";
+    let config = mm2_config(principal, &["orders", "payments"], vec![]);
+    let (planned, diags) = plan(&state, None, config).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let (applied, diags) = apply(&state, None, planned.unwrap()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let applied = applied.unwrap();
+    let on_brokers = |primary: &TestBroker, dr: &TestBroker| {
+        let mut rows = broker_rows("primary", primary, principal);
+        rows.extend(broker_rows("dr", dr, principal));
+        rows
+    };
+    assert_eq!(state_rows(&applied), on_brokers(&primary, &dr));
+
+    let (refreshed, diags) = read(&state, applied.clone()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let refreshed = refreshed.unwrap();
+    for attribute in ["acls", "preexisting_acls", "internal_topics"] {
+        assert_eq!(
+            refreshed[attribute], applied[attribute],
+            "{attribute} as it came"
+        );
+    }
+
+    let held_by = |broker: &TestBroker| -> Vec<_> {
+        let acls = broker.acls().into_iter();
+        acls.filter(|b| b.principal == principal).collect()
+    };
+    let gone = held_by(&dr)[0].clone();
+    assert!(dr.remove_acl(&gone));
+    let (refreshed, diags) = read(&state, applied.clone()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let refreshed = refreshed.unwrap();
+    assert_eq!(state_rows(&refreshed), on_brokers(&primary, &dr));
+    assert_eq!(state_rows(&refreshed).len(), state_rows(&applied).len() - 1);
+
+    // dr cannot be reached: its rows stay as recorded; primary's deletion is still seen.
+    let gone = held_by(&primary)[0].clone();
+    assert!(primary.remove_acl(&gone));
+    let half_down = provider(admin_cluster(&primary), unreachable_cluster()).await;
+    let (partly, diags) = read(&half_down, refreshed.clone()).await;
+    assert!(summaries(&diags).contains(&"Cannot connect to Kafka cluster".to_string()));
+    let partly = partly.unwrap();
+    let dr_recorded: BTreeSet<_> = state_rows(&refreshed)
+        .into_iter()
+        .filter(|(cluster, _, _)| cluster == "dr")
+        .collect();
+    let mut expected = broker_rows("primary", &primary, principal);
+    expected.extend(dr_recorded);
+    assert_eq!(state_rows(&partly), expected);
+
+    // A map key this provider does not write (a state edited by hand) is named.
+    let Value::Map(mut rows) = decoded::<BTreeMap<String, AclRow>>(&partly["acls"]) else {
+        panic!("acls is a map");
+    };
+    let (_, row) = rows.pop_first().expect("a row");
+    rows.insert("not|a|key".to_string(), row);
+    let mut edited = partly.clone();
+    edited.insert("acls".to_string(), Value::Map(rows));
+    let (_, diags) = read(&state, edited).await;
+    let invalid = diags
+        .iter()
+        .find(|d| d.summary == "Invalid ACL row in state")
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    assert_eq!(
+        invalid.path.as_ref().unwrap().to_string(),
+        r#"acls["not|a|key"]"#
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_cluster_down_still_applies_the_other() {
+    let primary = secured_broker().await;
+    let state = provider(admin_cluster(&primary), unreachable_cluster()).await;
     let principal = "User:mm2";
     let (planned, diags) = plan(&state, None, mm2_config(principal, &["orders"], vec![])).await;
     let down = diags

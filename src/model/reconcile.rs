@@ -103,9 +103,14 @@ pub fn comparable(cluster: &str, binding: &AclBinding) -> ClusterBinding {
 }
 
 /// [`comparable`] of a binding the caller no longer needs, without copying it.
-pub fn into_comparable((cluster, mut binding): ClusterBinding) -> ClusterBinding {
+pub fn into_comparable((cluster, binding): ClusterBinding) -> ClusterBinding {
+    (cluster, comparable_binding(binding))
+}
+
+/// The binding in the form bindings are compared in (see [`comparable`]).
+pub fn comparable_binding(mut binding: AclBinding) -> AclBinding {
     binding.principal = normalized_principal(&binding.principal);
-    (cluster, binding)
+    binding
 }
 
 /// Whether deleting `binding` could remove `provider_principal`'s ALTER or DESCRIBE on the

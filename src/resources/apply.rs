@@ -10,9 +10,11 @@ use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::kafka::{
     AclFilter, ConfigChange, KafkaAdmin, KafkaError, NewTopic, TopicConfigAlteration, TopicLookup,
 };
+use crate::model::acl::AclBinding;
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
 use crate::model::reconcile::{
-    comparable, into_comparable, reconcile_acls, reconcile_topics, ClusterBinding, ExistingTopic,
+    comparable, comparable_binding, into_comparable, reconcile_acls, reconcile_topics,
+    ClusterBinding, ExistingTopic,
 };
 use crate::provider::ProviderState;
 use crate::tfplugin::{Attr, Ctx, Diagnostic, Diagnostics, Object, Value};
@@ -97,7 +99,7 @@ impl Record {
 
 /// The row attributes of a state as they came (still encoded: cloning them is cheap), to
 /// answer with when the rows do not change instead of encoding them again.
-pub(super) struct RecordedRows(Vec<(&'static str, Value)>);
+pub(super) struct RecordedRows(Object);
 
 impl RecordedRows {
     pub(super) fn of(object: &Object) -> Self {
@@ -105,15 +107,25 @@ impl RecordedRows {
         RecordedRows(
             names
                 .into_iter()
-                .filter_map(|name| Some((name, object.get(name)?.clone())))
+                .filter_map(|name| Some((name.to_string(), object.get(name)?.clone())))
                 .collect(),
         )
     }
 
     pub(super) fn restore(self, object: &mut Object) {
-        for (name, value) in self.0 {
-            object.insert(name.to_string(), value);
-        }
+        object.extend(self.0);
+    }
+
+    /// Whether `planned` holds the same `acls` (and `internal_topics`) bytes: rows are
+    /// written as Terraform writes them, so equal rows usually are equal bytes.
+    pub(super) fn encodes_same<F: Flow>(&self, planned: &Object) -> bool {
+        let same = |name: &str| {
+            matches!(
+                (self.0.get(name), planned.get(name)),
+                (Some(recorded @ Value::Encoded(_)), Some(planned)) if recorded == planned
+            )
+        };
+        same(ACLS.name) && (!F::HAS_TOPICS || same(INTERNAL_TOPICS.name))
     }
 }
 
@@ -195,17 +207,26 @@ pub(super) async fn read_acls(
     principals: &[String],
     expected_bindings: Option<usize>,
 ) -> Result<HashSet<ClusterBinding>, KafkaError> {
+    let held = read_bindings(admin, principals, expected_bindings).await?;
+    Ok(held
+        .into_iter()
+        .map(|binding| (cluster.to_string(), binding))
+        .collect())
+}
+
+/// [`read_acls`] as a list of bindings exactly as the cluster holds them.
+async fn read_bindings(
+    admin: &KafkaAdmin,
+    principals: &[String],
+    expected_bindings: Option<usize>,
+) -> Result<Vec<AclBinding>, KafkaError> {
     if principals.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Vec::new());
     }
     let held = admin
         .describe_acls_of_principals(principals, expected_bindings)
         .await?;
-    Ok(held
-        .into_values()
-        .flatten()
-        .map(|binding| (cluster.to_string(), binding))
-        .collect())
+    Ok(held.into_values().flatten().collect())
 }
 
 /// The named topics that exist on one cluster, with the configs the provider manages.
@@ -706,60 +727,120 @@ async fn apply_cluster_topics(
         .collect()
 }
 
-/// What refresh found: the record, and whether it differs from the prior one.
-pub(super) struct Refreshed {
-    pub record: Record,
-    pub changed: bool,
+/// What refresh found.
+pub(super) enum Refreshed {
+    /// Every recorded binding still exists and every recorded topic is as recorded: the
+    /// state stands as it came (its ACL rows were not even decoded).
+    Unchanged,
+    /// The recorded rows that still exist (or could not be checked); topics as they are now.
+    Changed(Record),
 }
 
-/// Refresh: keeps the recorded rows that still exist; topics as they exist now.
+/// The recorded bindings of one cluster as the state's map keys name them, and their
+/// principals (what DescribeAcls is asked about).
+#[derive(Default)]
+struct RecordedKeys<'a> {
+    keys: Vec<&'a str>,
+    principals: BTreeSet<String>,
+}
+
+/// The keys of `acls` and `preexisting_acls` by cluster, read without decoding a row; a key
+/// that is not one [`AclRow::key`] makes (a state edited by hand) is an error on it.
+fn recorded_keys(state: &Object) -> Result<BTreeMap<String, RecordedKeys<'_>>, Diagnostic> {
+    let mut by_cluster: BTreeMap<String, RecordedKeys<'_>> = BTreeMap::new();
+    for attr in [&ACLS, &PREEXISTING_ACLS] {
+        for key in attr.known_keys(state)? {
+            let Some((cluster, principal)) = AclRow::cluster_and_principal_of(key) else {
+                return Err(Diagnostic::error(
+                    "Invalid ACL row in state",
+                    "the key is not <cluster>|<resource_type>|<pattern_type>|<resource_name>|\
+                     <principal>|<host>|<operation>|<permission>",
+                )
+                .at(attr.path().key(key)));
+            };
+            if !by_cluster.contains_key(cluster.as_ref()) {
+                by_cluster.insert(cluster.to_string(), RecordedKeys::default());
+            }
+            let recorded = by_cluster
+                .get_mut(cluster.as_ref())
+                .expect("inserted above");
+            recorded.keys.push(key);
+            if !recorded.principals.contains(principal.as_ref()) {
+                recorded.principals.insert(principal.into_owned());
+            }
+        }
+    }
+    Ok(by_cluster)
+}
+
+/// Refresh: keeps the recorded rows that still exist; topics as they exist now. Each
+/// cluster's bindings are read once; the recorded rows are decoded only when a recorded key
+/// is not among the keys of what the cluster holds.
 pub(super) async fn refresh(
     ctx: &Ctx<'_, ProviderState>,
-    prior: Record,
+    state: &mut Object,
     diags: &mut Diagnostics,
-) -> Refreshed {
-    let mut record = Record::default();
-    let mut changed = false;
-    let mut by_cluster = prior.into_clusters();
-    for (cluster, connection) in connect_all(ctx, by_cluster.keys().cloned()).await {
-        let recorded = by_cluster.remove(&cluster).unwrap_or_default();
+) -> Option<Refreshed> {
+    let recorded = RecordedRows::of(state);
+    let mut keys = diags.take(recorded_keys(&recorded.0))?;
+    let recorded_topics: BTreeSet<TopicRow> = diags
+        .take(INTERNAL_TOPICS.take_known_values(&mut recorded.0.clone()))?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let mut topics_by_cluster = group_by_cluster(recorded_topics, |row| &row.cluster);
+    let clusters: BTreeSet<String> = keys
+        .keys()
+        .chain(topics_by_cluster.keys())
+        .cloned()
+        .collect();
+    // What the clusters whose recorded keys are not all found hold, as comparable keys.
+    let mut missing_keys: BTreeMap<String, HashSet<ClusterBinding>> = BTreeMap::new();
+    let mut topics = BTreeSet::new();
+    let mut topics_changed = false;
+    for (cluster, connection) in connect_all(ctx, clusters).await {
+        let recorded_keys = keys.remove(&cluster).unwrap_or_default();
+        let mut recorded_topics = topics_by_cluster.remove(&cluster).unwrap_or_default();
         let admin = match connection {
             Ok(admin) => admin,
             Err(diagnostic) => {
                 diags.push(diagnostic);
-                record.merge(recorded);
+                topics.append(&mut recorded_topics);
                 continue;
             }
         };
-        let principals = principals_of(recorded.acls.iter());
-        match read_acls(&admin, &cluster, &principals, Some(recorded.acls.len())).await {
+        let principals: Vec<String> = recorded_keys.principals.into_iter().collect();
+        let expected = Some(recorded_keys.keys.len());
+        match read_bindings(&admin, &principals, expected).await {
             Ok(actual) => {
-                let keys: HashSet<ClusterBinding> =
-                    actual.into_iter().map(into_comparable).collect();
-                // The kept rows are a subset of the recorded ones: equal counts, equal sets.
-                let (acls, preexisting) = (recorded.acls.len(), recorded.preexisting.len());
-                let mut kept_acls = rows_existing(recorded.acls, &keys, diags);
-                let mut kept_preexisting = rows_existing(recorded.preexisting, &keys, diags);
-                changed |= kept_acls.len() != acls || kept_preexisting.len() != preexisting;
-                record.acls.append(&mut kept_acls);
-                record.preexisting.append(&mut kept_preexisting);
+                let actual: Vec<AclBinding> = actual.into_iter().map(comparable_binding).collect();
+                let actual_keys: HashSet<String> = actual
+                    .iter()
+                    .map(|binding| AclRow::key_of(&cluster, binding))
+                    .collect();
+                if !recorded_keys
+                    .keys
+                    .iter()
+                    .all(|key| actual_keys.contains(*key))
+                {
+                    let comparable = actual
+                        .into_iter()
+                        .map(|binding| (cluster.clone(), binding))
+                        .collect();
+                    missing_keys.insert(cluster.clone(), comparable);
+                }
             }
-            Err(error) => {
-                diags.push(kafka_diagnostic("Cannot read ACLs", &error));
-                record.acls.extend(recorded.acls);
-                record.preexisting.extend(recorded.preexisting);
-            }
+            // The recorded rows are kept: they cannot be checked now.
+            Err(error) => diags.push(kafka_diagnostic("Cannot read ACLs", &error)),
         }
-        let names: Vec<String> = recorded.topics.iter().map(|t| t.name.clone()).collect();
-        let managed_keys: BTreeSet<String> = recorded
-            .topics
+        let names: Vec<String> = recorded_topics.iter().map(|t| t.name.clone()).collect();
+        let managed_keys: BTreeSet<String> = recorded_topics
             .iter()
             .flat_map(|t| t.configs.keys().cloned())
             .collect();
         match read_topics(&admin, &cluster, &names, &managed_keys).await {
             Ok(existing) => {
-                let mut topics: BTreeSet<TopicRow> = recorded
-                    .topics
+                let mut found: BTreeSet<TopicRow> = recorded_topics
                     .iter()
                     .filter_map(|row| {
                         existing
@@ -767,16 +848,36 @@ pub(super) async fn refresh(
                             .map(|found| existing_topic_row(row, found))
                     })
                     .collect();
-                changed |= topics != recorded.topics;
-                record.topics.append(&mut topics);
+                topics_changed |= found != recorded_topics;
+                topics.append(&mut found);
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot read internal topics", &error));
-                record.topics.extend(recorded.topics);
+                topics.append(&mut recorded_topics);
             }
         }
     }
-    Refreshed { record, changed }
+    if missing_keys.is_empty() && !topics_changed {
+        return Some(Refreshed::Unchanged);
+    }
+    let mut record = Record::take(state, diags)?;
+    record.topics = topics;
+    if !missing_keys.is_empty() {
+        let kept = |rows: BTreeSet<AclRow>, diags: &mut Diagnostics| -> BTreeSet<AclRow> {
+            let (checked, unchecked): (Vec<AclRow>, Vec<AclRow>) = rows
+                .into_iter()
+                .partition(|row| missing_keys.contains_key(&row.cluster));
+            keyed(checked, diags)
+                .into_iter()
+                .filter(|(key, _)| missing_keys[&key.0].contains(key))
+                .map(|(_, row)| row)
+                .chain(unchecked)
+                .collect()
+        };
+        record.acls = kept(std::mem::take(&mut record.acls), diags);
+        record.preexisting = kept(std::mem::take(&mut record.preexisting), diags);
+    }
+    Some(Refreshed::Changed(record))
 }
 
 /// Plan-time checks against the clusters, so apply does not fail halfway: reachability,

@@ -17,7 +17,7 @@
 
 use super::apply::{
     apply_flow, connect_all, kafka_diagnostic, preflight, read_acls, refresh, ApplyPlan, Record,
-    RecordedRows,
+    RecordedRows, Refreshed,
 };
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::plan::{DesiredState, InternalTopic};
@@ -324,10 +324,6 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
         let recorded = request.prior.as_ref().map(RecordedRows::of);
-        let prior = match request.prior {
-            Some(mut prior) => Record::take(&mut prior, diags)?,
-            None => Record::default(),
-        };
         match F::decode(&planned, diags)? {
             Field::Known(inputs) => {
                 let errors = F::validate(&inputs);
@@ -336,24 +332,34 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                     return None;
                 }
                 let desired = F::plan(&inputs);
-                let acls: BTreeSet<AclRow> = desired.acls.iter().map(AclRow::from).collect();
-                let topics: BTreeSet<TopicRow> =
-                    desired.topics.iter().map(TopicRow::from).collect();
+                let acls = keyed_rows(desired.acls.iter().map(AclRow::from), AclRow::key);
+                let topics = keyed_rows(desired.topics.iter().map(TopicRow::from), TopicRow::key);
                 ID.set(&mut planned, &F::id(&inputs));
-                match recorded {
+                ACLS.put(&mut planned, &acls);
+                if F::HAS_TOPICS {
+                    INTERNAL_TOPICS.put(&mut planned, &topics);
+                }
+                // Unchanged when the planned rows encode to the bytes Terraform sent (no prior
+                // row decoded) or, failing that, equal the prior rows.
+                let prior = match (&recorded, request.prior) {
+                    (Some(recorded), _) if recorded.encodes_same::<F>(&planned) => None,
+                    (_, Some(mut prior)) => Some(Record::take(&mut prior, diags)?),
+                    (_, None) => Some(Record::default()),
+                };
+                let unchanged = |prior: &Record| {
+                    same_rows(&prior.acls, &acls)
+                        && (!F::HAS_TOPICS || same_rows(&prior.topics, &topics))
+                };
+                match (recorded, prior) {
                     // Unchanged: the prior rows as they came, pre-existing ones included.
-                    Some(recorded)
-                        if prior.acls == acls && (!F::HAS_TOPICS || prior.topics == topics) =>
-                    {
-                        recorded.restore(&mut planned);
+                    (Some(recorded), None) => recorded.restore(&mut planned),
+                    (Some(recorded), Some(prior)) if unchanged(&prior) => {
+                        recorded.restore(&mut planned)
                     }
-                    _ => {
-                        ACLS.put(&mut planned, &keyed_rows(acls, AclRow::key));
-                        if F::HAS_TOPICS {
-                            INTERNAL_TOPICS.put(&mut planned, &keyed_rows(topics, TopicRow::key));
-                        }
+                    (_, prior) => {
                         PREEXISTING_ACLS.set_unknown(&mut planned);
                         if !diags.has_errors() {
+                            let prior = prior.unwrap_or_default();
                             preflight::<F>(&ctx, &inputs, &desired, prior, &planned, diags).await;
                         }
                     }
@@ -436,13 +442,9 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         mut state: Object,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
-        let recorded = RecordedRows::of(&state);
-        let prior = Record::take(&mut state, diags)?;
-        let refreshed = refresh(&ctx, prior, diags).await;
-        if refreshed.changed {
-            refreshed.record.write::<F>(&mut state);
-        } else {
-            recorded.restore(&mut state);
+        match refresh(&ctx, &mut state, diags).await? {
+            Refreshed::Unchanged => {}
+            Refreshed::Changed(record) => record.write::<F>(&mut state),
         }
         Some(state)
     }
@@ -505,6 +507,11 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         record.write::<F>(&mut state);
         Some(state)
     }
+}
+
+/// Whether the recorded rows are the planned ones (whatever their keys' order).
+fn same_rows<R: Ord>(recorded: &BTreeSet<R>, planned: &BTreeMap<String, R>) -> bool {
+    recorded.len() == planned.len() && planned.values().all(|row| recorded.contains(row))
 }
 
 /// A [`Flow`] as a Terraform data source: the planned sets, without contacting a cluster.

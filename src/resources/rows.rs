@@ -10,6 +10,7 @@ use crate::model::plan::{ClusterAcl, InternalTopic};
 use crate::model::reconcile::ClusterBinding;
 use crate::tf_object;
 use crate::tfplugin::{AttributePath, Diagnostic};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 tf_object! {
@@ -44,11 +45,55 @@ tf_object! {
 /// Joins key fields with `|`; `\\` and `|` inside a field are escaped, so distinct rows
 /// always get distinct keys whatever characters names and principals contain.
 fn join_key_fields(fields: &[&str]) -> String {
-    fields
-        .iter()
-        .map(|field| field.replace('\\', "\\\\").replace('|', "\\|"))
-        .collect::<Vec<_>>()
-        .join("|")
+    let mut key = String::with_capacity(fields.iter().map(|field| field.len() + 1).sum());
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            key.push('|');
+        }
+        for character in field.chars() {
+            if matches!(character, '\\' | '|') {
+                key.push('\\');
+            }
+            key.push(character);
+        }
+    }
+    key
+}
+
+/// The fields of a key made by [`join_key_fields`], unescaped (borrowed when nothing was
+/// escaped); `None` for text no such key has (a dangling or unknown escape).
+fn split_key_fields(key: &str) -> Option<Vec<Cow<'_, str>>> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    let mut unescaped: Option<String> = None;
+    let mut characters = key.char_indices();
+    let finish = |start: usize, end: usize, unescaped: Option<String>| match unescaped {
+        Some(text) => Cow::Owned(text),
+        None => Cow::Borrowed(&key[start..end]),
+    };
+    while let Some((at, character)) = characters.next() {
+        match character {
+            '|' => {
+                fields.push(finish(start, at, unescaped.take()));
+                start = at + 1;
+            }
+            '\\' => {
+                let (_, escaped @ ('\\' | '|')) = characters.next()? else {
+                    return None;
+                };
+                unescaped
+                    .get_or_insert_with(|| key[start..at].to_string())
+                    .push(escaped);
+            }
+            other => {
+                if let Some(text) = unescaped.as_mut() {
+                    text.push(other);
+                }
+            }
+        }
+    }
+    fields.push(finish(start, key.len(), unescaped));
+    Some(fields)
 }
 
 /// Rows keyed the way the `acls`, `preexisting_acls` and `internal_topics` maps key them.
@@ -73,6 +118,27 @@ impl AclRow {
             &self.operation,
             &self.permission,
         ])
+    }
+
+    /// The key of the row [`AclRow::new`] makes of `binding` on `cluster`, built without it.
+    pub fn key_of(cluster: &str, binding: &AclBinding) -> String {
+        join_key_fields(&[
+            cluster,
+            binding.resource_type.as_str(),
+            binding.pattern_type.as_str(),
+            &binding.resource_name,
+            &binding.principal,
+            &binding.host,
+            binding.operation.as_str(),
+            binding.permission.as_str(),
+        ])
+    }
+
+    /// The cluster and principal a key names; `None` if it is not a key [`AclRow::key`] makes.
+    pub fn cluster_and_principal_of(key: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+        let fields = split_key_fields(key)?;
+        let [cluster, _, _, _, principal, _, _, _]: [Cow<'_, str>; 8] = fields.try_into().ok()?;
+        Some((cluster, principal))
     }
 
     pub fn new(cluster: &str, binding: &AclBinding, reason: &str) -> Self {
@@ -190,5 +256,42 @@ mod tests {
             reason: "why".into(),
         };
         assert_eq!(topic.key(), "dr|mm2-configs.src.internal");
+    }
+
+    #[test]
+    fn keys_made_from_bindings_split_back_into_cluster_and_principal() {
+        for (cluster, principal, name) in [
+            ("dr", "User:mm2", "orders"),
+            ("d|r", "User:a|b\\c", "g\\|1"),
+            ("", "User:x", ""),
+        ] {
+            let binding = AclBinding::allow(
+                principal,
+                ResourceType::Topic,
+                name,
+                PatternType::Prefixed,
+                Operation::Describe,
+            );
+            let key = AclRow::key_of(cluster, &binding);
+            assert_eq!(key, AclRow::new(cluster, &binding, "why").key());
+            let (read_cluster, read_principal) = AclRow::cluster_and_principal_of(&key).unwrap();
+            assert_eq!(
+                (read_cluster.as_ref(), read_principal.as_ref()),
+                (cluster, principal)
+            );
+        }
+        let plain = "dr|TOPIC|LITERAL|t|User:mm2|*|READ|ALLOW";
+        assert!(matches!(
+            AclRow::cluster_and_principal_of(plain),
+            Some((Cow::Borrowed("dr"), Cow::Borrowed("User:mm2")))
+        ));
+        for broken in [
+            "dr|TOPIC",
+            "a\\x|b|c|d|e|f|g|h",
+            "a|b|c|d|e|f|g|h\\",
+            "a|b|c|d|e|f|g|h|i",
+        ] {
+            assert_eq!(AclRow::cluster_and_principal_of(broken), None, "{broken}");
+        }
     }
 }

@@ -693,6 +693,42 @@ impl<T: AttrType> Attr<BTreeMap<String, T>> {
             })
             .map_err(|d| d.under(&self.path()))
     }
+
+    /// The keys of a known map, in key order, borrowed from the object: no value is read.
+    /// Null or absent reads as no keys; an unknown value or one that is not a map of string
+    /// keys is an error on the attribute.
+    pub fn known_keys<'o>(&self, object: &'o Object) -> Result<Vec<&'o str>, Diagnostic> {
+        let keys = match object.get(self.name).unwrap_or(&Value::Null) {
+            Value::Null => Some(Vec::new()),
+            Value::Map(map) => Some(map.keys().map(String::as_str).collect()),
+            Value::Encoded(bytes) => encoded_map_keys(bytes),
+            _ => None,
+        };
+        keys.ok_or_else(|| {
+            let expected = BTreeMap::<String, T>::tf_type().friendly_name();
+            Diagnostic::error(
+                "Invalid attribute value",
+                format!("expected a known {expected}"),
+            )
+            .at(self.path())
+        })
+    }
+}
+
+/// The keys of an encoded map (none for nil); `None` if the bytes are not one.
+fn encoded_map_keys(bytes: &[u8]) -> Option<Vec<&str>> {
+    let mut reader = MsgpackReader::new(bytes);
+    if reader.next_nil() {
+        return Some(Vec::new());
+    }
+    let count = reader.next_map_len()?;
+    let mut keys = Vec::with_capacity(count);
+    for _ in 0..count {
+        keys.push(reader.next_str()?);
+        reader.skip_value().ok()?;
+    }
+    reader.finish("").ok()?;
+    Some(keys)
 }
 
 /// A nested block declaration, e.g. the provider's `cluster "name" { }` (map nesting).
@@ -806,6 +842,43 @@ pub struct MapEntry<'a> {
     pub path: AttributePath,
 }
 
+/// The indices of `names` in byte order of the names (the order Terraform writes an
+/// object's attributes in), computed at compile time for [`tf_object!`].
+pub const fn name_order<const N: usize>(names: &[&str]) -> [usize; N] {
+    let mut order = [0; N];
+    let mut index = 0;
+    while index < N {
+        order[index] = index;
+        index += 1;
+    }
+    // Insertion sort: a handful of fields, and `const fn` has no `sort`.
+    let mut sorted = 1;
+    while sorted < N {
+        let mut at = sorted;
+        while at > 0 && name_before(names[order[at]], names[order[at - 1]]) {
+            let swapped = order[at];
+            order[at] = order[at - 1];
+            order[at - 1] = swapped;
+            at -= 1;
+        }
+        sorted += 1;
+    }
+    order
+}
+
+/// `a < b` in byte order.
+const fn name_before(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut at = 0;
+    while at < a.len() && at < b.len() {
+        if a[at] != b[at] {
+            return a[at] < b[at];
+        }
+        at += 1;
+    }
+    a.len() < b.len()
+}
+
 /// Declares a struct that is also a Terraform object type (for sets/lists of objects).
 ///
 /// ```
@@ -916,12 +989,22 @@ macro_rules! tf_object {
                 })
             }
 
+            /// Fields in name order, as Terraform writes objects, so rows it sent encode to
+            /// the very same bytes.
             fn write_msgpack(&self, out: &mut Vec<u8>) {
-                $crate::tfplugin::codec::write_map_len(out, [$(stringify!($field)),*].len());
-                $(
-                    $crate::tfplugin::codec::write_str(out, stringify!($field));
-                    $crate::tfplugin::schema::AttrType::write_msgpack(&self.$field, out);
-                )*
+                const NAMES: &[&str] = &[$(stringify!($field)),*];
+                const ORDER: [usize; NAMES.len()] =
+                    $crate::tfplugin::schema::name_order::<{ NAMES.len() }>(NAMES);
+                let fields: [&dyn Fn(&mut Vec<u8>); NAMES.len()] = [$(
+                    &|out: &mut Vec<u8>| {
+                        $crate::tfplugin::codec::write_str(out, stringify!($field));
+                        $crate::tfplugin::schema::AttrType::write_msgpack(&self.$field, out);
+                    }
+                ),*];
+                $crate::tfplugin::codec::write_map_len(out, NAMES.len());
+                for field in ORDER {
+                    fields[field](out);
+                }
             }
 
             fn msgpack_len_bound(&self) -> usize {
@@ -1032,6 +1115,68 @@ mod tests {
         object.insert("row_map".into(), not_a_map);
         let error = ROW_MAP.take_known_values(&mut object).unwrap_err();
         assert_eq!(error.path, Some(ROW_MAP.path()));
+    }
+
+    crate::tf_object! {
+        /// Fields not in name order, with names that share prefixes.
+        struct Unsorted {
+            zeta: String,
+            alpha_long: i64,
+            alpha: Option<String>,
+            mid: BTreeMap<String, String>,
+        }
+    }
+
+    /// Objects are written with their attributes in name order, as the tree (and Terraform)
+    /// write them: the same value gives the same bytes either way.
+    #[test]
+    fn typed_objects_encode_like_the_tree_byte_for_byte() {
+        assert_eq!(
+            name_order::<4>(&["zeta", "alpha_long", "alpha", "mid"]),
+            [2, 1, 3, 0]
+        );
+        let value = Unsorted {
+            zeta: "z".repeat(40),
+            alpha_long: 300,
+            alpha: None,
+            mid: BTreeMap::from([("k".to_string(), "v".to_string())]),
+        };
+        let mut typed = Vec::new();
+        value.write_msgpack(&mut typed);
+        assert_eq!(typed, codec::encode_msgpack(&value.to_value()));
+        assert!(typed.len() <= value.msgpack_len_bound());
+    }
+
+    /// Map keys alone, borrowed, from an encoded map or a tree; anything else is an error.
+    #[test]
+    fn map_keys_are_read_without_their_values() {
+        let rows = BTreeMap::from([
+            ("b".to_string(), row("second", None)),
+            ("a".to_string(), row("first", Some(1))),
+        ]);
+        let mut object = Object::new();
+        assert_eq!(ROW_MAP.known_keys(&object), Ok(vec![]), "absent");
+        ROW_MAP.put(&mut object, &rows);
+        assert_eq!(ROW_MAP.known_keys(&object), Ok(vec!["a", "b"]));
+        ROW_MAP.set(&mut object, &rows);
+        assert_eq!(ROW_MAP.known_keys(&object), Ok(vec!["a", "b"]));
+        ROW_MAP.set_null(&mut object);
+        assert_eq!(ROW_MAP.known_keys(&object), Ok(vec![]));
+        let encoded_null = Value::Encoded(codec::encode_msgpack(&Value::Null).into());
+        object.insert("row_map".into(), encoded_null);
+        assert_eq!(ROW_MAP.known_keys(&object), Ok(vec![]));
+        ROW_MAP.set_unknown(&mut object);
+        let error = ROW_MAP.known_keys(&object).unwrap_err();
+        assert_eq!(error.path, Some(ROW_MAP.path()));
+        assert!(error.detail.contains("map of object"), "{}", error.detail);
+        let not_a_map = Value::Encoded(codec::encode_msgpack(&Value::string("x")).into());
+        object.insert("row_map".into(), not_a_map);
+        assert!(ROW_MAP.known_keys(&object).is_err());
+        let mut encoded = Vec::new();
+        rows.write_msgpack(&mut encoded);
+        encoded.truncate(encoded.len() - 1);
+        object.insert("row_map".into(), Value::Encoded(encoded.into()));
+        assert!(ROW_MAP.known_keys(&object).is_err(), "truncated");
     }
 
     /// Typed reads report what the tree reads report, on the same path.

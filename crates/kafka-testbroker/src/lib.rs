@@ -189,6 +189,15 @@ impl TestBroker {
         }
     }
 
+    /// Removes a stored binding without a client, as an out-of-band change would; whether
+    /// it was there.
+    pub fn remove_acl(&self, binding: &AclRecord) -> bool {
+        let mut state = self.shared.state();
+        let before = state.acls.len();
+        state.acls.retain(|stored| stored != binding);
+        state.acls.len() != before
+    }
+
     /// Creates (or replaces) a topic without a client.
     pub fn create_topic_direct(
         &self,
