@@ -116,6 +116,14 @@ impl RecordedRows {
         object.extend(self.0);
     }
 
+    /// The encoded length of one attribute as it came (0 when absent or not encoded).
+    pub(super) fn encoded_len(&self, name: &str) -> usize {
+        match self.0.get(name) {
+            Some(Value::Encoded(bytes)) => bytes.len(),
+            _ => 0,
+        }
+    }
+
     /// Whether `planned` holds the same `acls` (and `internal_topics`) bytes: rows are
     /// written as Terraform writes them, so equal rows usually are equal bytes.
     pub(super) fn encodes_same<F: Flow>(&self, planned: &Object) -> bool {

@@ -332,10 +332,13 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                     return None;
                 }
                 let desired = F::plan(&inputs);
-                let acls = keyed_rows(desired.acls.iter().map(AclRow::from), AclRow::key);
+                // Rows are made one at a time as they are written: 60 000 of them at once
+                // would double the plan's memory for large flows.
+                let acls = AclRow::keys_of(&desired.acls);
                 let topics = keyed_rows(desired.topics.iter().map(TopicRow::from), TopicRow::key);
                 ID.set(&mut planned, &F::id(&inputs));
-                ACLS.put(&mut planned, &acls);
+                let capacity = recorded.as_ref().map_or(0, |r| r.encoded_len(ACLS.name));
+                ACLS.put_made(&mut planned, &acls, |acl| AclRow::from(*acl), capacity);
                 if F::HAS_TOPICS {
                     INTERNAL_TOPICS.put(&mut planned, &topics);
                 }
@@ -347,8 +350,8 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                     (_, None) => Some(Record::default()),
                 };
                 let unchanged = |prior: &Record| {
-                    same_rows(&prior.acls, &acls)
-                        && (!F::HAS_TOPICS || same_rows(&prior.topics, &topics))
+                    same_rows(&prior.acls, acls.iter().map(|(_, acl)| AclRow::from(*acl)))
+                        && (!F::HAS_TOPICS || same_rows(&prior.topics, topics.values().cloned()))
                 };
                 match (recorded, prior) {
                     // Unchanged: the prior rows as they came, pre-existing ones included.
@@ -509,9 +512,12 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
     }
 }
 
-/// Whether the recorded rows are the planned ones (whatever their keys' order).
-fn same_rows<R: Ord>(recorded: &BTreeSet<R>, planned: &BTreeMap<String, R>) -> bool {
-    recorded.len() == planned.len() && planned.values().all(|row| recorded.contains(row))
+/// Whether the recorded rows are the planned ones (`planned` has no duplicates).
+fn same_rows<R: Ord>(
+    recorded: &BTreeSet<R>,
+    mut planned: impl ExactSizeIterator<Item = R>,
+) -> bool {
+    recorded.len() == planned.len() && planned.all(|row| recorded.contains(&row))
 }
 
 /// A [`Flow`] as a Terraform data source: the planned sets, without contacting a cluster.

@@ -134,6 +134,18 @@ impl AclRow {
         ])
     }
 
+    /// The planned bindings under their keys, in key order (each key once), to write the
+    /// `acls` map from without making every row first.
+    pub fn keys_of(acls: &[ClusterAcl]) -> Vec<(String, &ClusterAcl)> {
+        let mut keyed: Vec<(String, &ClusterAcl)> = acls
+            .iter()
+            .map(|acl| (AclRow::key_of(&acl.cluster, &acl.binding), acl))
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        keyed.dedup_by(|a, b| a.0 == b.0);
+        keyed
+    }
+
     /// The cluster and principal a key names; `None` if it is not a key [`AclRow::key`] makes.
     pub fn cluster_and_principal_of(key: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
         let fields = split_key_fields(key)?;

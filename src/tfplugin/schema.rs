@@ -694,6 +694,26 @@ impl<T: AttrType> Attr<BTreeMap<String, T>> {
             .map_err(|d| d.under(&self.path()))
     }
 
+    /// Like [`Attr::put`] for a map given as its keys in order, each with what its value is
+    /// made of: values are made, written and dropped one at a time, never all held at once.
+    /// `capacity` is a guess of the encoded length (e.g. the prior state's).
+    pub fn put_made<S>(
+        &self,
+        object: &mut Object,
+        entries: &[(String, S)],
+        make: impl Fn(&S) -> T,
+        capacity: usize,
+    ) {
+        debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        let mut encoded = Vec::with_capacity(capacity);
+        codec::write_map_len(&mut encoded, entries.len());
+        for (key, source) in entries {
+            codec::write_str(&mut encoded, key);
+            make(source).write_msgpack(&mut encoded);
+        }
+        object.insert(self.name.to_string(), Value::Encoded(encoded.into()));
+    }
+
     /// The keys of a known map, in key order, borrowed from the object: no value is read.
     /// Null or absent reads as no keys; an unknown value or one that is not a map of string
     /// keys is an error on the attribute.
@@ -1145,6 +1165,24 @@ mod tests {
         value.write_msgpack(&mut typed);
         assert_eq!(typed, codec::encode_msgpack(&value.to_value()));
         assert!(typed.len() <= value.msgpack_len_bound());
+    }
+
+    /// A map written from sources value by value encodes as the map itself.
+    #[test]
+    fn maps_made_entry_by_entry_encode_like_the_map() {
+        let rows = BTreeMap::from([
+            ("a".to_string(), row("first", Some(1))),
+            ("b".to_string(), row("second", None)),
+        ]);
+        let sources: Vec<(String, (&str, Option<i64>))> = vec![
+            ("a".to_string(), ("first", Some(1))),
+            ("b".to_string(), ("second", None)),
+        ];
+        let (mut made, mut put) = (Object::new(), Object::new());
+        ROW_MAP.put_made(&mut made, &sources, |(name, port)| row(name, *port), 0);
+        ROW_MAP.put(&mut put, &rows);
+        assert_eq!(made, put);
+        assert_eq!(ROW_MAP.known(&made).unwrap(), Some(rows));
     }
 
     /// Map keys alone, borrowed, from an encoded map or a tree; anything else is an error.
