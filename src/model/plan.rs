@@ -4,6 +4,7 @@
 //! evaluator, and the builder that deduplicates bindings (merging reasons) and sorts.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::acl::{AclBinding, Operation, PatternType, ResourceType, CLUSTER_RESOURCE_NAME};
 
@@ -27,8 +28,9 @@ pub enum Side {
 pub struct ClusterAcl {
     pub cluster: String,
     pub binding: AclBinding,
-    /// Every rule that needs this binding, joined by [`REASON_SEPARATOR`].
-    pub reason: String,
+    /// Every rule that needs this binding, joined by [`REASON_SEPARATOR`]; shared by the
+    /// bindings one rule grants on one resource.
+    pub reason: Arc<str>,
 }
 
 /// One internal topic the replicator needs, created by the provider when it is missing.
@@ -242,9 +244,14 @@ pub fn evaluate_rules<Ctx: RuleContext>(
         };
         let cluster = context.cluster(row.side);
         let feature = context.feature_label(&row.condition);
+        // In binding order within each resource, so a rule's grants over sorted names form
+        // one sorted run (see `DesiredStateBuilder::finish`).
+        let mut operations = row.operations.to_vec();
+        operations.sort_unstable();
         for resource in context.expand(&row.resource) {
-            let reason = format_reason(&feature, row.reason, &resource.describe(), row.spec_row);
-            for &operation in row.operations {
+            let reason: Arc<str> =
+                format_reason(&feature, row.reason, &resource.describe(), row.spec_row).into();
+            for &operation in &operations {
                 out.grant(cluster, principal, &resource, operation, &reason);
             }
         }
@@ -262,7 +269,8 @@ pub fn format_reason(feature: &str, template: &str, resource: &str, spec_row: &s
 /// Collects bindings and topics, merging the reasons of duplicates, and sorts on `finish`.
 #[derive(Debug, Default)]
 pub struct DesiredStateBuilder {
-    acls: BTreeMap<(String, AclBinding), Vec<String>>,
+    /// Every grant in the order it was made, duplicates included.
+    grants: Vec<ClusterAcl>,
     topics: BTreeMap<(String, String), InternalTopic>,
 }
 
@@ -273,7 +281,7 @@ impl DesiredStateBuilder {
         principal: &str,
         resource: &ResourcePattern,
         operation: Operation,
-        reason: &str,
+        reason: &Arc<str>,
     ) {
         let binding = AclBinding::allow(
             principal,
@@ -282,10 +290,11 @@ impl DesiredStateBuilder {
             resource.pattern_type,
             operation,
         );
-        let reasons = self.acls.entry((cluster.to_string(), binding)).or_default();
-        if !reasons.iter().any(|known| known == reason) {
-            reasons.push(reason.to_string());
-        }
+        self.grants.push(ClusterAcl {
+            cluster: cluster.to_string(),
+            binding,
+            reason: Arc::clone(reason),
+        });
     }
 
     /// Adds a compacted internal topic; a second request for the same topic keeps the first
@@ -321,17 +330,30 @@ impl DesiredStateBuilder {
         }
     }
 
+    /// The grants sorted by (cluster, binding), each binding once with its distinct reasons
+    /// in the order they were granted.
     pub fn finish(self) -> DesiredState {
+        let mut grants = self.grants;
+        // A rule grants over names in sorted order, so the grants are a few sorted runs, one
+        // per rule and operation: the stable sort merges runs, linear in the number of grants
+        // for a given rule table (a sorted map would compare long shared-prefix names at
+        // every insertion). Stable, so duplicates stay in grant order.
+        grants.sort_by(|a, b| (&a.cluster, &a.binding).cmp(&(&b.cluster, &b.binding)));
+        // Duplicates are merged in place: a second list as long as the grants would be the
+        // largest allocation of a plan.
+        grants.dedup_by(|duplicate, kept| {
+            let same = duplicate.cluster == kept.cluster && duplicate.binding == kept.binding;
+            let known =
+                || (kept.reason.split(REASON_SEPARATOR)).any(|reason| reason == &*duplicate.reason);
+            if same && !known() {
+                kept.reason = [&*kept.reason, &*duplicate.reason]
+                    .join(REASON_SEPARATOR)
+                    .into();
+            }
+            same
+        });
         DesiredState {
-            acls: self
-                .acls
-                .into_iter()
-                .map(|((cluster, binding), reasons)| ClusterAcl {
-                    cluster,
-                    binding,
-                    reason: reasons.join(REASON_SEPARATOR),
-                })
-                .collect(),
+            acls: grants,
             topics: self.topics.into_values().collect(),
         }
     }
@@ -375,12 +397,13 @@ mod tests {
     fn duplicate_grants_merge_reasons_once() {
         let mut builder = DesiredStateBuilder::default();
         let topic = ResourcePattern::literal(ResourceType::Topic, "orders");
-        builder.grant("a", "User:x", &topic, Operation::Read, "first");
-        builder.grant("a", "User:x", &topic, Operation::Read, "second");
-        builder.grant("a", "User:x", &topic, Operation::Read, "first");
+        let (first, second): (Arc<str>, Arc<str>) = ("first".into(), "second".into());
+        builder.grant("a", "User:x", &topic, Operation::Read, &first);
+        builder.grant("a", "User:x", &topic, Operation::Read, &second);
+        builder.grant("a", "User:x", &topic, Operation::Read, &first);
         let state = builder.finish();
         assert_eq!(state.acls.len(), 1);
-        assert_eq!(state.acls[0].reason, "first; second");
+        assert_eq!(&*state.acls[0].reason, "first; second");
     }
 
     #[test]

@@ -341,7 +341,7 @@ mod tests {
         ClusterAcl {
             cluster: cluster.to_string(),
             binding: binding.clone(),
-            reason: "test".to_string(),
+            reason: "test".into(),
         }
     }
 
@@ -471,7 +471,7 @@ mod tests {
             partitions,
             replication_factor: rf,
             configs: BTreeMap::from([(CLEANUP_POLICY.to_string(), COMPACT.to_string())]),
-            reason: "test".to_string(),
+            reason: "test".into(),
         }
     }
 

@@ -487,7 +487,7 @@ fn reasons_name_feature_config_key_and_spec_row() {
             .find(|a| {
                 a.cluster == cluster && a.binding.resource_name == name && a.binding.operation == op
             })
-            .map(|a| a.reason.clone())
+            .map(|a| a.reason.to_string())
             .unwrap()
     };
     assert_eq!(
