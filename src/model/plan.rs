@@ -334,10 +334,10 @@ impl DesiredStateBuilder {
     /// in the order they were granted.
     pub fn finish(self) -> DesiredState {
         let mut grants = self.grants;
-        // A rule grants over names in sorted order, so the grants are a few sorted runs, one
-        // per rule and operation: the stable sort merges runs, linear in the number of grants
-        // for a given rule table (a sorted map would compare long shared-prefix names at
-        // every insertion). Stable, so duplicates stay in grant order.
+        // A rule grants over names in sorted order, so the grants are a few sorted runs,
+        // about one per rule: the stable sort finds and merges them, linear in the number of
+        // grants for a given rule table (a sorted map would compare long shared-prefix names
+        // at every insertion). Stable, so duplicates stay in grant order.
         grants.sort_by(|a, b| (&a.cluster, &a.binding).cmp(&(&b.cluster, &b.binding)));
         // Duplicates are merged in place: a second list as long as the grants would be the
         // largest allocation of a plan.
