@@ -1,9 +1,10 @@
-//! The listener and per-connection protocol loop: framing, request headers, ApiVersions
-//! negotiation, the SASL exchange, test-hook fate, and dispatch to the API handlers.
+//! The listener and per-connection protocol loop: the TLS handshake (SSL and SASL_SSL
+//! listeners), framing, request headers, ApiVersions negotiation, the SASL exchange,
+//! test-hook fate, and dispatch to the API handlers.
 
 use crate::handlers;
 use crate::hooks::api_name;
-use crate::sasl::{SaslSession, SaslStep, MECHANISMS};
+use crate::sasl::{SaslSession, SaslStep};
 use crate::state::Shared;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::error::ResponseError;
@@ -13,8 +14,9 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
 /// The API versions this broker serves: `(api key, min, max)`.
 pub(crate) const SUPPORTED_APIS: &[(ApiKey, i16, i16)] = &[
@@ -40,15 +42,31 @@ fn supported_range(api_key: ApiKey) -> Option<(i16, i16)> {
         .map(|(_, min, max)| (*min, *max))
 }
 
-/// Accepts connections until the task is aborted.
-pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections until the task is aborted; with `tls`, each one starts with a TLS
+/// handshake.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                if let Err(error) = stream.set_nodelay(true) {
+                    eprintln!("kafka-testbroker: cannot set TCP_NODELAY: {error}");
+                }
                 let shared = shared.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     // A closed or broken connection ends only that connection.
-                    let _ = serve_connection(shared, stream, peer).await;
+                    let _ = match tls {
+                        Some(acceptor) => serve_tls(shared, acceptor, stream, peer).await,
+                        None => {
+                            let principal =
+                                (!shared.sasl_enabled()).then(|| "User:ANONYMOUS".to_string());
+                            serve_connection(shared, stream, peer, principal).await
+                        }
+                    };
                 });
             }
             Err(error) => {
@@ -76,18 +94,39 @@ enum Reply {
     Close,
 }
 
-async fn serve_connection(
+/// A TLS connection: after the handshake, the principal is SASL's when a mechanism is
+/// enabled (SASL_SSL), else the client certificate's DN when one is required, else
+/// `User:ANONYMOUS` (Kafka's `DefaultKafkaPrincipalBuilder` for SSL and SASL_SSL).
+/// A failed handshake (unknown CA, missing client certificate) closes the connection.
+async fn serve_tls(
     shared: Arc<Shared>,
-    mut stream: TcpStream,
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
     peer: SocketAddr,
 ) -> io::Result<()> {
-    stream.set_nodelay(true)?;
+    let stream = acceptor.accept(stream).await?;
+    let principal = if shared.sasl_enabled() {
+        None
+    } else {
+        let client_cert = stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|leaf| crate::tls::principal_of(leaf));
+        Some(client_cert.unwrap_or_else(|| "User:ANONYMOUS".to_string()))
+    };
+    serve_connection(shared, stream, peer, principal).await
+}
+
+async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: Arc<Shared>,
+    mut stream: S,
+    peer: SocketAddr,
+    principal: Option<String>,
+) -> io::Result<()> {
     let mut conn = Connection {
-        principal: if shared.sasl_enabled() {
-            None
-        } else {
-            Some("User:ANONYMOUS".to_string())
-        },
+        principal,
         host: peer.ip().to_string(),
         sasl: None,
         raw_sasl_tokens: false,
@@ -119,7 +158,7 @@ async fn serve_connection(
     }
 }
 
-async fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
+async fn write_frame<S: AsyncWrite + Unpin>(stream: &mut S, payload: &[u8]) -> io::Result<()> {
     let mut out = BytesMut::with_capacity(payload.len() + 4);
     out.put_i32(payload.len() as i32);
     out.put_slice(payload);
@@ -321,14 +360,12 @@ fn sasl_handshake(
     correlation_id: i32,
 ) -> Reply {
     let api_key = ApiKey::SaslHandshake;
-    let enabled: Vec<StrBytes> = if shared.sasl_enabled() {
-        MECHANISMS
-            .iter()
-            .map(|m| StrBytes::from_static_str(m))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let enabled: Vec<StrBytes> = shared
+        .credentials()
+        .mechanisms()
+        .into_iter()
+        .map(StrBytes::from_static_str)
+        .collect();
     let response = |code: ResponseError| {
         encode_response(
             api_key,
@@ -343,7 +380,7 @@ fn sasl_handshake(
     if !shared.sasl_enabled() || conn.principal.is_some() || conn.sasl.is_some() {
         return reply(response(ResponseError::IllegalSaslState));
     }
-    match SaslSession::start(request.mechanism.as_str()) {
+    match SaslSession::start(shared.credentials(), request.mechanism.as_str()) {
         Some(session) => {
             conn.sasl = Some(session);
             conn.raw_sasl_tokens = version == 0;
