@@ -309,6 +309,8 @@ fn parse_cluster(
         bootstrap_servers: servers?,
         tls,
         sasl,
+        oauth: None,
+        principal: None,
         timeout: Duration::from_secs(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS) as u64),
     })
 }

@@ -59,6 +59,7 @@ fn start_broker(runtime: &tokio::runtime::Runtime) -> TestBroker {
                 users: vec![("terraform".to_string(), PASSWORD.to_string())],
                 super_users: vec!["User:terraform".to_string()],
                 authorizer: true,
+                ..BrokerConfig::default()
             },
         ))
         .expect("start the test broker")

@@ -916,6 +916,8 @@ mod tests {
                 username: "admin".into(),
                 password: Secret::new("s3cr3t-pw"),
             }),
+            oauth: None,
+            principal: None,
             timeout: Duration::from_secs(5),
         };
         let text = redact("Invalid value \"s3cr3t-pw\" for sasl.password", &connection);

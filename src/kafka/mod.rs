@@ -11,7 +11,9 @@ pub mod acl_filter;
 pub mod admin;
 pub mod config;
 pub mod error;
+pub mod oauth;
 mod ffi;
+pub mod tls_probe;
 pub mod topics;
 
 pub use acl_filter::{AclFilter, PatternFilter};

@@ -152,6 +152,8 @@ impl Clusters {
                 username: self.username.clone(),
                 password: Secret::new(self.password.clone()),
             }),
+            oauth: None,
+            principal: None,
             timeout: Duration::from_secs(20),
         }
     }
