@@ -4,7 +4,7 @@
 //! Layers (see ARCHITECTURE.md):
 //! - [`model`]: the functional core: ACL types, permission rule tables, planning, set-difference reconcile.
 //! - `kafka`: the Kafka admin client (knows nothing of Terraform).
-//! - `tfplugin`: Terraform plugin protocol 6 (knows nothing of Kafka).
+//! - the `tfplugin` crate (crates/tfplugin): Terraform plugin protocol 6 (knows nothing of Kafka).
 //! - `resources` and `provider`: the glue between them.
 
 pub mod docs;
@@ -15,4 +15,3 @@ pub mod resources;
 pub mod secret;
 #[cfg(feature = "test-resources")]
 pub mod test_resources;
-pub mod tfplugin;

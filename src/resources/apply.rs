@@ -17,9 +17,9 @@ use crate::model::reconcile::{
     ClusterBinding, ExistingTopic,
 };
 use crate::provider::ProviderState;
-use crate::tfplugin::{Attr, Ctx, Diagnostic, Diagnostics, Object, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use tfplugin::{Attr, Ctx, Diagnostic, Diagnostics, Object, Value};
 
 /// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under
 /// 600 bytes on the wire even with a 249-character name, so a full batch stays under 3 MB,

@@ -23,13 +23,13 @@ use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::plan::{DesiredState, InternalTopic};
 use crate::model::validate::InputError;
 use crate::provider::ProviderState;
-use crate::tfplugin::{
-    ApplyRequest, Attr, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field,
-    Object, PlanRequest, Planned, Resource, Schema,
-};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
+use tfplugin::{
+    ApplyRequest, Attr, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field,
+    Object, PlanRequest, Planned, Resource, Schema,
+};
 
 /// The reason recorded for bindings adopted by `terraform import`.
 pub const IMPORTED_REASON: &str =
@@ -138,7 +138,7 @@ impl<'a> InputReader<'a> {
     }
 
     /// The value (`None` when null or unknown).
-    pub fn get<T: crate::tfplugin::schema::AttrType>(
+    pub fn get<T: tfplugin::schema::AttrType>(
         &mut self,
         attr: &Attr<T>,
         diags: &mut Diagnostics,
@@ -190,11 +190,7 @@ impl<'a> InputReader<'a> {
 }
 
 /// Sets a null attribute to `value`.
-pub fn default_to<T: crate::tfplugin::schema::AttrType>(
-    object: &mut Object,
-    attr: &Attr<T>,
-    value: T,
-) {
+pub fn default_to<T: tfplugin::schema::AttrType>(object: &mut Object, attr: &Attr<T>, value: T) {
     if object.get(attr.name).is_none_or(|v| v.is_null()) {
         attr.set(object, &value);
     }
@@ -206,7 +202,7 @@ pub fn default_to_attribute(object: &mut Object, attr: &Attr<String>, from: &Att
         let value = object
             .get(from.name)
             .cloned()
-            .unwrap_or(crate::tfplugin::Value::Null);
+            .unwrap_or(tfplugin::Value::Null);
         object.insert(attr.name.to_string(), value);
     }
 }
@@ -471,7 +467,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
             .block
             .attributes
             .iter()
-            .map(|attribute| (attribute.name.clone(), crate::tfplugin::Value::Null))
+            .map(|attribute| (attribute.name.clone(), tfplugin::Value::Null))
             .collect();
         state.extend(F::import_inputs(first, second, principal));
         F::fill_defaults(&mut state);
@@ -627,13 +623,13 @@ mod tests {
         assert_eq!(paths, ["topics[1]", "principal"]);
     }
 
-    fn mm2_object(values: Vec<(&str, crate::tfplugin::Value)>) -> Object {
+    fn mm2_object(values: Vec<(&str, tfplugin::Value)>) -> Object {
         let mut object: Object = FlowResource::<Mm2Flow>::new()
             .schema()
             .block
             .attributes
             .iter()
-            .map(|a| (a.name.clone(), crate::tfplugin::Value::Null))
+            .map(|a| (a.name.clone(), tfplugin::Value::Null))
             .collect();
         for (key, value) in values {
             object.insert(key.to_string(), value);
@@ -644,7 +640,7 @@ mod tests {
     #[test]
     fn defaults_are_mm2s_and_unknown_inputs_make_the_flow_unknown() {
         use crate::model::mm2::Mm2Inputs;
-        use crate::tfplugin::Value;
+        use tfplugin::Value;
         let mut object = mm2_object(vec![
             ("source_cluster", Value::string("primary")),
             ("target_cluster", Value::string("dr")),
@@ -679,7 +675,7 @@ mod tests {
 
     #[test]
     fn unknown_enumeration_value_is_a_diagnostic_on_the_attribute() {
-        use crate::tfplugin::Value;
+        use tfplugin::Value;
         let mut object = mm2_object(vec![
             ("source_cluster", Value::string("primary")),
             ("target_cluster", Value::string("dr")),
