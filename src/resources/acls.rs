@@ -3,14 +3,16 @@
 //! [`ACL_BATCH_LIMIT`]; the returned record lists only the bindings that exist.
 
 use super::read::{cancelled, kafka_diagnostic, lockout_guard, principals_of, read_acls};
-use super::record::{keyed, owned_keys, Record, ACLS};
+use super::record::{keyed, Record};
 use super::rows::AclRow;
 use crate::clusters::Clusters;
 use crate::kafka::{AclFilter, KafkaAdmin};
+use crate::model::acl::AclBinding;
+use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
 use crate::tfplugin::{Ctx, Diagnostic, Diagnostics};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 /// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under
 /// 600 bytes on the wire even with a 249-character name, so a full batch stays under 3 MB,
@@ -19,26 +21,31 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub const ACL_BATCH_LIMIT: usize = 5_000;
 
 /// ACLs of one cluster: read, reconcile, one create and one delete batch (chunked).
+/// `owned_before` is what the resource owned on this cluster (comparable keys).
 pub(crate) async fn apply_cluster_acls(
     ctx: &Ctx<'_, Clusters>,
     admin: &KafkaAdmin,
     cluster: &str,
     desired: &[ClusterAcl],
     prior: &Record,
+    owned_before: &HashSet<ClusterBinding>,
     diags: &mut Diagnostics,
 ) -> Record {
-    let keep_prior = Record {
-        topics: BTreeSet::new(),
-        ..prior.clone()
-    };
-    let desired_rows: Vec<AclRow> = desired.iter().map(AclRow::from).collect();
-    let principals = principals_of(desired_rows.iter().chain(prior.acls.iter()));
-    let expected = Some(desired_rows.len() + prior.acls.len());
+    let principals = principals_of(
+        desired
+            .iter()
+            .map(|acl| acl.binding.principal.as_str())
+            .chain(prior.acls.iter().map(|row| row.principal.as_str())),
+    );
+    let expected = Some(desired.len() + prior.acls.len());
     let actual = match read_acls(admin, cluster, &principals, expected).await {
         Ok(actual) => actual,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read ACLs", &error));
-            return keep_prior;
+            return Record {
+                topics: BTreeSet::new(),
+                ..prior.clone()
+            };
         }
     };
     let actual_keys: HashSet<ClusterBinding> = actual
@@ -46,29 +53,83 @@ pub(crate) async fn apply_cluster_acls(
         .map(|(cluster, binding)| comparable(cluster, binding))
         .collect();
     let prior_acls = keyed(prior.acls.iter().cloned(), diags);
-    let owned_before = owned_keys(prior, diags);
+    let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
     let guard = lockout_guard(ctx.provider, cluster);
-    let changes = match reconcile_acls(desired, &actual, &owned_before, &guard) {
+    let changes = match reconcile_acls(desired, &actual, owned_before, &guard) {
         Ok(changes) => changes,
         Err(lockout) => {
             diags.push(Diagnostic::error(
                 "Refusing to lock the provider out",
                 lockout.to_string(),
             ));
-            return Record {
-                acls: prior_acls
-                    .into_iter()
-                    .filter(|(key, _)| actual_keys.contains(key))
-                    .map(|(_, row)| row)
-                    .collect(),
-                preexisting: rows_existing(prior.preexisting.clone(), &actual_keys, diags),
-                topics: BTreeSet::new(),
-            };
+            let recorded = prior_acls.iter().map(|(key, _)| key.clone()).collect();
+            let preexisting = prior_preexisting
+                .iter()
+                .map(|(key, _)| key.clone())
+                .collect();
+            let left = AclsLeft::still_held(&recorded, &preexisting, &actual_keys);
+            return rows_left(&left, &[], prior_acls, prior_preexisting);
         }
     };
+    let to_create = changes
+        .to_create
+        .get(cluster)
+        .map_or(&[][..], Vec::as_slice);
+    let to_delete = changes
+        .to_delete
+        .get(cluster)
+        .map_or(&[][..], Vec::as_slice);
+    let progress = AclProgress {
+        created: create_acls(ctx, admin, cluster, to_create, diags).await,
+        deleted: delete_acls(ctx, admin, cluster, to_delete, diags).await,
+    };
+    let left = acls_after_apply(desired, &actual_keys, owned_before, &changes, &progress);
+    rows_left(&left, desired, prior_acls, prior_preexisting)
+}
 
-    let mut created: HashSet<ClusterBinding> = HashSet::new();
-    let to_create = changes.to_create.get(cluster).cloned().unwrap_or_default();
+/// The state rows of what is left: desired bindings with their planned reason, the others
+/// as recorded before.
+fn rows_left(
+    left: &AclsLeft,
+    desired: &[ClusterAcl],
+    prior_acls: Vec<(ClusterBinding, AclRow)>,
+    prior_preexisting: Vec<(ClusterBinding, AclRow)>,
+) -> Record {
+    let mut record = Record::default();
+    let mut from_desired: HashSet<ClusterBinding> = HashSet::new();
+    for acl in desired {
+        let key = comparable(&acl.cluster, &acl.binding);
+        if left.recorded.contains(&key) {
+            let row = AclRow::from(acl);
+            if left.preexisting.contains(&key) {
+                record.preexisting.insert(row.clone());
+            }
+            record.acls.insert(row);
+            from_desired.insert(key);
+        }
+    }
+    for (key, row) in prior_acls {
+        if left.recorded.contains(&key) && !from_desired.contains(&key) {
+            record.acls.insert(row);
+        }
+    }
+    for (key, row) in prior_preexisting {
+        if left.preexisting.contains(&key) && !from_desired.contains(&key) {
+            record.preexisting.insert(row);
+        }
+    }
+    record
+}
+
+/// Creates the bindings in batches; returns those Kafka accepted (comparable keys).
+async fn create_acls(
+    ctx: &Ctx<'_, Clusters>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    to_create: &[ClusterAcl],
+    diags: &mut Diagnostics,
+) -> HashSet<ClusterBinding> {
+    let mut created = HashSet::new();
     for chunk in to_create.chunks(ACL_BATCH_LIMIT) {
         if ctx.cancel.is_cancelled() {
             diags.push(cancelled(cluster));
@@ -82,12 +143,9 @@ pub(crate) async fn apply_cluster_acls(
                         Ok(()) => {
                             created.insert(comparable(cluster, binding));
                         }
-                        Err(error) => diags.push(Diagnostic::error(
-                            "Cannot create ACL",
-                            format!(
-                                "cluster {cluster:?}: {binding}: Kafka refused it with {error}"
-                            ),
-                        )),
+                        Err(error) => {
+                            diags.push(refused("Cannot create ACL", cluster, binding, &error))
+                        }
                     }
                 }
             }
@@ -97,9 +155,18 @@ pub(crate) async fn apply_cluster_acls(
             }
         }
     }
+    created
+}
 
-    let mut deleted: HashSet<ClusterBinding> = HashSet::new();
-    let to_delete = changes.to_delete.get(cluster).cloned().unwrap_or_default();
+/// Deletes the bindings (exactly as held) in batches; returns those Kafka deleted.
+async fn delete_acls(
+    ctx: &Ctx<'_, Clusters>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    to_delete: &[AclBinding],
+    diags: &mut Diagnostics,
+) -> HashSet<ClusterBinding> {
+    let mut deleted = HashSet::new();
     for chunk in to_delete.chunks(ACL_BATCH_LIMIT) {
         if ctx.cancel.is_cancelled() {
             diags.push(cancelled(cluster));
@@ -113,12 +180,9 @@ pub(crate) async fn apply_cluster_acls(
                         Ok(_) => {
                             deleted.insert(comparable(cluster, binding));
                         }
-                        Err(error) => diags.push(Diagnostic::error(
-                            "Cannot delete ACL",
-                            format!(
-                                "cluster {cluster:?}: {binding}: Kafka refused it with {error}"
-                            ),
-                        )),
+                        Err(error) => {
+                            diags.push(refused("Cannot delete ACL", cluster, binding, &error))
+                        }
                     }
                 }
             }
@@ -128,58 +192,17 @@ pub(crate) async fn apply_cluster_acls(
             }
         }
     }
-
-    let desired_by_key: HashMap<ClusterBinding, &ClusterAcl> = desired
-        .iter()
-        .map(|acl| (comparable(&acl.cluster, &acl.binding), acl))
-        .collect();
-    let mut acls: BTreeSet<AclRow> = desired_rows
-        .into_iter()
-        .filter(|row| {
-            row.cluster_binding(&ACLS.path())
-                .map(|(c, b)| comparable(&c, &b))
-                .is_ok_and(|key| actual_keys.contains(&key) || created.contains(&key))
-        })
-        .collect();
-    // Owned bindings no longer desired whose delete failed: still there, still owned, so the
-    // next plan shows them as removals again.
-    acls.extend(
-        prior_acls
-            .into_iter()
-            .filter(|(key, _)| {
-                owned_before.contains(key)
-                    && !desired_by_key.contains_key(key)
-                    && actual_keys.contains(key)
-                    && !deleted.contains(key)
-            })
-            .map(|(_, row)| row),
-    );
-    let preexisting = changes
-        .preexisting
-        .get(cluster)
-        .into_iter()
-        .flatten()
-        .filter_map(|binding| {
-            desired_by_key
-                .get(&comparable(cluster, binding))
-                .map(|acl| AclRow::from(*acl))
-        })
-        .collect();
-    Record {
-        acls,
-        preexisting,
-        topics: BTreeSet::new(),
-    }
+    deleted
 }
 
-pub(crate) fn rows_existing(
-    rows: BTreeSet<AclRow>,
-    actual_keys: &HashSet<ClusterBinding>,
-    diags: &mut Diagnostics,
-) -> BTreeSet<AclRow> {
-    keyed(rows, diags)
-        .into_iter()
-        .filter(|(key, _)| actual_keys.contains(key))
-        .map(|(_, row)| row)
-        .collect()
+fn refused(
+    summary: &str,
+    cluster: &str,
+    binding: &AclBinding,
+    error: &impl std::fmt::Display,
+) -> Diagnostic {
+    Diagnostic::error(
+        summary,
+        format!("cluster {cluster:?}: {binding}: Kafka refused it with {error}"),
+    )
 }

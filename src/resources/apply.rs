@@ -5,7 +5,7 @@
 
 use super::acls::apply_cluster_acls;
 use super::read::{cancelled, connect_all};
-use super::record::Record;
+use super::record::{owned_keys, Record};
 use super::topics::apply_cluster_topics;
 use crate::clusters::Clusters;
 use crate::model::plan::{ClusterAcl, InternalTopic};
@@ -63,8 +63,10 @@ pub(crate) async fn apply_flow(
             .filter(|topic| topic.cluster == cluster)
             .cloned()
             .collect();
+        // Ownership from state: `acls - preexisting_acls`.
+        let owned = owned_keys(&prior, diags);
         let mut cluster_record =
-            apply_cluster_acls(ctx, &admin, &cluster, &desired_acls, &prior, diags).await;
+            apply_cluster_acls(ctx, &admin, &cluster, &desired_acls, &prior, &owned, diags).await;
         cluster_record.topics = apply_cluster_topics(
             ctx,
             &admin,

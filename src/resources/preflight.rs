@@ -6,12 +6,12 @@ use super::flow::{cluster_paths, Flow};
 use super::read::{
     connect_all, kafka_diagnostic, lockout_guard, principals_of, read_acls, read_topics,
 };
-use super::record::{owned_keys, Record, ACLS};
-use super::rows::AclRow;
+use super::record::{keyed, owned_keys, Record};
 use crate::clusters::Clusters;
 use crate::kafka::KafkaError;
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
-use crate::model::reconcile::{comparable, reconcile_acls, reconcile_topics};
+use crate::model::preflight::{acl_preflight, replication_shortfalls};
+use crate::model::reconcile::{reconcile_topics, ClusterBinding};
 use crate::tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 use std::collections::BTreeSet;
 
@@ -69,46 +69,48 @@ pub(crate) async fn preflight<F: Flow>(
             .cloned()
             .collect();
         let recorded = prior_by_cluster.remove(cluster).unwrap_or_default();
-        let desired_rows: Vec<AclRow> = desired_acls.iter().map(AclRow::from).collect();
-        let principals = principals_of(desired_rows.iter().chain(recorded.acls.iter()));
-        let expected = Some(desired_rows.len() + recorded.acls.len());
+        let principals = principals_of(
+            desired_acls
+                .iter()
+                .map(|acl| acl.binding.principal.as_str())
+                .chain(recorded.acls.iter().map(|row| row.principal.as_str())),
+        );
+        let expected = Some(desired_acls.len() + recorded.acls.len());
         match read_acls(&admin, cluster, &principals, expected).await {
             Ok(actual) => {
+                // Ownership from state: `acls - preexisting_acls`.
                 let owned = owned_keys(&recorded, diags);
                 let guard = lockout_guard(ctx.provider, cluster);
-                match reconcile_acls(&desired_acls, &actual, &owned, &guard) {
+                let recorded_preexisting: Vec<ClusterBinding> = keyed(recorded.preexisting, diags)
+                    .into_iter()
+                    .map(|(key, _)| key)
+                    .collect();
+                match acl_preflight(
+                    &desired_acls,
+                    &actual,
+                    &owned,
+                    &guard,
+                    &recorded_preexisting,
+                ) {
                     Err(lockout) => diags.push(Diagnostic::error(
                         "Refusing to lock the provider out",
                         lockout.to_string(),
                     )),
-                    Ok(changes) => {
-                        let found = changes
-                            .preexisting
-                            .get(cluster)
-                            .cloned()
-                            .unwrap_or_default();
-                        let unrecorded: Vec<String> = found
+                    Ok(unrecorded) if unrecorded.is_empty() => {}
+                    Ok(unrecorded) => {
+                        let listed: Vec<String> = unrecorded
                             .iter()
-                            .filter(|binding| {
-                                !recorded.preexisting.iter().any(|row| {
-                                    row.binding(&ACLS.path()).is_ok_and(|b| {
-                                        comparable(cluster, &b) == comparable(cluster, binding)
-                                    })
-                                })
-                            })
-                            .map(|binding| format!("  {binding}"))
+                            .map(|(_, binding)| format!("  {binding}"))
                             .collect();
-                        if !unrecorded.is_empty() {
-                            diags.push(Diagnostic::warning(
-                                "ACLs already exist",
-                                format!(
-                                    "cluster {cluster:?} already holds these bindings, not \
-                                     created by this resource; they will be recorded in \
-                                     preexisting_acls and never deleted by it:\n{}",
-                                    unrecorded.join("\n")
-                                ),
-                            ));
-                        }
+                        diags.push(Diagnostic::warning(
+                            "ACLs already exist",
+                            format!(
+                                "cluster {cluster:?} already holds these bindings, not \
+                                 created by this resource; they will be recorded in \
+                                 preexisting_acls and never deleted by it:\n{}",
+                                listed.join("\n")
+                            ),
+                        ));
                     }
                 }
             }
@@ -126,22 +128,18 @@ pub(crate) async fn preflight<F: Flow>(
         }
         match admin.broker_count().await {
             Ok(brokers) => {
-                for topic in &topics {
-                    let needed = usize::try_from(topic.replication_factor).unwrap_or(0);
-                    if needed > brokers {
-                        diags.push(
-                            Diagnostic::error(
-                                "Replication factor above the broker count",
-                                format!(
-                                    "topic {:?} needs replication factor {needed} but cluster \
-                                     {cluster:?} has {brokers} broker(s); lower the replication \
-                                     factor or add brokers",
-                                    topic.name
-                                ),
-                            )
-                            .at(F::replication_factor_path(topic, inputs)),
-                        );
-                    }
+                for short in replication_shortfalls(&topics, brokers) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Replication factor above the broker count",
+                            format!(
+                                "topic {:?} needs replication factor {} but cluster {cluster:?} \
+                                 has {} broker(s); lower the replication factor or add brokers",
+                                short.topic.name, short.needed, short.brokers
+                            ),
+                        )
+                        .at(F::replication_factor_path(short.topic, inputs)),
+                    );
                 }
             }
             Err(error) => diags.push(kafka_diagnostic("Cannot read brokers", &error)),

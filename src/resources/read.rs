@@ -1,7 +1,7 @@
 //! Reading what the clusters hold (connections, bindings of principals, topics with
 //! their managed configs) and the diagnostics shared by apply, refresh and preflight.
 
-use super::rows::{AclRow, TopicRow};
+use super::rows::TopicRow;
 use crate::clusters::Clusters;
 use crate::kafka::{KafkaAdmin, KafkaError, TopicLookup};
 use crate::model::acl::AclBinding;
@@ -18,11 +18,9 @@ pub(crate) fn lockout_guard(provider: &Clusters, cluster: &str) -> HashMap<Strin
         .unwrap_or_default()
 }
 
-pub(crate) fn principals_of<'a>(rows: impl Iterator<Item = &'a AclRow>) -> Vec<String> {
-    rows.map(|row| row.principal.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+pub(crate) fn principals_of<'a>(principals: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let unique: BTreeSet<&str> = principals.collect();
+    unique.into_iter().map(str::to_string).collect()
 }
 
 /// What one cluster holds for the given principals, as comparable keys plus the bindings

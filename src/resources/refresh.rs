@@ -60,6 +60,18 @@ pub(crate) fn recorded_keys(
     Ok(by_cluster)
 }
 
+/// Whether every recorded key of `cluster` names a binding it holds (the fast path: no row
+/// decoded). Keys compare with their principals in comparable form on both sides.
+fn all_recorded_held(cluster: &str, recorded: &[&str], held: &[AclBinding]) -> bool {
+    let held_keys: HashSet<String> = held
+        .iter()
+        .map(|binding| AclRow::key_of(cluster, &comparable_binding(binding.clone())))
+        .collect();
+    recorded
+        .iter()
+        .all(|key| AclRow::comparable_key(key).is_some_and(|key| held_keys.contains(key.as_ref())))
+}
+
 /// Refresh: keeps the recorded rows that still exist; topics as they exist now. Each
 /// cluster's bindings are read once; the recorded rows are decoded only when a recorded key
 /// is not among the keys of what the cluster holds.
@@ -100,19 +112,10 @@ pub(crate) async fn refresh(
         let expected = Some(recorded_keys.keys.len());
         match read_bindings(&admin, &principals, expected).await {
             Ok(actual) => {
-                let actual: Vec<AclBinding> = actual.into_iter().map(comparable_binding).collect();
-                let actual_keys: HashSet<String> = actual
-                    .iter()
-                    .map(|binding| AclRow::key_of(&cluster, binding))
-                    .collect();
-                if !recorded_keys
-                    .keys
-                    .iter()
-                    .all(|key| actual_keys.contains(*key))
-                {
+                if !all_recorded_held(&cluster, &recorded_keys.keys, &actual) {
                     let comparable = actual
                         .into_iter()
-                        .map(|binding| (cluster.clone(), binding))
+                        .map(|binding| (cluster.clone(), comparable_binding(binding)))
                         .collect();
                     missing_keys.insert(cluster.clone(), comparable);
                 }
@@ -165,4 +168,45 @@ pub(crate) async fn refresh(
         record.preexisting = kept(std::mem::take(&mut record.preexisting), diags);
     }
     Some(Refreshed::Changed(record))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::acl::{Operation, PatternType, ResourceType};
+
+    #[test]
+    fn the_fast_path_finds_recorded_bindings_whatever_the_principals_spelling() {
+        let binding = |principal: &str, topic: &str| {
+            AclBinding::allow(
+                principal,
+                ResourceType::Topic,
+                topic,
+                PatternType::Literal,
+                Operation::Read,
+            )
+        };
+        for (recorded, held) in [
+            ("User:mm2", "User:mm2"),
+            ("User:sa-abc123", "User:sa-abc123"),
+            ("User:SA-ABC123", "User:SA-ABC123"),
+            ("User:SA-ABC123", "User:sa-abc123"),
+            ("User:00042", "User:42"),
+            ("user:u-XYZ", "User:u-xyz"),
+        ] {
+            let recorded_key = AclRow::key_of("dr", &binding(recorded, "orders"));
+            assert!(
+                all_recorded_held(
+                    "dr",
+                    &[&recorded_key],
+                    &[binding(held, "orders"), binding(held, "other")]
+                ),
+                "{recorded} recorded, {held} held"
+            );
+            assert!(
+                !all_recorded_held("dr", &[&recorded_key], &[binding(held, "other")]),
+                "{recorded}: a missing binding is missed"
+            );
+        }
+    }
 }

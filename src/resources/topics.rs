@@ -5,10 +5,16 @@ use super::read::{cancelled, existing_topic_row, kafka_diagnostic, read_topics};
 use super::rows::TopicRow;
 use crate::clusters::Clusters;
 use crate::kafka::{ConfigChange, KafkaAdmin, NewTopic, TopicConfigAlteration};
+use crate::model::outcome::{
+    topics_after_apply, topics_left_after_delete, DeleteFailure, TopicLeft, TopicProgress,
+};
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
 use crate::tfplugin::{Ctx, Diagnostic, Diagnostics};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// Kafka's error for a topic that does not exist (`Errors.UNKNOWN_TOPIC_OR_PARTITION`).
+const UNKNOWN_TOPIC_OR_PARTITION: &str = "UNKNOWN_TOPIC_OR_PARTITION";
 
 /// Internal topics of one cluster: create missing ones with their configs, fix managed
 /// configs, report size conflicts (never recreate). On destroy with `delete_topics`, delete
@@ -26,23 +32,24 @@ pub(crate) async fn apply_cluster_topics(
         let names: Vec<String> = prior.iter().map(|row| row.name.clone()).collect();
         return match admin.delete_topics(&names).await {
             Ok(outcomes) => {
-                let failed: HashSet<String> = outcomes
+                let failures: BTreeMap<String, DeleteFailure> = outcomes
                     .into_iter()
-                    .filter_map(|(name, outcome)| match outcome {
-                        Ok(()) => None,
-                        Err(error) if error.name == "UNKNOWN_TOPIC_OR_PARTITION" => None,
-                        Err(error) => {
-                            diags.push(Diagnostic::error(
-                                "Cannot delete internal topic",
-                                format!("cluster {cluster:?}: topic {name:?}: {error}"),
-                            ));
-                            Some(name)
+                    .filter_map(|(name, outcome)| {
+                        let error = outcome.err()?;
+                        if error.name == UNKNOWN_TOPIC_OR_PARTITION {
+                            return Some((name, DeleteFailure::AlreadyGone));
                         }
+                        diags.push(Diagnostic::error(
+                            "Cannot delete internal topic",
+                            format!("cluster {cluster:?}: topic {name:?}: {error}"),
+                        ));
+                        Some((name, DeleteFailure::Other))
                     })
                     .collect();
+                let left = topics_left_after_delete(names.iter().map(String::as_str), &failures);
                 prior
                     .iter()
-                    .filter(|row| failed.contains(&row.name))
+                    .filter(|row| left.contains(row.name.as_str()))
                     .cloned()
                     .collect()
             }
@@ -72,7 +79,6 @@ pub(crate) async fn apply_cluster_topics(
         }
     };
     let changes = reconcile_topics(desired, &existing);
-    let mut failed: HashSet<String> = HashSet::new();
 
     let new_topics: Vec<NewTopic> = changes
         .to_create
@@ -99,14 +105,12 @@ pub(crate) async fn apply_cluster_topics(
                             "Cannot create internal topic",
                             format!("cluster {cluster:?}: topic {name:?}: {error}"),
                         ));
-                        failed.insert(name);
                     }
                 }
             }
         }
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot create internal topics", &error));
-            failed.extend(new_topics.iter().map(|t| t.name.clone()));
         }
     }
 
@@ -145,37 +149,19 @@ pub(crate) async fn apply_cluster_topics(
         )),
     }
 
-    let needs_fix: HashSet<&str> = alterations.iter().map(|a| a.topic.as_str()).collect();
-    let conflicting: HashSet<&str> = changes
-        .conflicts
-        .iter()
-        .map(|conflict| conflict.name.as_str())
-        .collect();
     for conflict in &changes.conflicts {
         diags.push(Diagnostic::error(
             "Internal topic conflicts with the plan",
             conflict.to_string(),
         ));
     }
-    desired
-        .iter()
-        .filter_map(|topic| {
-            let row = TopicRow::from(topic);
-            match existing.get(&(cluster.to_string(), topic.name.clone())) {
-                None if created.contains(&topic.name) => Some(row),
-                None => None,
-                // As it exists when its size conflicts or its config fix failed; otherwise
-                // it now matches the plan.
-                Some(found)
-                    if conflicting.contains(topic.name.as_str())
-                        || (needs_fix.contains(topic.name.as_str())
-                            && !fixed.contains(&topic.name)) =>
-                {
-                    Some(existing_topic_row(&row, found))
-                }
-                Some(_) => Some(row),
-            }
+    let progress = TopicProgress { created, fixed };
+    topics_after_apply(desired, &existing, &changes, &progress)
+        .into_iter()
+        .filter_map(|(topic, left)| match left {
+            TopicLeft::AsPlanned => Some(TopicRow::from(topic)),
+            TopicLeft::AsFound(found) => Some(existing_topic_row(&TopicRow::from(topic), found)),
+            TopicLeft::Absent => None,
         })
-        .filter(|row| !failed.contains(&row.name))
         .collect()
 }
