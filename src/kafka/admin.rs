@@ -12,12 +12,14 @@ use std::time::{Duration, Instant};
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::metadata::Metadata;
-use rdkafka::types::{RDKafkaErrorCode, RDKafkaType};
+use rdkafka::types::RDKafkaErrorCode;
 
 use super::acl_filter::{AclFilter, PatternFilter};
 use super::config::ClusterConnection;
 use super::error::{BrokerError, KafkaError};
 use super::ffi::{self, CallFailure, MainQueuePump};
+
+mod connect;
 use super::topics::{
     NewTopic, TopicConfigAlteration, TopicConfigs, TopicDescription, TopicLookup, TopicOutcomes,
 };
@@ -76,6 +78,8 @@ impl AdminCall {
 #[derive(Debug, Default)]
 struct ClientHealth {
     authentication_failure: Option<String>,
+    /// A certificate check failed or the broker refused the TLS client (definitive).
+    tls_failure: Option<String>,
     last_error: Option<String>,
 }
 
@@ -100,6 +104,10 @@ impl AdminContext {
     fn last_error(&self) -> Option<String> {
         self.health().last_error.clone()
     }
+
+    fn tls_failure(&self) -> Option<String> {
+        self.health().tls_failure.clone()
+    }
 }
 
 impl ClientContext for AdminContext {
@@ -116,6 +124,8 @@ impl ClientContext for AdminContext {
         );
         if is_authentication {
             health.authentication_failure = Some(reason.to_string());
+        } else if connect::is_definitive_tls_failure(reason) {
+            health.tls_failure = Some(reason.to_string());
         } else {
             health.last_error = Some(reason.to_string());
         }
@@ -128,13 +138,19 @@ struct Shared {
     alias: String,
     bootstrap_servers: Vec<String>,
     timeout: Duration,
+    /// The settings an authentication failure points at, in the provider's terms.
+    credentials: &'static str,
 }
 
 /// A connected admin client for one cluster.
 pub struct KafkaAdmin {
     // Declared first so it stops (and drops its client handle) before the client goes.
     _pump: MainQueuePump,
+    /// Replaces the OAUTHBEARER token before it expires; stops on drop.
+    _token_refresh: Option<connect::TokenRefresh>,
     shared: Arc<Shared>,
+    /// The principal the brokers name this connection, when it can be told.
+    principal: Option<String>,
 }
 
 impl std::fmt::Debug for KafkaAdmin {
@@ -152,42 +168,6 @@ impl std::fmt::Debug for KafkaAdmin {
 pub const DESCRIBE_ANSWER_LIMIT: usize = 50_000;
 
 impl KafkaAdmin {
-    /// Builds the client and checks, within the connection's timeout, that a broker answers
-    /// a Metadata request with these credentials.
-    pub async fn connect(connection: &ClusterConnection) -> Result<KafkaAdmin, KafkaError> {
-        let invalid = |message: String| KafkaError::InvalidSettings {
-            alias: connection.alias.clone(),
-            message: redact(&message, connection),
-        };
-        if connection.bootstrap_servers.is_empty() {
-            return Err(invalid("bootstrap_servers is empty".to_string()));
-        }
-        let config = client_config(connection);
-        let native_config = config
-            .create_native_config()
-            .map_err(|e| invalid(e.to_string()))?;
-        let client = Client::new(
-            &config,
-            native_config,
-            RDKafkaType::RD_KAFKA_PRODUCER,
-            AdminContext::default(),
-        )
-        .map_err(|e| invalid(e.to_string()))?;
-        let client = Arc::new(client);
-        let pump = MainQueuePump::start(client.clone()).map_err(|e| invalid(e.to_string()))?;
-        let admin = KafkaAdmin {
-            _pump: pump,
-            shared: Arc::new(Shared {
-                client,
-                alias: connection.alias.clone(),
-                bootstrap_servers: connection.bootstrap_servers.clone(),
-                timeout: connection.timeout,
-            }),
-        };
-        admin.metadata().await?;
-        Ok(admin)
-    }
-
     /// The provider's name for this cluster.
     pub fn alias(&self) -> &str {
         &self.shared.alias
@@ -561,7 +541,11 @@ impl KafkaAdmin {
                 match shared.client.fetch_metadata(None, attempt) {
                     Ok(metadata) => return Ok(topics_from_metadata(&metadata)),
                     Err(_) => {
-                        if let Some(reason) = shared.client.context().authentication_failure() {
+                        let context = shared.client.context();
+                        if let Some(reason) = context.authentication_failure() {
+                            return Err(CallFailure::Aborted(reason));
+                        }
+                        if let Some(reason) = context.tls_failure() {
                             return Err(CallFailure::Aborted(reason));
                         }
                         if remaining <= attempt {
@@ -683,6 +667,15 @@ impl KafkaAdmin {
         Ok(results)
     }
 
+    fn authentication_failed(&self, message: String) -> KafkaError {
+        KafkaError::AuthenticationFailed {
+            alias: self.shared.alias.clone(),
+            bootstrap_servers: self.shared.bootstrap_servers.clone(),
+            message,
+            check: self.shared.credentials,
+        }
+    }
+
     /// No broker answered within the timeout: names the servers and the last transport error.
     fn unreachable(&self) -> KafkaError {
         KafkaError::Unreachable {
@@ -706,7 +699,7 @@ impl KafkaAdmin {
                 operation: call.name(),
                 timeout: self.shared.timeout,
             },
-            CallFailure::Aborted(message) => KafkaError::AuthenticationFailed { alias, message },
+            CallFailure::Aborted(message) => self.authentication_failed(message),
             CallFailure::InvalidInput(message) => KafkaError::InvalidInput {
                 alias,
                 operation: call.name(),
@@ -726,10 +719,9 @@ impl KafkaAdmin {
                 operation: call.name(),
                 timeout: self.shared.timeout,
             },
-            "_AUTHENTICATION" | "SASL_AUTHENTICATION_FAILED" => KafkaError::AuthenticationFailed {
-                alias,
-                message: error.message,
-            },
+            "_AUTHENTICATION" | "SASL_AUTHENTICATION_FAILED" => {
+                self.authentication_failed(error.message)
+            }
             _ if error.is_authorization_failure() => {
                 let resource = if error.name == "TOPIC_AUTHORIZATION_FAILED" && !topics.is_empty() {
                     format!("TOPIC {}", topics.join(", "))
@@ -804,11 +796,14 @@ fn client_config(connection: &ClusterConnection) -> ClientConfig {
         .set("socket.connection.setup.timeout.ms", &timeout_ms)
         .set(
             "security.protocol",
-            match (&connection.tls, &connection.sasl) {
-                (None, None) => "plaintext",
-                (Some(_), None) => "ssl",
-                (None, Some(_)) => "sasl_plaintext",
-                (Some(_), Some(_)) => "sasl_ssl",
+            match (
+                &connection.tls,
+                connection.sasl.is_some() || connection.oauth.is_some(),
+            ) {
+                (None, false) => "plaintext",
+                (Some(_), false) => "ssl",
+                (None, true) => "sasl_plaintext",
+                (Some(_), true) => "sasl_ssl",
             },
         )
         // Logs go to the main queue, which the pump drains without printing.
@@ -835,6 +830,10 @@ fn client_config(connection: &ClusterConnection) -> ClientConfig {
             .set("sasl.username", &sasl.username)
             .set("sasl.password", sasl.password.expose());
     }
+    if connection.oauth.is_some() {
+        // Tokens are fetched by `connect` and handed over with `ffi::set_oauth_token`.
+        config.set("sasl.mechanism", "OAUTHBEARER");
+    }
     config
 }
 
@@ -842,6 +841,7 @@ fn client_config(connection: &ClusterConnection) -> ClientConfig {
 fn redact(message: &str, connection: &ClusterConnection) -> String {
     let secrets = [
         connection.sasl.as_ref().map(|s| s.password.expose()),
+        connection.oauth.as_ref().map(|o| o.client_secret.expose()),
         connection
             .tls
             .as_ref()

@@ -4,7 +4,7 @@
 //! whose safe API loses what the provider must report (CreateTopics and DescribeConfigs:
 //! rust-rdkafka keeps neither the Kafka error name nor the broker's message per topic), and
 //! the pump that reads the client's main queue so error events (authentication failures)
-//! reach the client context.
+//! reach the client context, and handing librdkafka a SASL/OAUTHBEARER token.
 //!
 //! Rules kept here (spec section 5): each call gets a private queue; every librdkafka object
 //! is owned by an RAII wrapper whose `Drop` frees it; inputs are copied by librdkafka and
@@ -1196,5 +1196,49 @@ impl Drop for MainQueuePump {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// Hands librdkafka the SASL/OAUTHBEARER token for all connections of `client`
+/// (`rd_kafka_oauthbearer_set_token`): `lifetime_ms` is the expiry in ms since the epoch,
+/// `principal` the token's subject, `extensions` the SASL extensions sent with it. The
+/// error text never holds the token (librdkafka names only what is wrong with it).
+pub(crate) fn set_oauth_token<C: ClientContext>(
+    client: &Client<C>,
+    token: &str,
+    lifetime_ms: i64,
+    principal: &str,
+    extensions: &[(String, String)],
+) -> Result<(), String> {
+    let nul = |what: &str| format!("the {what} contains a NUL byte");
+    let token = CString::new(token).map_err(|_| nul("access token"))?;
+    let principal = CString::new(principal).map_err(|_| nul("token's sub claim"))?;
+    let mut pairs = Vec::with_capacity(extensions.len() * 2);
+    for (key, value) in extensions {
+        pairs.push(CString::new(key.as_str()).map_err(|_| nul("extension name"))?);
+        pairs.push(CString::new(value.as_str()).map_err(|_| nul("extension value"))?);
+    }
+    let pointers: Vec<*const c_char> = pairs.iter().map(|p| p.as_ptr()).collect();
+    let mut errbuf = ErrBuf::new();
+    let code = unsafe {
+        rd::rd_kafka_oauthbearer_set_token(
+            client.native_ptr(),
+            token.as_ptr(),
+            lifetime_ms,
+            principal.as_ptr(),
+            if pointers.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                pointers.as_ptr() as *mut *const c_char
+            },
+            pointers.len(),
+            errbuf.ptr(),
+            errbuf.len(),
+        )
+    };
+    if code == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        Ok(())
+    } else {
+        Err(errbuf.text())
     }
 }

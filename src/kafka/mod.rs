@@ -11,8 +11,9 @@ pub mod acl_filter;
 pub mod admin;
 pub mod config;
 pub mod error;
-pub mod oauth;
 mod ffi;
+pub mod oauth;
+pub mod principal;
 pub mod tls_probe;
 pub mod topics;
 

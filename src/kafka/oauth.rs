@@ -96,7 +96,11 @@ async fn fetch(settings: &OAuthSettings) -> Result<AccessToken, TokenError> {
     let https = match uri.scheme_str() {
         Some("https") => true,
         Some("http") => false,
-        _ => return Err(TokenError::InvalidUrl("the scheme must be https or http".into())),
+        _ => {
+            return Err(TokenError::InvalidUrl(
+                "the scheme must be https or http".into(),
+            ))
+        }
     };
     let host = uri
         .host()
@@ -125,7 +129,10 @@ async fn fetch(settings: &OAuthSettings) -> Result<AccessToken, TokenError> {
 }
 
 /// The form POST: `grant_type=client_credentials`, `scope` when set, Basic client auth.
-fn request(settings: &OAuthSettings, uri: &http::Uri) -> Result<http::Request<Full<Bytes>>, TokenError> {
+fn request(
+    settings: &OAuthSettings,
+    uri: &http::Uri,
+) -> Result<http::Request<Full<Bytes>>, TokenError> {
     let mut form = String::from("grant_type=client_credentials");
     if let Some(scope) = &settings.scope {
         form.push_str("&scope=");
@@ -173,7 +180,8 @@ fn tls_config(settings: &OAuthSettings) -> Result<Arc<rustls::ClientConfig>, Tok
     match &settings.ca_cert_pem {
         Some(pem) => {
             for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                let cert = cert.map_err(|e| TokenError::InvalidUrl(format!("oauth.ca_cert: {e}")))?;
+                let cert =
+                    cert.map_err(|e| TokenError::InvalidUrl(format!("oauth.ca_cert: {e}")))?;
                 roots
                     .add(cert)
                     .map_err(|e| TokenError::InvalidUrl(format!("oauth.ca_cert: {e}")))?;
@@ -196,7 +204,10 @@ fn tls_config(settings: &OAuthSettings) -> Result<Arc<rustls::ClientConfig>, Tok
 }
 
 /// Sends one HTTP/1.1 request and reads the whole answer.
-async fn exchange<S>(stream: S, request: http::Request<Full<Bytes>>) -> Result<(u16, Bytes), TokenError>
+async fn exchange<S>(
+    stream: S,
+    request: http::Request<Full<Bytes>>,
+) -> Result<(u16, Bytes), TokenError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -232,8 +243,8 @@ fn answer(status: u16, body: &[u8]) -> Result<AccessToken, TokenError> {
             description: field("error_description"),
         });
     }
-    let token = field("access_token")
-        .ok_or_else(|| TokenError::BadAnswer("no access_token".into()))?;
+    let token =
+        field("access_token").ok_or_else(|| TokenError::BadAnswer("no access_token".into()))?;
     let claims = token
         .split('.')
         .nth(1)
@@ -279,10 +290,19 @@ mod tests {
     #[test]
     fn answers_become_tokens_or_typed_refusals() {
         let token = jwt(serde_json::json!({"sub": "svc", "exp": 4_000_000_000u64}));
-        let ok = answer(200, serde_json::json!({"access_token": token}).to_string().as_bytes()).unwrap();
+        let ok = answer(
+            200,
+            serde_json::json!({"access_token": token})
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
         assert_eq!(ok.subject, "svc");
         assert_eq!(ok.value.expose(), token);
-        assert_eq!(ok.expires_at, UNIX_EPOCH + Duration::from_secs(4_000_000_000));
+        assert_eq!(
+            ok.expires_at,
+            UNIX_EPOCH + Duration::from_secs(4_000_000_000)
+        );
 
         let refused = answer(
             401,
@@ -296,14 +316,29 @@ mod tests {
                 description: Some("bad secret".into())
             }
         );
-        assert!(matches!(answer(500, b"oops"), Err(TokenError::Refused { status: 500, error: None, .. })));
+        assert!(matches!(
+            answer(500, b"oops"),
+            Err(TokenError::Refused {
+                status: 500,
+                error: None,
+                ..
+            })
+        ));
         let no_sub = jwt(serde_json::json!({"exp": 4_000_000_000u64}));
         assert!(matches!(
-            answer(200, serde_json::json!({"access_token": no_sub}).to_string().as_bytes()),
+            answer(
+                200,
+                serde_json::json!({"access_token": no_sub})
+                    .to_string()
+                    .as_bytes()
+            ),
             Err(TokenError::BadAnswer(_))
         ));
         let opaque = serde_json::json!({"access_token": "opaque", "expires_in": 60}).to_string();
-        assert!(matches!(answer(200, opaque.as_bytes()), Err(TokenError::BadAnswer(_))));
+        assert!(matches!(
+            answer(200, opaque.as_bytes()),
+            Err(TokenError::BadAnswer(_))
+        ));
     }
 
     #[test]

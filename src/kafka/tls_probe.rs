@@ -63,7 +63,10 @@ impl std::fmt::Display for TlsFailure {
 /// when the probe cannot tell (it connects, or fails in another way).
 pub async fn diagnose(tls: &TlsSettings, server: &str, timeout: Duration) -> Option<TlsFailure> {
     let (host, port) = server.rsplit_once(':')?;
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port: u16 = port.parse().ok()?;
     let config = client_config(tls)?;
     let name = ServerName::try_from(host.clone()).ok()?;
@@ -126,8 +129,7 @@ fn classify(error: &std::io::Error, tls: &TlsSettings, host: &str) -> Option<Tls
                     ca_cert_set: tls.ca_cert_pem.is_some(),
                 })
             }
-            CertificateError::NotValidForName
-            | CertificateError::NotValidForNameContext { .. } => {
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 Some(TlsFailure::HostNameMismatch {
                     host: host.to_string(),
                 })

@@ -29,6 +29,7 @@ mod sasl;
 mod server;
 mod state;
 pub mod tls;
+pub mod token_endpoint;
 
 pub use acl::{AclOperation, AclPermission, AclRecord, PatternType, ResourceType};
 pub use hooks::Hooks;

@@ -68,18 +68,19 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         }
     }
     let listen = listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?;
-    config.tls =
-        match (cert, key) {
-            (Some(cert_pem), Some(key_pem)) => Some(TlsListener {
-                cert_pem,
-                key_pem,
-                client_ca_pem: client_ca,
-            }),
-            (None, None) if client_ca.is_none() => None,
-            _ => return Err(format!(
+    config.tls = match (cert, key) {
+        (Some(cert_pem), Some(key_pem)) => Some(TlsListener {
+            cert_pem,
+            key_pem,
+            client_ca_pem: client_ca,
+        }),
+        (None, None) if client_ca.is_none() => None,
+        _ => {
+            return Err(format!(
                 "--tls-cert and --tls-key go together (and --tls-client-ca needs both)\n{USAGE}"
-            )),
-        };
+            ))
+        }
+    };
     Ok(Options {
         listen,
         config,
