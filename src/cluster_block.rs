@@ -346,8 +346,9 @@ fn parse_sasl(
         return (None, None);
     };
     if name == OAUTHBEARER {
-        for (field, attr) in [(&username, &USERNAME), (&password, &PASSWORD)] {
-            if matches!(field, Ok(Some(_))) {
+        // Only values set in HCL: an environment variable for another mechanism is ignored.
+        for attr in [&USERNAME, &PASSWORD] {
+            if matches!(attr.get_in(block, path), Ok(Field::Known(_))) {
                 r.error(
                     "Not used with OAUTHBEARER",
                     format!("sasl.{} is for PLAIN and SCRAM; OAUTHBEARER takes its credentials from the oauth block", attr.name),

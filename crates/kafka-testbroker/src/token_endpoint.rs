@@ -6,8 +6,7 @@
 use crate::pki::TokenSigner;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -18,7 +17,7 @@ const LIFETIME_SECONDS: i64 = 3600;
 /// A running token endpoint; stops when dropped.
 pub struct TokenEndpoint {
     url: String,
-    issued: Arc<AtomicUsize>,
+    issued: Arc<Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
 
@@ -46,7 +45,7 @@ impl TokenEndpoint {
             subject: subject.to_string(),
             signer,
         });
-        let issued = Arc::new(AtomicUsize::new(0));
+        let issued = Arc::new(Mutex::new(Vec::new()));
         let counter = issued.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -65,9 +64,12 @@ impl TokenEndpoint {
         &self.url
     }
 
-    /// How many tokens were issued.
-    pub fn issued(&self) -> usize {
-        self.issued.load(Ordering::SeqCst)
+    /// The tokens issued so far, oldest first (tests search output for them).
+    pub fn issued(&self) -> Vec<String> {
+        self.issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -81,7 +83,7 @@ impl Drop for TokenEndpoint {
 async fn serve(
     mut stream: TcpStream,
     client: &Client,
-    issued: &AtomicUsize,
+    issued: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -157,7 +159,10 @@ async fn serve(
         let token = client
             .signer
             .token(&client.subject, LIFETIME_SECONDS, claims);
-        issued.fetch_add(1, Ordering::SeqCst);
+        issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(token.clone());
         (
             "200 OK",
             serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": LIFETIME_SECONDS})
