@@ -445,3 +445,48 @@ fn an_unknown_credential_still_plans_the_other_clusters() {
         assert_eq!(actions, [&serde_json::json!(["create"])]);
     });
 }
+
+/// Two clusters at closed ports with `timeout_seconds = 5` and three flows between them:
+/// one plan (TRACE on) reports each cluster, naming its servers, in well under twice the
+/// timeout: the clusters are tried in parallel, and a failed attempt is remembered for the
+/// rest of the provider process instead of being retried by every resource.
+#[test]
+fn unreachable_clusters_are_reported_once_within_about_their_timeout() {
+    let closed = || {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    };
+    let (primary, dr) = (closed(), closed());
+    let flows: String = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            mm2_flow(&format!("User:mm2-{name}")).replace("\"flow\"", &format!("\"{name}\""))
+        })
+        .collect();
+    let main_tf = format!(
+        "{HEADER}\nprovider \"kafkamirror\" {{\n  cluster \"primary\" {{\n    bootstrap_servers = [\"{primary}\"]\n    timeout_seconds   = 5\n  }}\n  cluster \"dr\" {{\n    bootstrap_servers = [\"{dr}\"]\n    timeout_seconds   = 5\n  }}\n}}\n{flows}"
+    );
+    for_each_terraform(|tf| {
+        let mut dir = Workdir::with_dev_overrides(tf, &main_tf);
+        dir.set_env("TF_LOG", "TRACE");
+        dir.set_env(
+            "TF_LOG_PATH",
+            &dir.path().join("trace.log").display().to_string(),
+        );
+        let started = Instant::now();
+        let run = dir.run(&["plan", "-json"]);
+        let elapsed = started.elapsed();
+        assert_eq!(run.code, 1, "{}", run.stdout);
+        assert!(
+            elapsed < Duration::from_secs(10),
+            "reported after {elapsed:?}, not within about the 5 s timeout"
+        );
+        let failed = errors(&run);
+        for server in [&primary, &dr] {
+            assert!(
+                failed.iter().any(|e| e.contains(server.as_str())),
+                "{server} is not named in {failed:#?}"
+            );
+        }
+    });
+}
