@@ -21,6 +21,15 @@ use tfplugin::{Attr, AttributePath, Block, BlockDecl, Diagnostic, Diagnostics, F
 /// Reads an environment variable (the process environment in the provider, a table in tests).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+/// Whether a credential that is neither in HCL nor in the environment is an error. Not when
+/// validating: `terraform validate` often runs where the credentials are not set (CI
+/// without secrets); configure, which plan and apply run, checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    Required,
+    MaySetLater,
+}
+
 const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
 const MAX_TIMEOUT_SECONDS: i64 = 3600;
 
@@ -179,6 +188,7 @@ pub fn env_name(alias: &str, block: &str, attribute: &str) -> String {
 struct Reader<'a> {
     alias: &'a str,
     env: Env<'a>,
+    credentials: Credentials,
     diags: &'a mut Diagnostics,
     /// Cleared by an unknown value: the cluster is validated again once it is known.
     complete: bool,
@@ -210,7 +220,15 @@ impl Reader<'_> {
                 self.complete = false;
                 Err(())
             }
-            Some(Field::Null) => Ok((self.env)(&env_name(self.alias, block, attribute))),
+            Some(Field::Null) => match (self.env)(&env_name(self.alias, block, attribute)) {
+                Some(value) => Ok(Some(value)),
+                None if self.credentials == Credentials::Required => Ok(None),
+                // It may be set where plan and apply run: treated as an unknown value.
+                None => {
+                    self.complete = false;
+                    Err(())
+                }
+            },
             None => Ok(None),
         }
     }
@@ -227,11 +245,13 @@ fn parse_cluster(
     cluster: &Object,
     path: &AttributePath,
     env: Env<'_>,
+    credentials: Credentials,
     diags: &mut Diagnostics,
 ) -> Option<ClusterConnection> {
     let mut r = Reader {
         alias,
         env,
+        credentials,
         diags,
         complete: true,
     };
@@ -304,17 +324,24 @@ fn parse_tls(r: &mut Reader<'_>, block: &Object, path: &AttributePath) -> Option
     let key = r.credential(CLIENT_KEY.get_in(block, path), "tls", CLIENT_KEY.name);
     let skip = r.value(INSECURE_SKIP_VERIFY.get_in(block, path));
     let set = |field: &Result<Option<String>, ()>| !matches!(field, Ok(None));
+    let alias = r.alias;
     if set(&cert) && !set(&key) {
         r.error(
             "Client certificate without key",
-            "tls.client_cert needs tls.client_key".into(),
+            format!(
+                "tls.client_cert needs tls.client_key (or the environment variable {})",
+                env_name(alias, "tls", CLIENT_KEY.name)
+            ),
             path.attr(CLIENT_CERT.name),
         );
     }
     if set(&key) && !set(&cert) {
         r.error(
             "Client key without certificate",
-            "tls.client_key needs tls.client_cert".into(),
+            format!(
+                "tls.client_key needs tls.client_cert (or the environment variable {})",
+                env_name(alias, "tls", CLIENT_CERT.name)
+            ),
             path.attr(CLIENT_KEY.name),
         );
     }
@@ -476,7 +503,12 @@ fn parse_oauth(r: &mut Reader<'_>, block: &Object, path: &AttributePath) -> Opti
 }
 
 /// Parses every cluster block; `env` supplies credentials left null in HCL.
-pub fn parse_clusters(config: &Object, env: Env<'_>, diags: &mut Diagnostics) -> Clusters {
+pub fn parse_clusters(
+    config: &Object,
+    env: Env<'_>,
+    credentials: Credentials,
+    diags: &mut Diagnostics,
+) -> Clusters {
     let mut state = Clusters::default();
     let root = AttributePath::root();
     let entries = match diags.take(CLUSTER.get_map(config, &root)) {
@@ -489,7 +521,14 @@ pub fn parse_clusters(config: &Object, env: Env<'_>, diags: &mut Diagnostics) ->
             continue;
         };
         let mut cluster_diags = Diagnostics::new();
-        match parse_cluster(entry.key, cluster, &entry.path, env, &mut cluster_diags) {
+        match parse_cluster(
+            entry.key,
+            cluster,
+            &entry.path,
+            env,
+            credentials,
+            &mut cluster_diags,
+        ) {
             Some(connection) => state.insert(connection),
             None if !cluster_diags.has_errors() => state.insert_pending(entry.key),
             None => {}
@@ -499,256 +538,4 @@ pub fn parse_clusters(config: &Object, env: Env<'_>, diags: &mut Diagnostics) ->
     state
 }
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use tfplugin::{PathStep, Value};
-
-    fn parse_clusters_without_env(config: &Object, diags: &mut Diagnostics) -> Clusters {
-        parse_clusters(config, &|_| None, diags)
-    }
-
-    fn strings(items: &[&str]) -> Value {
-        Value::List(items.iter().map(|s| Value::string(*s)).collect())
-    }
-
-    fn config(clusters: Vec<(&str, Value)>) -> Object {
-        Object::from([(
-            "cluster".to_string(),
-            Value::Map(
-                clusters
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-            ),
-        )])
-    }
-
-    fn cluster(fields: Vec<(&str, Value)>) -> Value {
-        let mut object = Object::from([
-            ("bootstrap_servers".to_string(), Value::Null),
-            ("timeout_seconds".to_string(), Value::Null),
-            ("tls".to_string(), Value::Null),
-            ("sasl".to_string(), Value::Null),
-        ]);
-        for (k, v) in fields {
-            object.insert(k.to_string(), v);
-        }
-        Value::Object(object)
-    }
-
-    fn object(fields: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            fields
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        )
-    }
-
-    #[test]
-    fn parses_full_cluster_with_secrets_masked() {
-        let mut diags = Diagnostics::new();
-        let state = parse_clusters_without_env(
-            &config(vec![(
-                "primary",
-                cluster(vec![
-                    ("bootstrap_servers", strings(&["a:9092"])),
-                    (
-                        "sasl",
-                        object(vec![
-                            ("mechanism", Value::string("SCRAM-SHA-512")),
-                            ("username", Value::string("admin")),
-                            ("password", Value::string("hunter2")),
-                        ]),
-                    ),
-                ]),
-            )]),
-            &mut diags,
-        );
-        assert!(!diags.has_errors(), "{diags:?}");
-        let primary = state.cluster("primary").unwrap();
-        assert_eq!(primary.timeout, Duration::from_secs(30));
-        assert!(!format!("{primary:?}").contains("hunter2"));
-        assert!(state.cluster("dr").unwrap_err().detail.contains("primary"));
-    }
-
-    #[test]
-    fn bad_values_are_diagnostics_on_their_attribute() {
-        let mut diags = Diagnostics::new();
-        parse_clusters_without_env(
-            &config(vec![(
-                "primary",
-                cluster(vec![
-                    ("bootstrap_servers", strings(&[])),
-                    (
-                        "timeout_seconds",
-                        Value::Number(tfplugin::Number::from_i64(0)),
-                    ),
-                    (
-                        "sasl",
-                        object(vec![
-                            ("mechanism", Value::string("GSSAPI")),
-                            ("username", Value::string("u")),
-                            ("password", Value::string("p")),
-                        ]),
-                    ),
-                    (
-                        "tls",
-                        object(vec![
-                            ("ca_cert", Value::Null),
-                            ("client_cert", Value::string("CERT")),
-                            ("client_key", Value::Null),
-                            ("insecure_skip_verify", Value::Null),
-                        ]),
-                    ),
-                ]),
-            )]),
-            &mut diags,
-        );
-        let paths: Vec<String> = diags
-            .iter()
-            .map(|d| d.path.clone().unwrap().to_string())
-            .collect();
-        assert_eq!(
-            paths,
-            [
-                r#"cluster["primary"].bootstrap_servers"#,
-                r#"cluster["primary"].timeout_seconds"#,
-                r#"cluster["primary"].tls.client_cert"#,
-                r#"cluster["primary"].sasl.mechanism"#,
-            ]
-        );
-        let first = diags.iter().next().unwrap().path.clone().unwrap();
-        assert_eq!(first.0[1], PathStep::Key("primary".into()));
-    }
-
-    #[test]
-    fn key_without_certificate_points_at_the_key_and_unknown_values_are_skipped() {
-        let tls = |cert: Value, key: Value| {
-            cluster(vec![
-                ("bootstrap_servers", strings(&["a:9092"])),
-                (
-                    "tls",
-                    object(vec![
-                        ("ca_cert", Value::Null),
-                        ("client_cert", cert),
-                        ("client_key", key),
-                        ("insecure_skip_verify", Value::Null),
-                    ]),
-                ),
-            ])
-        };
-        let mut diags = Diagnostics::new();
-        parse_clusters_without_env(
-            &config(vec![("c", tls(Value::Null, Value::string("KEY")))]),
-            &mut diags,
-        );
-        let paths: Vec<String> = diags
-            .iter()
-            .map(|d| d.path.clone().unwrap().to_string())
-            .collect();
-        assert_eq!(paths, [r#"cluster["c"].tls.client_key"#]);
-
-        let mut diags = Diagnostics::new();
-        let state = parse_clusters_without_env(
-            &config(vec![("c", tls(Value::Unknown, Value::string("KEY")))]),
-            &mut diags,
-        );
-        assert!(
-            !diags.has_errors(),
-            "an unknown certificate is validated later: {diags:?}"
-        );
-        assert!(state.is_pending("c"));
-    }
-
-    #[test]
-    fn provider_principal_follows_the_connection_settings() {
-        let tls = |cert: Value| {
-            object(vec![
-                ("ca_cert", Value::Null),
-                ("client_cert", cert.clone()),
-                (
-                    "client_key",
-                    if cert.is_null() {
-                        Value::Null
-                    } else {
-                        Value::string("KEY")
-                    },
-                ),
-                ("insecure_skip_verify", Value::Null),
-            ])
-        };
-        let servers = ("bootstrap_servers", strings(&["a:9092"]));
-        let mut diags = Diagnostics::new();
-        let state = parse_clusters_without_env(
-            &config(vec![
-                (
-                    "sasl",
-                    cluster(vec![
-                        servers.clone(),
-                        (
-                            "sasl",
-                            object(vec![
-                                ("mechanism", Value::string("PLAIN")),
-                                ("username", Value::string("admin")),
-                                ("password", Value::string("p")),
-                            ]),
-                        ),
-                    ]),
-                ),
-                ("plain", cluster(vec![servers.clone()])),
-                (
-                    "tls",
-                    cluster(vec![servers.clone(), ("tls", tls(Value::Null))]),
-                ),
-                (
-                    "mtls",
-                    cluster(vec![servers, ("tls", tls(Value::string("CERT")))]),
-                ),
-            ]),
-            &mut diags,
-        );
-        assert!(!diags.has_errors(), "{diags:?}");
-        assert_eq!(
-            state.provider_principal("sasl").as_deref(),
-            Some("User:admin")
-        );
-        assert_eq!(
-            state.provider_principal("plain").as_deref(),
-            Some("User:ANONYMOUS")
-        );
-        assert_eq!(
-            state.provider_principal("tls").as_deref(),
-            Some("User:ANONYMOUS")
-        );
-        assert_eq!(
-            state.provider_principal("mtls"),
-            None,
-            "the broker maps mTLS names"
-        );
-        assert_eq!(state.provider_principal("missing"), None);
-    }
-
-    #[test]
-    fn unknown_cluster_settings_do_not_break_other_clusters() {
-        let mut diags = Diagnostics::new();
-        let state = parse_clusters_without_env(
-            &config(vec![
-                (
-                    "primary",
-                    cluster(vec![("bootstrap_servers", strings(&["a:9092"]))]),
-                ),
-                ("dr", cluster(vec![("bootstrap_servers", Value::Unknown)])),
-            ]),
-            &mut diags,
-        );
-        assert!(!diags.has_errors());
-        assert!(state.cluster("primary").is_ok());
-        assert!(state.is_pending("dr"));
-        assert!(state
-            .cluster("dr")
-            .unwrap_err()
-            .summary
-            .contains("not known yet"));
-    }
-}
+mod tests;

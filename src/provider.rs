@@ -3,7 +3,7 @@
 //! Nothing connects here: resources ask [`Clusters`] for the clients they need, so one
 //! cluster whose address is unknown at plan time does not affect the others.
 
-use crate::cluster_block::{parse_clusters, CLUSTER};
+use crate::cluster_block::{parse_clusters, Credentials, CLUSTER};
 use crate::clusters::Clusters;
 use crate::resources::cluster_link::ClusterLinkFlow;
 use crate::resources::engine::{FlowDataSource, FlowResource};
@@ -44,7 +44,7 @@ impl Provider for KafkamirrorProvider {
     }
 
     fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        parse_clusters(config, &process_env, diags);
+        parse_clusters(config, &process_env, Credentials::MaySetLater, diags);
     }
 
     async fn configure(
@@ -53,7 +53,7 @@ impl Provider for KafkamirrorProvider {
         _cancel: &CancellationToken,
         diags: &mut Diagnostics,
     ) -> Option<Clusters> {
-        let state = parse_clusters(config, &process_env, diags);
+        let state = parse_clusters(config, &process_env, Credentials::Required, diags);
         let (ready, pending) = state.aliases();
         log::debug!("configured clusters: ready {ready:?}, pending {pending:?}");
         (!diags.has_errors()).then_some(state)
