@@ -3,7 +3,7 @@
 //! field order it writes objects in.
 
 /// The indices of `names` in byte order of the names (the order Terraform writes an
-/// object's attributes in), computed at compile time for [`tf_object!`].
+/// object's attributes in), computed at compile time for [`tf_object!`](crate::tf_object).
 pub const fn name_order<const N: usize>(names: &[&str]) -> [usize; N] {
     let mut order = [0; N];
     let mut index = 0;

@@ -42,7 +42,7 @@ pub trait AttrType: Sized {
     }
 
     /// Reads a value of [`AttrType::tf_type`]. Null and unknown are errors here, except for
-    /// `Option<T>` (null is `None`); [`Attr::get`] handles them at the top level. An error's
+    /// `Option<T>` (null is `None`); [`Attr::get`](crate::Attr::get) handles them at the top level. An error's
     /// path is relative to `value`: callers put it [`under`](Diagnostic::under) theirs, so no
     /// path is built while reading succeeds (state rows are read by the ten thousand).
     fn from_value(value: &Value) -> Result<Self, Diagnostic>;
