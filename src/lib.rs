@@ -5,8 +5,11 @@
 //! - [`model`]: the functional core: ACL types, permission rule tables, planning, set-difference reconcile.
 //! - `kafka`: the Kafka admin client (knows nothing of Terraform).
 //! - the `tfplugin` crate (crates/tfplugin): Terraform plugin protocol 6 (knows nothing of Kafka).
-//! - `resources` and `provider`: the glue between them.
+//! - [`clusters`]: cluster settings, the admin-client cache and the provider's principal.
+//! - `resources` (the glue between them, per resource) and `provider` (config schema,
+//!   parsed into [`clusters::Clusters`]; registers the resources).
 
+pub mod clusters;
 pub mod docs;
 pub mod kafka;
 pub mod model;

@@ -3,7 +3,7 @@
 //! [`ClusterLinkInputs`] and its import id. Planning is `model::plan_cluster_link`;
 //! everything else is the shared engine. Cluster links have no internal topics.
 
-use super::engine::{default_to, Flow, InputReader};
+use super::flow::{default_to, Flow, InputReader};
 use crate::model::cluster_link::{plan_cluster_link, ClusterLinkInputs, LinkMode};
 use crate::model::plan::DesiredState;
 use crate::model::validate::{validate_cluster_link, InputError};

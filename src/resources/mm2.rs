@@ -3,7 +3,7 @@
 //! [`Mm2Inputs`] and its import id. Planning is `model::plan_mm2`; everything else is the
 //! shared engine.
 
-use super::engine::{default_to, default_to_attribute, Flow, InputReader};
+use super::flow::{default_to, default_to_attribute, Flow, InputReader};
 use crate::model::mm2::{
     plan_mm2, ConnectWorker, Mm2Deployment, Mm2Inputs, OffsetSyncsLocation, ReplicationPolicy,
 };
