@@ -448,6 +448,31 @@ fn apply_ops(
     Ok(updated)
 }
 
+/// The one path of both alter APIs: each resource's change (or why it cannot be read) is
+/// applied in request order under one lock; the outcomes come back in the same order.
+fn alter_all(
+    shared: &Shared,
+    context: &RequestContext<'_>,
+    changes: Vec<Result<ConfigChange, ApiError>>,
+    validate_only: bool,
+    forced: Option<i16>,
+) -> Vec<Result<(), ApiError>> {
+    let mut state = shared.state();
+    changes
+        .into_iter()
+        .map(|change| match forced {
+            Some(code) => Err(ApiError::bare(code)),
+            None => alter_resource(shared, &mut state, context, &change?, validate_only),
+        })
+        .collect()
+}
+
+/// `(error code, message)` of one resource's outcome.
+fn outcome_fields(outcome: Result<(), ApiError>) -> (i16, Option<StrBytes>) {
+    outcome.err().map_or((0, None), |e| (e.code, e.message()))
+}
+
+/// AlterConfigs: every override of the resource is dropped, then each given key is SET.
 pub(crate) fn alter_configs(
     shared: &Shared,
     context: &RequestContext<'_>,
@@ -455,12 +480,11 @@ pub(crate) fn alter_configs(
     _version: i16,
     forced: Option<i16>,
 ) -> AlterConfigsResponse {
-    let mut state = shared.state();
-    let responses = request
+    let changes = request
         .resources
         .iter()
         .map(|resource| {
-            let change = ConfigChange {
+            Ok(ConfigChange {
                 resource_type: resource.resource_type,
                 name: resource.resource_name.to_string(),
                 replace_all: true,
@@ -475,25 +499,27 @@ pub(crate) fn alter_configs(
                         )
                     })
                     .collect(),
-            };
-            let outcome = match forced {
-                Some(code) => Err(ApiError::bare(code)),
-                None => alter_resource(shared, &mut state, context, &change, request.validate_only),
-            };
-            let base = alter_configs_response::AlterConfigsResourceResponse::default()
+            })
+        })
+        .collect();
+    let outcomes = alter_all(shared, context, changes, request.validate_only, forced);
+    let responses = request
+        .resources
+        .iter()
+        .zip(outcomes)
+        .map(|(resource, outcome)| {
+            let (code, message) = outcome_fields(outcome);
+            alter_configs_response::AlterConfigsResourceResponse::default()
                 .with_resource_type(resource.resource_type)
-                .with_resource_name(resource.resource_name.clone());
-            match outcome {
-                Ok(()) => base,
-                Err(error) => base
-                    .with_error_code(error.code)
-                    .with_error_message(error.message()),
-            }
+                .with_resource_name(resource.resource_name.clone())
+                .with_error_code(code)
+                .with_error_message(message)
         })
         .collect();
     AlterConfigsResponse::default().with_responses(responses)
 }
 
+/// IncrementalAlterConfigs (KIP-339): SET, DELETE, APPEND and SUBTRACT per key.
 pub(crate) fn incremental_alter_configs(
     shared: &Shared,
     context: &RequestContext<'_>,
@@ -501,49 +527,47 @@ pub(crate) fn incremental_alter_configs(
     _version: i16,
     forced: Option<i16>,
 ) -> IncrementalAlterConfigsResponse {
-    let mut state = shared.state();
-    let responses = request
+    let changes = request
         .resources
         .iter()
         .map(|resource| {
-            let ops: Option<Vec<_>> = resource
+            let ops = resource
                 .configs
                 .iter()
                 .map(|c| {
-                    ConfigOp::from_code(c.config_operation).map(|op| {
-                        (
-                            c.name.to_string(),
-                            op,
-                            c.value.as_ref().map(|v| v.to_string()),
-                        )
-                    })
+                    ConfigOp::from_code(c.config_operation)
+                        .map(|op| {
+                            (
+                                c.name.to_string(),
+                                op,
+                                c.value.as_ref().map(|v| v.to_string()),
+                            )
+                        })
+                        .ok_or_else(|| {
+                            ApiError::new(ResponseError::InvalidRequest, "Unknown config operation")
+                        })
                 })
-                .collect();
-            let outcome = match (forced, ops) {
-                (Some(code), _) => Err(ApiError::bare(code)),
-                (None, None) => Err(ApiError::new(
-                    ResponseError::InvalidRequest,
-                    "Unknown config operation",
-                )),
-                (None, Some(ops)) => {
-                    let change = ConfigChange {
-                        resource_type: resource.resource_type,
-                        name: resource.resource_name.to_string(),
-                        replace_all: false,
-                        ops,
-                    };
-                    alter_resource(shared, &mut state, context, &change, request.validate_only)
-                }
-            };
-            let base = incremental_alter_configs_response::AlterConfigsResourceResponse::default()
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ConfigChange {
+                resource_type: resource.resource_type,
+                name: resource.resource_name.to_string(),
+                replace_all: false,
+                ops,
+            })
+        })
+        .collect();
+    let outcomes = alter_all(shared, context, changes, request.validate_only, forced);
+    let responses = request
+        .resources
+        .iter()
+        .zip(outcomes)
+        .map(|(resource, outcome)| {
+            let (code, message) = outcome_fields(outcome);
+            incremental_alter_configs_response::AlterConfigsResourceResponse::default()
                 .with_resource_type(resource.resource_type)
-                .with_resource_name(resource.resource_name.clone());
-            match outcome {
-                Ok(()) => base,
-                Err(error) => base
-                    .with_error_code(error.code)
-                    .with_error_message(error.message()),
-            }
+                .with_resource_name(resource.resource_name.clone())
+                .with_error_code(code)
+                .with_error_message(message)
         })
         .collect();
     IncrementalAlterConfigsResponse::default().with_responses(responses)
