@@ -22,6 +22,7 @@ mod batch;
 mod configs;
 mod handlers;
 pub mod hooks;
+mod lag;
 mod log;
 mod sasl;
 mod server;
@@ -150,6 +151,17 @@ impl TestBroker {
     /// `"HOST:PORT"` for a client's bootstrap servers.
     pub fn bootstrap(&self) -> String {
         format!("{}:{}", self.shared.advertised.0, self.addr.port())
+    }
+
+    /// Makes the nodes trail the controller by up to `lag` (`--metadata-lag-ms`, see the
+    /// README): writes are acknowledged once committed, reads (Metadata, DescribeAcls,
+    /// DescribeConfigs, the data APIs' topic lookups and authorization) see them up to
+    /// `lag` later, depending on the node serving the connection. `Duration::ZERO` (the
+    /// default) makes every read current again. What is committed now is on every node.
+    /// The in-process snapshots ([`TestBroker::acls`], [`TestBroker::topics`]) always show
+    /// the controller's state.
+    pub fn set_metadata_lag(&self, lag: std::time::Duration) {
+        self.shared.set_metadata_lag(lag);
     }
 
     /// Request counts and fault injection.

@@ -37,6 +37,8 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 /// One client connection: its address and authentication.
 pub(crate) struct Connection {
     pub host: String,
+    /// The node serving this connection (its metadata copy answers reads).
+    node: i32,
     auth: sasl::Authentication,
 }
 
@@ -57,6 +59,7 @@ async fn serve_connection(
     stream.set_nodelay(true)?;
     let mut conn = Connection {
         host: peer.ip().to_string(),
+        node: shared.connection_node(),
         auth: sasl::Authentication::new(&shared),
     };
     let mut shutdown = shared.shutdown_signal();
@@ -174,6 +177,7 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
     let context = crate::acl::RequestContext {
         principal: &principal,
         host: &host,
+        node: conn.node,
     };
     macro_rules! decode {
         ($req:ty) => {{

@@ -7,7 +7,7 @@ use crate::acl::{
     self, AclFilter, AclOperation, AclPermission, AclRecord, PatternType, RequestContext,
     ResourceType,
 };
-use crate::state::Shared;
+use crate::state::{ClusterState, Shared};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_acls_response::AclCreationResult;
 use kafka_protocol::messages::delete_acls_response::{
@@ -27,9 +27,12 @@ fn security_disabled(operation: AclOperation) -> ApiError {
     ApiError::new(ResponseError::SecurityDisabled, message)
 }
 
-/// The whole-request gate of the ACL APIs: no authorizer, then the CLUSTER permission.
+/// The whole-request gate of the ACL APIs: no authorizer, then the CLUSTER permission as
+/// `state` holds it (the controller's for writes, forwarded as in KIP-590; the answering
+/// node's copy for DescribeAcls).
 fn acl_api_gate(
     shared: &Shared,
+    state: &ClusterState,
     context: &RequestContext<'_>,
     operation: AclOperation,
     forced: Option<i16>,
@@ -40,7 +43,9 @@ fn acl_api_gate(
     if !shared.config.authorizer {
         return Err(security_disabled(operation));
     }
-    if !shared.authorized(
+    if !Shared::authorized_in(
+        &shared.config,
+        state,
         context,
         operation,
         ResourceType::Cluster,
@@ -62,7 +67,14 @@ pub(crate) fn create_acls(
     _version: i16,
     forced: Option<i16>,
 ) -> CreateAclsResponse {
-    let results = match acl_api_gate(shared, context, AclOperation::Alter, forced) {
+    let gate = acl_api_gate(
+        shared,
+        &shared.state(),
+        context,
+        AclOperation::Alter,
+        forced,
+    );
+    let results = match gate {
         Err(error) => request
             .creations
             .iter()
@@ -152,7 +164,8 @@ pub(crate) fn describe_acls(
     _version: i16,
     forced: Option<i16>,
 ) -> DescribeAclsResponse {
-    if let Err(error) = acl_api_gate(shared, context, AclOperation::Describe, forced) {
+    let state = shared.read_view(context.node);
+    if let Err(error) = acl_api_gate(shared, &state, context, AclOperation::Describe, forced) {
         return DescribeAclsResponse::default()
             .with_error_code(error.code)
             .with_error_message(error.message());
@@ -171,7 +184,6 @@ pub(crate) fn describe_acls(
             .with_error_code(ResponseError::InvalidRequest.code())
             .with_error_message(Some(text(message)));
     }
-    let state = shared.state();
     let mut grouped: BTreeMap<(ResourceType, String, PatternType), Vec<AclDescription>> =
         BTreeMap::new();
     for binding in state
@@ -214,7 +226,14 @@ pub(crate) fn delete_acls(
     _version: i16,
     forced: Option<i16>,
 ) -> DeleteAclsResponse {
-    let results = match acl_api_gate(shared, context, AclOperation::Alter, forced) {
+    let gate = acl_api_gate(
+        shared,
+        &shared.state(),
+        context,
+        AclOperation::Alter,
+        forced,
+    );
+    let results = match gate {
         Err(error) => request
             .filters
             .iter()

@@ -87,7 +87,7 @@ pub(crate) fn describe_configs(
     version: i16,
     forced: Option<i16>,
 ) -> DescribeConfigsResponse {
-    let state = shared.state();
+    let state = shared.read_view(context.node);
     let mut results = Vec::new();
     for resource in &request.resources {
         let name = resource.resource_name.to_string();

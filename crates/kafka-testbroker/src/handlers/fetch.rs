@@ -55,7 +55,7 @@ fn fetch_once(
     let mut topics = Vec::new();
     let mut readable = Vec::new();
     {
-        let state = shared.state();
+        let state = shared.read_view(context.node);
         for (t, wanted) in request.topics.iter().enumerate() {
             let name = if version >= 13 {
                 state

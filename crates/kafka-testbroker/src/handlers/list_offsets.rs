@@ -58,7 +58,7 @@ pub(crate) fn list_offsets(
                 .or_default() += 1;
         }
     }
-    let state = shared.state();
+    let state = shared.read_view(context.node);
     let mut logs = None;
     let mut topics = Vec::new();
     for topic in &request.topics {

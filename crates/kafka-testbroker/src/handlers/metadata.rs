@@ -75,7 +75,7 @@ pub(crate) fn metadata(
         .with_brokers(brokers)
         .with_cluster_id(Some(text(shared.cluster_id.clone())))
         .with_controller_id(BrokerId(1));
-    let state = shared.state();
+    let state = shared.read_view(context.node);
     let describe_topic = |topic: &MetadataResponseTopic, name: &str, stored: &Topic| {
         let partitions = (0..stored.partitions)
             .map(|p| {
