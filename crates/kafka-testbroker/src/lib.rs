@@ -91,6 +91,9 @@ pub struct TopicRecord {
     pub name: String,
     pub partitions: i32,
     pub replication_factor: i16,
+    /// Replica broker ids per partition, as given in CreateTopics/CreatePartitions or placed
+    /// by the broker; the first of each leads.
+    pub assignments: Vec<Vec<i32>>,
     /// Topic-level overrides only.
     pub configs: BTreeMap<String, String>,
 }
@@ -191,6 +194,7 @@ impl TestBroker {
                 name: name.clone(),
                 partitions: t.partitions,
                 replication_factor: t.replication_factor,
+                assignments: t.assignments.clone(),
                 configs: t.configs.clone(),
             })
             .collect()
@@ -232,6 +236,7 @@ impl TestBroker {
             id: uuid::Uuid::from_u128(state::random_u128()),
             partitions,
             replication_factor,
+            assignments: state::place(self.shared.config.nodes, 0, partitions, replication_factor),
             configs,
         };
         self.shared.state().topics.insert(name.to_string(), topic);

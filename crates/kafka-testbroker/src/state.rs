@@ -23,6 +23,9 @@ pub(crate) struct Topic {
     pub id: Uuid,
     pub partitions: i32,
     pub replication_factor: i16,
+    /// Replica broker ids per partition, the first the preferred leader (every broker is
+    /// always up, so it leads).
+    pub assignments: Vec<Vec<i32>>,
     /// Topic-level overrides only (DYNAMIC_TOPIC_CONFIG).
     pub configs: BTreeMap<String, String>,
 }
@@ -261,6 +264,15 @@ impl Deref for ReadView<'_> {
     }
 }
 
+/// The broker's own placement of `count` partitions from `start`: `rf` consecutive brokers
+/// starting after the partition, so leaders and replicas spread over the nodes as Kafka's
+/// `StripedReplicaPlacer` spreads them.
+pub(crate) fn place(nodes: i32, start: i32, count: i32, rf: i16) -> Vec<Vec<i32>> {
+    (start..start + count)
+        .map(|p| (0..i32::from(rf)).map(|r| (p + r) % nodes + 1).collect())
+        .collect()
+}
+
 /// A Kafka-style cluster id: 16 random bytes, URL-safe base64 without padding (22 chars).
 fn cluster_id() -> String {
     use base64::Engine;
@@ -272,4 +284,14 @@ pub(crate) fn random_u128() -> u128 {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the OS random source is available");
     u128::from_be_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_spreads_replicas_over_nodes() {
+        assert_eq!(place(3, 2, 2, 3), vec![vec![3, 1, 2], vec![1, 2, 3]]);
+    }
 }

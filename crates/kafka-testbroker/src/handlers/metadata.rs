@@ -10,13 +10,6 @@ use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
 use kafka_protocol::messages::*;
-/// Replica placement of one partition: `rf` consecutive brokers starting after the partition.
-pub(super) fn replicas(nodes: i32, partition: i32, replication_factor: i16) -> Vec<BrokerId> {
-    (0..replication_factor as i32)
-        .map(|r| BrokerId((partition + r) % nodes + 1))
-        .collect()
-}
-
 /// Bit set of the operations `context` may perform, for `*_authorized_operations`.
 pub(super) fn authorized_operations(
     shared: &Shared,
@@ -79,7 +72,11 @@ pub(crate) fn metadata(
     let describe_topic = |topic: &MetadataResponseTopic, name: &str, stored: &Topic| {
         let partitions = (0..stored.partitions)
             .map(|p| {
-                let replicas = replicas(shared.config.nodes, p, stored.replication_factor);
+                let replicas: Vec<BrokerId> = stored.assignments[p as usize]
+                    .iter()
+                    .copied()
+                    .map(BrokerId)
+                    .collect();
                 MetadataResponsePartition::default()
                     .with_partition_index(p)
                     .with_leader_id(replicas[0])
@@ -171,17 +168,4 @@ pub(crate) fn metadata(
         response.error_code = forced.unwrap_or(0);
     }
     response.with_topics(topics)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replicas_spread_over_nodes() {
-        assert_eq!(
-            replicas(3, 2, 3),
-            vec![BrokerId(3), BrokerId(1), BrokerId(2)]
-        );
-    }
 }

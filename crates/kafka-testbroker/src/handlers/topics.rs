@@ -6,8 +6,9 @@ use super::configs::describe_topic_configs;
 use super::{topic_authorization_failed, topic_name, unknown_topic, validate_topic_name, ApiError};
 use crate::acl::{self, AclOperation, RequestContext, ResourceType};
 use crate::configs::{self};
-use crate::state::{random_u128, ClusterState, Shared, Topic};
+use crate::state::{place, random_u128, ClusterState, Shared, Topic};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::create_topics_response::{
@@ -155,33 +156,26 @@ fn check_new_topic(
             .map_err(|m| ApiError::new(ResponseError::InvalidConfig, m))?;
         overrides.insert(key.to_string(), value.to_string());
     }
-    let (partitions, replication_factor) = if topic.assignments.is_empty() {
-        let partitions = if topic.num_partitions == -1 {
-            default_of("num.partitions")
-        } else {
-            topic.num_partitions
-        };
-        let replication_factor = if topic.replication_factor == -1 {
-            default_of("default.replication.factor") as i16
-        } else {
-            topic.replication_factor
-        };
-        (partitions, replication_factor)
+    let nodes = shared.config.nodes;
+    let manual = if topic.assignments.is_empty() {
+        None
     } else {
-        if topic.num_partitions != -1 || topic.replication_factor != -1 {
-            return Err(ApiError::new(ResponseError::InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time."));
-        }
-        let replication_factor = topic.assignments[0].broker_ids.len() as i16;
-        for assignment in &topic.assignments {
-            if let Some(bad) = assignment
-                .broker_ids
-                .iter()
-                .find(|b| b.0 < 1 || b.0 > shared.config.nodes)
-            {
-                return Err(ApiError::new(ResponseError::InvalidReplicaAssignment, format!("The manual partition assignment includes broker {}, but no such broker is registered.", bad.0)));
-            }
-        }
-        (topic.assignments.len() as i32, replication_factor)
+        Some(manual_assignments(topic, nodes)?)
+    };
+    let (partitions, replication_factor) = match &manual {
+        Some(assignments) => (assignments.len() as i32, assignments[0].len() as i16),
+        None => (
+            if topic.num_partitions == -1 {
+                default_of("num.partitions")
+            } else {
+                topic.num_partitions
+            },
+            if topic.replication_factor == -1 {
+                default_of("default.replication.factor") as i16
+            } else {
+                topic.replication_factor
+            },
+        ),
     };
     if partitions <= 0 {
         return Err(ApiError::new(
@@ -195,12 +189,11 @@ fn check_new_topic(
             "Replication factor must be larger than 0, or -1 to use the default value.",
         ));
     }
-    if replication_factor as i32 > shared.config.nodes {
+    if replication_factor as i32 > nodes {
         return Err(ApiError::new(
             ResponseError::InvalidReplicationFactor,
             format!(
-                "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {} broker(s) are registered.",
-                shared.config.nodes
+                "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {nodes} broker(s) are registered."
             ),
         ));
     }
@@ -208,8 +201,142 @@ fn check_new_topic(
         id: Uuid::from_u128(random_u128()),
         partitions,
         replication_factor,
+        assignments: manual.unwrap_or_else(|| place(nodes, 0, partitions, replication_factor)),
         configs: overrides,
     })
+}
+
+/// `ReplicationControlManager.createTopic` with manual assignments (Kafka 3.9): both counts
+/// must be -1, each partition once, each list valid, partition ids 0..n without gaps; the
+/// lists are kept as given, in partition order.
+fn manual_assignments(topic: &CreatableTopic, nodes: i32) -> Result<Vec<Vec<i32>>, ApiError> {
+    if topic.replication_factor != -1 {
+        return Err(ApiError::new(
+            ResponseError::InvalidRequest,
+            "A manual partition assignment was specified, but replication factor was not set to -1.",
+        ));
+    }
+    if topic.num_partitions != -1 {
+        return Err(ApiError::new(
+            ResponseError::InvalidRequest,
+            "A manual partition assignment was specified, but numPartitions was not set to -1.",
+        ));
+    }
+    let mut parts: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    let mut replication_factor = None;
+    for assignment in &topic.assignments {
+        if parts.contains_key(&assignment.partition_index) {
+            return Err(ApiError::new(
+                ResponseError::InvalidReplicaAssignment,
+                format!(
+                    "Found multiple manual partition assignments for partition {}",
+                    assignment.partition_index
+                ),
+            ));
+        }
+        let replicas: Vec<i32> = assignment.broker_ids.iter().map(|b| b.0).collect();
+        validate_manual_assignment(&replicas, replication_factor, nodes)?;
+        replication_factor = Some(replicas.len());
+        parts.insert(assignment.partition_index, replicas);
+    }
+    if parts.keys().copied().ne(0..parts.len() as i32) {
+        return Err(ApiError::new(
+            ResponseError::InvalidReplicaAssignment,
+            "partitions should be a consecutive 0-based integer sequence",
+        ));
+    }
+    Ok(parts.into_values().collect())
+}
+
+/// `ReplicationControlManager.createPartitions` (Kafka 3.9): the replicas of the partitions
+/// to add, as given (each list validated against the topic's replication factor) or placed.
+fn new_partitions(
+    name: &str,
+    existing: &Topic,
+    topic: &CreatePartitionsTopic,
+    nodes: i32,
+) -> Result<Vec<Vec<i32>>, ApiError> {
+    let current = existing.partitions;
+    if topic.count == current {
+        return Err(ApiError::new(
+            ResponseError::InvalidPartitions,
+            format!("Topic already has {current} partition(s)."),
+        ));
+    }
+    if topic.count < current {
+        return Err(ApiError::new(
+            ResponseError::InvalidPartitions,
+            format!(
+                "The topic {name} currently has {current} partition(s); {} would not be an increase.",
+                topic.count
+            ),
+        ));
+    }
+    let additional = topic.count - current;
+    let Some(assignments) = &topic.assignments else {
+        return Ok(place(
+            nodes,
+            current,
+            additional,
+            existing.replication_factor,
+        ));
+    };
+    if assignments.len() != additional as usize {
+        return Err(ApiError::new(
+            ResponseError::InvalidReplicaAssignment,
+            format!(
+                "Attempted to add {additional} additional partition(s), but only {} assignment(s) were specified.",
+                assignments.len()
+            ),
+        ));
+    }
+    assignments
+        .iter()
+        .map(|assignment| {
+            let replicas: Vec<i32> = assignment.broker_ids.iter().map(|b| b.0).collect();
+            validate_manual_assignment(
+                &replicas,
+                Some(existing.replication_factor as usize),
+                nodes,
+            )?;
+            Ok(replicas)
+        })
+        .collect()
+}
+
+/// `ReplicationControlManager.validateManualPartitionAssignment` (Kafka 3.9).
+fn validate_manual_assignment(
+    replicas: &[i32],
+    replication_factor: Option<usize>,
+    nodes: i32,
+) -> Result<(), ApiError> {
+    let invalid = |m: String| ApiError::new(ResponseError::InvalidReplicaAssignment, m);
+    if replicas.is_empty() {
+        return Err(invalid(
+            "The manual partition assignment includes an empty replica list.".into(),
+        ));
+    }
+    let mut sorted = replicas.to_vec();
+    sorted.sort_unstable();
+    let mut previous = None;
+    for broker in sorted.iter().copied() {
+        if !(1..=nodes).contains(&broker) {
+            return Err(invalid(format!("The manual partition assignment includes broker {broker}, but no such broker is registered.")));
+        }
+        if previous == Some(broker) {
+            return Err(invalid(format!(
+                "The manual partition assignment includes the broker {broker} more than once."
+            )));
+        }
+        previous = Some(broker);
+    }
+    match replication_factor {
+        Some(expected) if expected != sorted.len() => Err(invalid(format!(
+            "The manual partition assignment includes a partition with {} replica(s), but this is not consistent with previous partitions, which have {expected} replica(s).",
+            sorted.len()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn default_of(broker_config: &str) -> i32 {
@@ -324,35 +451,26 @@ pub(crate) fn create_partitions(
         ) {
             Some(topic_authorization_failed())
         } else {
-            match state.topics.get(&name) {
-                None => Some(unknown_topic(&name)),
-                Some(existing) if topic.count < existing.partitions => Some(ApiError::new(
-                    ResponseError::InvalidPartitions,
-                    format!(
-                        "Topic currently has {} partitions, which is higher than the requested {}.",
-                        existing.partitions, topic.count
-                    ),
-                )),
-                Some(existing) if topic.count == existing.partitions => Some(ApiError::new(
-                    ResponseError::InvalidPartitions,
-                    format!("Topic already has {} partition(s).", existing.partitions),
-                )),
-                Some(_) => None,
-            }
+            None
+        };
+        let added = match error {
+            Some(error) => Err(error),
+            None => match state.topics.get(&name) {
+                None => Err(unknown_topic(&name)),
+                Some(existing) => new_partitions(&name, existing, topic, shared.config.nodes),
+            },
         };
         let base = CreatePartitionsTopicResult::default().with_name(topic_name(&name));
-        match error {
-            Some(error) => results.push(
+        match added {
+            Err(error) => results.push(
                 base.with_error_code(error.code)
                     .with_error_message(error.message()),
             ),
-            None => {
+            Ok(added) => {
                 if !request.validate_only {
-                    state
-                        .topics
-                        .get_mut(&name)
-                        .expect("checked above")
-                        .partitions = topic.count;
+                    let stored = state.topics.get_mut(&name).expect("checked above");
+                    stored.partitions = topic.count;
+                    stored.assignments.extend(added);
                 }
                 results.push(base);
             }
