@@ -6,6 +6,7 @@ pub mod acl;
 pub mod cluster_link;
 pub mod mm2;
 pub mod mm2_config;
+pub mod mm2_regexes;
 pub mod plan;
 pub mod reconcile;
 pub mod validate;

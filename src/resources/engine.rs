@@ -25,7 +25,7 @@ use crate::model::validate::InputError;
 use crate::provider::ProviderState;
 use crate::tfplugin::{
     ApplyRequest, Attr, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field,
-    Object, PlanRequest, Planned, Resource, Schema,
+    Object, PlanRequest, Planned, RawState, Resource, Schema, UpgradedState,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,6 +108,65 @@ pub trait Flow: Send + Sync + 'static {
     fn delete_topics_on_destroy(_state: &Object) -> bool {
         false
     }
+    /// Plan-time warnings about valid inputs, each with a summary (e.g. MM2 checks).
+    fn warnings(_inputs: &Self::Inputs) -> Vec<(&'static str, InputError)> {
+        Vec::new()
+    }
+    /// The resource's state upgrades: step `k` rewrites version `k` into `k + 1`, so the
+    /// resource schema version is the number of steps.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[];
+}
+
+/// One state upgrade, version `k -> k + 1`: the attributes version `k + 1` added (null in
+/// the upgraded state: optional inputs without a default).
+pub struct UpgradeStep {
+    pub added_attributes: &'static [&'static str],
+}
+
+/// The resource schema version: one per upgrade step.
+fn schema_version<F: Flow>() -> i64 {
+    F::UPGRADE_STEPS.len() as i64
+}
+
+/// The resource's state stored at `raw.version`, rewritten step by step into the current
+/// schema.
+fn upgrade_flow_state<F: Flow>(
+    current: Schema,
+    raw: &RawState,
+    diags: &mut Diagnostics,
+) -> Option<UpgradedState> {
+    let version = current.version;
+    if raw.version == version {
+        return Some(UpgradedState::Current);
+    }
+    let Some(steps) = usize::try_from(raw.version)
+        .ok()
+        .and_then(|from| F::UPGRADE_STEPS.get(from..))
+    else {
+        diags.push(Diagnostic::error(
+            "Unsupported state version",
+            format!(
+                "{} state is at schema version {}, this provider knows versions 0 to {version}",
+                F::TYPE_NAME,
+                raw.version
+            ),
+        ));
+        return None;
+    };
+    let added: Vec<&str> = steps
+        .iter()
+        .flat_map(|step| step.added_attributes.iter().copied())
+        .collect();
+    let mut old = current;
+    old.version = raw.version;
+    old.block
+        .attributes
+        .retain(|attribute| !added.contains(&attribute.name.as_str()));
+    let mut state = diags.take(raw.decode(&old))?;
+    for name in added {
+        state.insert(name.to_string(), crate::tfplugin::Value::Null);
+    }
+    Some(UpgradedState::Upgraded(state))
 }
 
 /// Maps the model's input errors to diagnostics on their attribute (and list element).
@@ -118,6 +177,20 @@ pub fn input_error_diagnostics(errors: Vec<InputError>, diags: &mut Diagnostics)
             path = path.index(index);
         }
         diags.push(Diagnostic::error("Invalid input", error.message).at(path));
+    }
+}
+
+/// Maps the model's warnings to warning diagnostics on their attribute (and list element).
+pub fn input_warning_diagnostics(
+    warnings: Vec<(&'static str, InputError)>,
+    diags: &mut Diagnostics,
+) {
+    for (summary, warning) in warnings {
+        let mut path = AttributePath::attribute(warning.attribute);
+        if let Some(index) = warning.index {
+            path = path.index(index);
+        }
+        diags.push(Diagnostic::warning(summary, warning.message).at(path));
     }
 }
 
@@ -247,7 +320,8 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     if F::HAS_TOPICS {
         block = block.attr(&INTERNAL_TOPICS);
     }
-    Schema { version: 0, block }
+    let version = if resource { schema_version::<F>() } else { 0 };
+    Schema { version, block }
 }
 
 /// Validates known inputs (for ValidateResourceConfig / ValidateDataResourceConfig).
@@ -305,6 +379,10 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         validate_config::<F>(config, diags);
     }
 
+    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
+        upgrade_flow_state::<F>(self.schema(), raw, diags)
+    }
+
     /// Plan sets all three from the planner (or unknown), apply from what the clusters hold.
     fn recomputed_attributes(&self) -> &'static [&'static str] {
         if F::HAS_TOPICS {
@@ -331,6 +409,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                     input_error_diagnostics(errors, diags);
                     return None;
                 }
+                input_warning_diagnostics(F::warnings(&inputs), diags);
                 let desired = F::plan(&inputs);
                 // Rows are made one at a time as they are written: 60 000 of them at once
                 // would double the plan's memory for large flows.
@@ -694,5 +773,45 @@ mod tests {
             .map(|d| d.path.clone().unwrap().to_string())
             .collect();
         assert_eq!(paths, ["replication_policy"]);
+    }
+
+    #[test]
+    fn mm2_state_of_version_0_upgrades_with_null_regex_inputs() {
+        use crate::tfplugin::Value;
+        let resource = FlowResource::<Mm2Flow>::new();
+        assert_eq!(resource.schema().version, 1);
+        let v0 = br#"{"source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
+        let mut diags = Diagnostics::new();
+        let raw = RawState {
+            version: 0,
+            json: prost::bytes::Bytes::from_static(v0),
+        };
+        let Some(UpgradedState::Upgraded(state)) = resource.upgrade_state(&raw, &mut diags) else {
+            panic!("not upgraded: {diags:?}");
+        };
+        assert_eq!(state["topic_regexes"], Value::Null);
+        assert_eq!(state["group_regexes"], Value::Null);
+        assert_eq!(state["source_cluster"], Value::string("primary"));
+        // A version-0 state never held the new attributes.
+        let raw = RawState {
+            version: 0,
+            json: prost::bytes::Bytes::from_static(br#"{"topic_regexes":null}"#),
+        };
+        assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        let raw = RawState {
+            version: 1,
+            json: prost::bytes::Bytes::from_static(v0),
+        };
+        assert!(matches!(
+            resource.upgrade_state(&raw, &mut diags),
+            Some(UpgradedState::Current)
+        ));
+        let raw = RawState {
+            version: 2,
+            json: prost::bytes::Bytes::from_static(v0),
+        };
+        let mut diags = Diagnostics::new();
+        assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        assert!(diags.has_errors());
     }
 }

@@ -3,10 +3,12 @@
 //! ([`engine`]), the cluster work of apply, refresh and preflight ([`apply`]), and the two
 //! flow types, each only its schema, decode and import id:
 //! [`mm2`] (`kafkamirror_mm2_replication_permissions`) and [`cluster_link`]
-//! (`kafkamirror_cluster_link_acls`).
+//! (`kafkamirror_cluster_link_acls`); and [`mm2_config`], the data source reading MM2's own
+//! configuration into flows.
 
 pub mod apply;
 pub mod cluster_link;
 pub mod engine;
 pub mod mm2;
+pub mod mm2_config;
 pub mod rows;

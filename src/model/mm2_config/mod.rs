@@ -181,7 +181,10 @@ fn filter(
         .as_ref()
         .map_or_else(|| vec![".*".to_string()], |s| split_list(&s.value));
     let excludes = split_list(exclude.as_ref().map_or(default_exclude, |s| &s.value));
-    let location = |s: &Option<Setting>| s.as_ref().map_or(Location::Document, |s| s.location.clone());
+    let location = |s: &Option<Setting>| {
+        s.as_ref()
+            .map_or(Location::Document, |s| s.location.clone())
+    };
     // Each side parsed alone first, so an error names the setting it is in.
     compile(kind, &[], key, &excludes, &exclude_key)
         .map_err(|e| regex_error(location(&exclude), &exclude_key, e))?;
@@ -198,8 +201,20 @@ pub fn resolve_flow(
 ) -> Result<ConfiguredFlow, ConfigError> {
     use Connector::{Checkpoint, Heartbeat, Source, Worker};
     let mut warnings = Vec::new();
-    let topics = filter(settings, Source, NameKind::Topic, "topics", TOPICS_EXCLUDE_DEFAULT)?;
-    let groups = filter(settings, Checkpoint, NameKind::Group, "groups", GROUPS_EXCLUDE_DEFAULT)?;
+    let topics = filter(
+        settings,
+        Source,
+        NameKind::Topic,
+        "topics",
+        TOPICS_EXCLUDE_DEFAULT,
+    )?;
+    let groups = filter(
+        settings,
+        Checkpoint,
+        NameKind::Group,
+        "groups",
+        GROUPS_EXCLUDE_DEFAULT,
+    )?;
     let replication_policy = match settings.get(Source, "replication.policy.class") {
         None => "default",
         Some(setting) => {
@@ -220,10 +235,16 @@ pub fn resolve_flow(
     let separator = settings
         .get(Source, "replication.policy.separator")
         .map_or_else(|| ".".to_string(), |s| s.value);
-    if let Some(setting) = settings.get(Source, "replication.policy.internal.topic.separator.enabled") {
+    if let Some(setting) = settings.get(
+        Source,
+        "replication.policy.internal.topic.separator.enabled",
+    ) {
         // KIP-949: internal topics then keep `.` while remote topics use the separator.
-        if !boolean(Some(setting.clone()), "replication.policy.internal.topic.separator.enabled", true)?
-            && separator != "."
+        if !boolean(
+            Some(setting.clone()),
+            "replication.policy.internal.topic.separator.enabled",
+            true,
+        )? && separator != "."
         {
             return Err(ConfigError::new(
                 setting.location,
@@ -233,12 +254,24 @@ pub fn resolve_flow(
     }
     let runs_heartbeats = settings.runs(Heartbeat);
     let runs_checkpoints = settings.runs(Checkpoint);
-    let emit_heartbeats =
-        runs_heartbeats && boolean(settings.get(Heartbeat, "emit.heartbeats.enabled"), "emit.heartbeats.enabled", true)?;
+    let emit_heartbeats = runs_heartbeats
+        && boolean(
+            settings.get(Heartbeat, "emit.heartbeats.enabled"),
+            "emit.heartbeats.enabled",
+            true,
+        )?;
     let emit_checkpoints = runs_checkpoints
-        && boolean(settings.get(Checkpoint, "emit.checkpoints.enabled"), "emit.checkpoints.enabled", true)?;
+        && boolean(
+            settings.get(Checkpoint, "emit.checkpoints.enabled"),
+            "emit.checkpoints.enabled",
+            true,
+        )?;
     let sync_group_offsets = runs_checkpoints
-        && boolean(settings.get(Checkpoint, "sync.group.offsets.enabled"), "sync.group.offsets.enabled", false)?;
+        && boolean(
+            settings.get(Checkpoint, "sync.group.offsets.enabled"),
+            "sync.group.offsets.enabled",
+            false,
+        )?;
     let location = match settings.get(Source, "offset-syncs.topic.location") {
         None => "source".to_string(),
         Some(setting) => match setting.value.trim() {
@@ -256,12 +289,12 @@ pub fn resolve_flow(
         Some(setting) => match setting.value.trim().to_ascii_lowercase().as_str() {
             "enabled" | "preparing" => true,
             "disabled" => false,
-            other => {
-                return Err(ConfigError::new(
-                    setting.location,
-                    format!("exactly.once.source.support = {other:?} is not enabled, preparing or disabled"),
-                ))
-            }
+            other => return Err(ConfigError::new(
+                setting.location,
+                format!(
+                    "exactly.once.source.support = {other:?} is not enabled, preparing or disabled"
+                ),
+            )),
         },
     };
     let remote_rf = match settings.get(Source, "replication.factor") {
@@ -271,8 +304,16 @@ pub fn resolve_flow(
     let mut internal = Vec::new();
     for (connector, key, used) in [
         (Source, "offset-syncs.topic.replication.factor", true),
-        (Checkpoint, "checkpoints.topic.replication.factor", emit_checkpoints),
-        (Heartbeat, "heartbeats.topic.replication.factor", emit_heartbeats),
+        (
+            Checkpoint,
+            "checkpoints.topic.replication.factor",
+            emit_checkpoints,
+        ),
+        (
+            Heartbeat,
+            "heartbeats.topic.replication.factor",
+            emit_heartbeats,
+        ),
         (Worker, "config.storage.replication.factor", true),
         (Worker, "offset.storage.replication.factor", true),
         (Worker, "status.storage.replication.factor", true),
@@ -284,7 +325,11 @@ pub fn resolve_flow(
             internal.push((key, integer(&setting, key)?));
         }
     }
-    let explicit: Vec<i64> = internal.iter().map(|(_, rf)| *rf).filter(|rf| *rf > 0).collect();
+    let explicit: Vec<i64> = internal
+        .iter()
+        .map(|(_, rf)| *rf)
+        .filter(|rf| *rf > 0)
+        .collect();
     let internal_rf = explicit.iter().copied().max().unwrap_or(3);
     if internal.iter().any(|(_, rf)| *rf <= 0) {
         warnings.push(format!(
@@ -292,7 +337,10 @@ pub fn resolve_flow(
         ));
     }
     if explicit.iter().any(|rf| *rf != internal_rf) {
-        let listed: Vec<String> = internal.iter().map(|(k, rf)| format!("{k} = {rf}")).collect();
+        let listed: Vec<String> = internal
+            .iter()
+            .map(|(k, rf)| format!("{k} = {rf}"))
+            .collect();
         warnings.push(format!(
             "the resource gives all internal topics one replication factor ({internal_rf}); MM2's configuration sets {}",
             listed.join(", ")
@@ -316,7 +364,8 @@ pub fn resolve_flow(
     let (topic_names, topic_prefixes) = selection(&topics);
     let (group_names, group_prefixes) = selection(&groups);
     if topics.is_empty() {
-        warnings.push("MM2's topics filter matches no topic: the flow replicates nothing".to_string());
+        warnings
+            .push("MM2's topics filter matches no topic: the flow replicates nothing".to_string());
     }
     Ok(ConfiguredFlow {
         source_alias: source.to_string(),

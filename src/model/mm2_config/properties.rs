@@ -31,7 +31,10 @@ impl Properties {
 /// an unescaped `=`, `:` or whitespace, escapes `\t \n \r \f \uXXXX`.
 pub fn parse_properties(text: &str) -> Result<Properties, ConfigError> {
     let mut properties = Properties::default();
-    let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
     let mut index = 0;
     while index < lines.len() {
         let start = index + 1;
@@ -203,7 +206,10 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
         if alias.is_empty() || !seen.insert(alias.as_str()) {
             return Err(ConfigError::new(
                 clusters.location,
-                format!("clusters = {:?}: aliases must be non-empty and distinct", clusters.value),
+                format!(
+                    "clusters = {:?}: aliases must be non-empty and distinct",
+                    clusters.value
+                ),
             ));
         }
     }

@@ -346,12 +346,7 @@ fn is_edge_look(hir: &Hir) -> bool {
     matches!(
         hir.kind(),
         HirKind::Look(
-            Look::Start
-                | Look::End
-                | Look::StartLF
-                | Look::EndLF
-                | Look::StartCRLF
-                | Look::EndCRLF
+            Look::Start | Look::End | Look::StartLF | Look::EndLF | Look::StartCRLF | Look::EndCRLF
         )
     )
 }

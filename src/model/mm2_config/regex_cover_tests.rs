@@ -8,8 +8,14 @@ fn list(values: &[&str]) -> Vec<String> {
 }
 
 fn topics(regexes: &[&str]) -> Cover {
-    compile(NameKind::Topic, &list(regexes), "topics", &[], "topics.exclude")
-        .unwrap_or_else(|e| panic!("{e}"))
+    compile(
+        NameKind::Topic,
+        &list(regexes),
+        "topics",
+        &[],
+        "topics.exclude",
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `(regexes, LITERAL names, PREFIXED names, all, warning count)`.
@@ -48,7 +54,12 @@ fn topic_regexes_compile_to_the_narrowest_cover() {
         assert_eq!(cover.literals, list(literals), "{regexes:?}");
         assert_eq!(cover.prefixes, list(prefixes), "{regexes:?}");
         assert_eq!(cover.all, *all, "{regexes:?}");
-        assert_eq!(cover.warnings.len(), *warnings, "{regexes:?}: {:?}", cover.warnings);
+        assert_eq!(
+            cover.warnings.len(),
+            *warnings,
+            "{regexes:?}: {:?}",
+            cover.warnings
+        );
     }
 }
 
@@ -131,7 +142,10 @@ fn unsupported_or_java_only_syntax_is_an_error_naming_the_regex() {
         assert!(!error.message.is_empty());
     }
     let error = compile(NameKind::Topic, &list(&["a{1"]), "t", &[], "x").unwrap_err();
-    assert!(error.message.contains("splits the list on commas"), "{error}");
+    assert!(
+        error.message.contains("splits the list on commas"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -158,9 +172,31 @@ impl Rng {
 }
 
 const PROPERTY_REGEXES: &[&str] = &[
-    "a", "ab.*", "(a|b)-.*", ".*", ".*-a", "[ab]+", "a+b?", "ab{1,3}", "(ab)*c", "a.b",
-    "(a|ab)(c|bcd)", "[a-c]x[0-1]*", "a|b.|c-.*", "(?i)ab", "a\\.b\\..*", "[^a].*", "a?b?c?",
-    "(a.)+", "[-_.]a*", "x(y|z(w|v))*", "[a-z]{2}", "[ab]{0,4}c", "a*", "^a.*b$", "(a|b|c|x|y|z|0|1|_|-|.)+",
+    "a",
+    "ab.*",
+    "(a|b)-.*",
+    ".*",
+    ".*-a",
+    "[ab]+",
+    "a+b?",
+    "ab{1,3}",
+    "(ab)*c",
+    "a.b",
+    "(a|ab)(c|bcd)",
+    "[a-c]x[0-1]*",
+    "a|b.|c-.*",
+    "(?i)ab",
+    "a\\.b\\..*",
+    "[^a].*",
+    "a?b?c?",
+    "(a.)+",
+    "[-_.]a*",
+    "x(y|z(w|v))*",
+    "[a-z]{2}",
+    "[ab]{0,4}c",
+    "a*",
+    "^a.*b$",
+    "(a|b|c|x|y|z|0|1|_|-|.)+",
 ];
 
 #[test]
@@ -193,7 +229,10 @@ fn covers_never_miss_a_name_the_regex_matches() {
                     );
                 }
             }
-            assert!(matched > 0, "{regex:?}: the generator produced no matching name");
+            assert!(
+                matched > 0,
+                "{regex:?}: the generator produced no matching name"
+            );
         }
     }
 }

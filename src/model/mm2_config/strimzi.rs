@@ -47,7 +47,11 @@ fn scalar(yaml: &Yaml, path: &str) -> Result<String, ConfigError> {
     }
 }
 
-fn string(map: &BTreeMap<&str, &Yaml>, key: &str, path: &str) -> Result<Option<String>, ConfigError> {
+fn string(
+    map: &BTreeMap<&str, &Yaml>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, ConfigError> {
     map.get(key)
         .filter(|v| !matches!(v, Yaml::Null))
         .map(|v| scalar(v, &join(path, key)))
@@ -58,7 +62,11 @@ fn required(map: &BTreeMap<&str, &Yaml>, key: &str, path: &str) -> Result<String
     string(map, key, path)?.ok_or_else(|| at(&join(path, key), "missing"))
 }
 
-fn reject_unknown(map: &BTreeMap<&str, &Yaml>, known: &[&str], path: &str) -> Result<(), ConfigError> {
+fn reject_unknown(
+    map: &BTreeMap<&str, &Yaml>,
+    known: &[&str],
+    path: &str,
+) -> Result<(), ConfigError> {
     match map.keys().find(|key| !known.contains(key)) {
         Some(key) => Err(at(
             &join(path, key),
@@ -69,7 +77,10 @@ fn reject_unknown(map: &BTreeMap<&str, &Yaml>, known: &[&str], path: &str) -> Re
 }
 
 /// A `config` mapping: key -> setting with its path.
-fn config_of(map: &BTreeMap<&str, &Yaml>, path: &str) -> Result<BTreeMap<String, Setting>, ConfigError> {
+fn config_of(
+    map: &BTreeMap<&str, &Yaml>,
+    path: &str,
+) -> Result<BTreeMap<String, Setting>, ConfigError> {
     let Some(config) = map.get("config").filter(|v| !matches!(v, Yaml::Null)) else {
         return Ok(BTreeMap::new());
     };
@@ -89,7 +100,15 @@ fn config_of(map: &BTreeMap<&str, &Yaml>, path: &str) -> Result<BTreeMap<String,
         .collect()
 }
 
-const CONNECTOR_FIELDS: &[&str] = &["config", "tasksMax", "state", "pause", "autoRestart", "listOffsets", "alterOffsets"];
+const CONNECTOR_FIELDS: &[&str] = &[
+    "config",
+    "tasksMax",
+    "state",
+    "pause",
+    "autoRestart",
+    "listOffsets",
+    "alterOffsets",
+];
 const MIRROR_FIELDS: &[&str] = &[
     "sourceCluster",
     "targetCluster",
@@ -134,7 +153,10 @@ impl FlowSettings for MirrorSettings {
     fn runs(&self, connector: Connector) -> bool {
         match connector {
             Connector::Worker => true,
-            _ => matches!(self.connectors.get(connector_name(connector)), Some(Some(_))),
+            _ => matches!(
+                self.connectors.get(connector_name(connector)),
+                Some(Some(_))
+            ),
         }
     }
 }
@@ -144,7 +166,11 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
     let documents = YamlLoader::load_from_str(text).map_err(|error| {
         let marker = error.marker();
         ConfigError::new(
-            Location::Path(format!("line {}, column {}", marker.line(), marker.col() + 1)),
+            Location::Path(format!(
+                "line {}, column {}",
+                marker.line(),
+                marker.col() + 1
+            )),
             format!("not valid YAML or JSON: {}", error.info()),
         )
     })?;
@@ -157,7 +183,12 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
     let root = mapping(document, "")?;
     match string(&root, "kind", "")?.as_deref() {
         Some("KafkaMirrorMaker2") => {}
-        other => return Err(at("kind", format!("expected KafkaMirrorMaker2, found {other:?}"))),
+        other => {
+            return Err(at(
+                "kind",
+                format!("expected KafkaMirrorMaker2, found {other:?}"),
+            ))
+        }
     }
     let spec_yaml = root.get("spec").ok_or_else(|| at("spec", "missing"))?;
     let spec = mapping(spec_yaml, "spec")?;
@@ -165,7 +196,9 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
         return Err(at("spec.target", "the `spec.target` form is not supported yet: use `spec.clusters` with `spec.connectCluster` (kafka.strimzi.io/v1beta2)"));
     }
     let connect_cluster = required(&spec, "connectCluster", "spec")?;
-    let clusters_yaml = spec.get("clusters").ok_or_else(|| at("spec.clusters", "missing"))?;
+    let clusters_yaml = spec
+        .get("clusters")
+        .ok_or_else(|| at("spec.clusters", "missing"))?;
     let Yaml::Array(clusters) = clusters_yaml else {
         return Err(at("spec.clusters", "expected a list"));
     };
@@ -176,14 +209,21 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
         let alias = required(&map, "alias", &path)?;
         let config = config_of(&map, &path)?;
         if aliases.insert(alias.clone(), config).is_some() {
-            return Err(at(&join(&path, "alias"), format!("alias {alias:?} appears twice")));
+            return Err(at(
+                &join(&path, "alias"),
+                format!("alias {alias:?} appears twice"),
+            ));
         }
     }
     let Some(worker) = aliases.get(&connect_cluster).cloned() else {
-        return Err(at("spec.connectCluster", format!("{connect_cluster:?} is not an alias in spec.clusters")));
+        return Err(at(
+            "spec.connectCluster",
+            format!("{connect_cluster:?} is not an alias in spec.clusters"),
+        ));
     };
     let defaults = ConnectWorker::strimzi_defaults();
-    let worker_name = |key: &str, default: String| worker.get(key).map_or(default, |s| s.value.clone());
+    let worker_name =
+        |key: &str, default: String| worker.get(key).map_or(default, |s| s.value.clone());
     let deployment = Deployment::Connect {
         group_id: worker_name("group.id", defaults.group_id),
         config_topic: worker_name("config.storage.topic", defaults.config_topic),
@@ -202,7 +242,10 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
         let target = required(&map, "targetCluster", &path)?;
         for (key, alias) in [("sourceCluster", &source), ("targetCluster", &target)] {
             if !aliases.contains_key(alias) {
-                return Err(at(&join(&path, key), format!("{alias:?} is not an alias in spec.clusters")));
+                return Err(at(
+                    &join(&path, key),
+                    format!("{alias:?} is not an alias in spec.clusters"),
+                ));
             }
         }
         if target != connect_cluster {
@@ -212,7 +255,11 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
             ));
         }
         let mut connectors = BTreeMap::new();
-        for name in ["sourceConnector", "checkpointConnector", "heartbeatConnector"] {
+        for name in [
+            "sourceConnector",
+            "checkpointConnector",
+            "heartbeatConnector",
+        ] {
             let spec = match map.get(name).filter(|v| !matches!(v, Yaml::Null)) {
                 None => None,
                 Some(yaml) => {
@@ -227,9 +274,19 @@ pub fn parse(text: &str) -> Result<Mm2Config, ConfigError> {
         // Strimzi writes the patterns into the connectors' `topics` / `groups` settings.
         for (field, legacy, connector, key) in [
             ("topicsPattern", None, "sourceConnector", "topics"),
-            ("topicsExcludePattern", Some("topicsBlacklistPattern"), "sourceConnector", "topics.exclude"),
+            (
+                "topicsExcludePattern",
+                Some("topicsBlacklistPattern"),
+                "sourceConnector",
+                "topics.exclude",
+            ),
             ("groupsPattern", None, "checkpointConnector", "groups"),
-            ("groupsExcludePattern", Some("groupsBlacklistPattern"), "checkpointConnector", "groups.exclude"),
+            (
+                "groupsExcludePattern",
+                Some("groupsBlacklistPattern"),
+                "checkpointConnector",
+                "groups.exclude",
+            ),
         ] {
             let found = [Some(field), legacy]
                 .into_iter()

@@ -75,10 +75,15 @@ fn defaults_are_mm2s() {
 
 #[test]
 fn disabled_flows_are_left_out_but_their_herders_are_reported() {
-    let text = "clusters = a, b, c\na->b.enabled = true\nb->c.enabled = false\nc->a.enabled = yes\n";
+    let text =
+        "clusters = a, b, c\na->b.enabled = true\nb->c.enabled = false\nc->a.enabled = yes\n";
     let config = properties::parse(text).unwrap();
     let keys: Vec<String> = config.flows.iter().map(ConfiguredFlow::key).collect();
-    assert_eq!(keys, ["a->b"], "only `true` enables a flow (Boolean.parseBoolean)");
+    assert_eq!(
+        keys,
+        ["a->b"],
+        "only `true` enables a flow (Boolean.parseBoolean)"
+    );
     // Heartbeats are on: every pair has a herder. a->b and its reverse b->a are covered.
     assert_eq!(config.warnings.len(), 4, "{:?}", config.warnings);
     assert!(config.warnings.iter().any(|w| w.contains("herder a->c")));
@@ -96,12 +101,19 @@ fn the_reverse_herder_follows_heartbeats() {
     let config = properties::parse(text).unwrap();
     let only = flow(&config, "a->b");
     assert!(only.emit_heartbeats);
-    assert!(only.warnings.iter().any(|w| w.contains("reverse herder b->a")), "{:?}", only.warnings);
+    assert!(
+        only.warnings
+            .iter()
+            .any(|w| w.contains("reverse herder b->a")),
+        "{:?}",
+        only.warnings
+    );
 }
 
 #[test]
 fn properties_grammar_is_javas() {
-    let text = "clusters : a,\\\n    b\n! comment\na->b.enabled=true\na->b.topics  \\u006frders\\\\..*\n";
+    let text =
+        "clusters : a,\\\n    b\n! comment\na->b.enabled=true\na->b.topics  \\u006frders\\\\..*\n";
     let config = properties::parse(text).unwrap();
     assert_eq!(flow(&config, "a->b").topic_prefixes, strings(&["orders."]));
 }
@@ -195,10 +207,26 @@ fn strimzi_mirrors_become_connect_flows() {
 #[test]
 fn strimzi_errors_name_the_path() {
     for (from, to, path) in [
-        ("topicsPattern: \"orders\\\\..*|payments\"", "topicsPattern: \"(orders\"", "spec.mirrors[0].topicsPattern"),
-        ("      groupsPattern", "      groupPattern", "spec.mirrors[0].groupPattern"),
-        ("      targetCluster: target", "      targetCluster: source", "spec.mirrors[0].targetCluster"),
-        ("sync.group.offsets.enabled: true", "sync.group.offsets.enabled: often", "spec.mirrors[0].checkpointConnector.config.sync.group.offsets.enabled"),
+        (
+            "topicsPattern: \"orders\\\\..*|payments\"",
+            "topicsPattern: \"(orders\"",
+            "spec.mirrors[0].topicsPattern",
+        ),
+        (
+            "      groupsPattern",
+            "      groupPattern",
+            "spec.mirrors[0].groupPattern",
+        ),
+        (
+            "      targetCluster: target",
+            "      targetCluster: source",
+            "spec.mirrors[0].targetCluster",
+        ),
+        (
+            "sync.group.offsets.enabled: true",
+            "sync.group.offsets.enabled: often",
+            "spec.mirrors[0].checkpointConnector.config.sync.group.offsets.enabled",
+        ),
         ("kind: KafkaMirrorMaker2", "kind: KafkaConnect", "kind"),
     ] {
         let text = STRIMZI.replace(from, to);
