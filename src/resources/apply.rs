@@ -642,6 +642,7 @@ async fn apply_cluster_topics(
         })
         .collect();
     let mut created: HashSet<String> = HashSet::new();
+    let mut raced: Vec<String> = Vec::new();
     match admin.create_topics(&new_topics, false).await {
         Ok(outcomes) => {
             for (name, outcome) in outcomes {
@@ -649,6 +650,9 @@ async fn apply_cluster_topics(
                     Ok(()) => {
                         created.insert(name);
                     }
+                    // Created since it was read (e.g. by another resource of the same apply
+                    // that shares MM2's herder topics): recorded as it exists, read below.
+                    Err(error) if error.name == "TOPIC_ALREADY_EXISTS" => raced.push(name),
                     Err(error) => {
                         diags.push(Diagnostic::error(
                             "Cannot create internal topic",
@@ -664,6 +668,15 @@ async fn apply_cluster_topics(
             failed.extend(new_topics.iter().map(|t| t.name.clone()));
         }
     }
+
+    let raced = match read_topics(admin, cluster, &raced, &managed_keys).await {
+        Ok(found) => found,
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+            failed.extend(raced);
+            HashMap::new()
+        }
+    };
 
     let mut fixes: BTreeMap<String, Vec<ConfigChange>> = BTreeMap::new();
     for fix in changes.config_fixes.get(cluster).into_iter().flatten() {
@@ -718,7 +731,9 @@ async fn apply_cluster_topics(
             let row = TopicRow::from(topic);
             match existing.get(&(cluster.to_string(), topic.name.clone())) {
                 None if created.contains(&topic.name) => Some(row),
-                None => None,
+                None => raced
+                    .get(&(cluster.to_string(), topic.name.clone()))
+                    .map(|found| existing_topic_row(&row, found)),
                 // As it exists when its size conflicts or its config fix failed; otherwise
                 // it now matches the plan.
                 Some(found)

@@ -289,12 +289,14 @@ pub fn resolve_flow(
         Some(setting) => match setting.value.trim().to_ascii_lowercase().as_str() {
             "enabled" | "preparing" => true,
             "disabled" => false,
-            other => return Err(ConfigError::new(
-                setting.location,
-                format!(
+            other => {
+                return Err(ConfigError::new(
+                    setting.location,
+                    format!(
                     "exactly.once.source.support = {other:?} is not enabled, preparing or disabled"
                 ),
-            )),
+                ))
+            }
         },
     };
     let remote_rf = match settings.get(Source, "replication.factor") {
