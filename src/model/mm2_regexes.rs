@@ -95,6 +95,8 @@ pub fn validate_regexes(inputs: &Mm2Inputs) -> Vec<InputError> {
 pub struct Mm2Check {
     pub spec_row: &'static str,
     pub summary: &'static str,
+    /// When it warns, as the permissions reference states it.
+    pub when: &'static str,
     pub check: fn(&Mm2Inputs) -> Vec<InputError>,
 }
 
@@ -103,11 +105,13 @@ pub static MM2_CHECKS: &[Mm2Check] = &[
     Mm2Check {
         spec_row: "1.10 (section 6, row 10 pitfall)",
         summary: "Checkpoints cannot cover MM2's groups filter",
+        when: "`emit_checkpoints` or `sync_group_offsets` is on while `groups`, `group_prefixes` and `group_regexes` are all empty: MM2's `groups` filter defaults to every group, and one group without GROUP DESCRIBE stops all checkpoints",
         check: checkpoint_groups,
     },
     Mm2Check {
         spec_row: "1.1, 1.10 (regex cover)",
         summary: "Regex cover wider than MM2's filter",
+        when: "an element of `topic_regexes` / `group_regexes` has no exact LITERAL/PREFIXED cover (e.g. `.*-events`, `[a-z]+`): the warning names the pattern and what it allows beyond the regex",
         check: cover_warnings,
     },
 ];
@@ -220,6 +224,21 @@ mod tests {
             .1
             .message
             .starts_with("sync_group_offsets"));
+    }
+
+    #[test]
+    fn permissions_reference_lists_every_check() {
+        let doc = include_str!("../../docs/guides/permissions-reference.md");
+        for check in MM2_CHECKS {
+            let row = format!(
+                "| {} | {} | {} |",
+                check.spec_row, check.summary, check.when
+            );
+            assert!(
+                doc.contains(&row),
+                "docs/guides/permissions-reference.md lacks the MM2_CHECKS row:\n{row}"
+            );
+        }
     }
 
     #[test]
