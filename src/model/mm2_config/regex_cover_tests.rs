@@ -19,8 +19,16 @@ fn topics(regexes: &[&str]) -> Cover {
 }
 
 /// `(regexes, LITERAL names, PREFIXED names, all, warning count)`.
+type CoverRow = (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+    bool,
+    usize,
+);
+
 #[rustfmt::skip]
-const TOPIC_TABLE: &[(&[&str], &[&str], &[&str], bool, usize)] = &[
+const TOPIC_TABLE: &[CoverRow] = &[
     (&["orders"], &["orders"], &[], false, 0),
     (&["orders\\..*"], &[], &["orders."], false, 0),
     (&["(a|b)-.*"], &[], &["a-", "b-"], false, 0),
