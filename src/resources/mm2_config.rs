@@ -3,17 +3,15 @@
 //! `kafkamirror_mm2_replication_permissions`'s inputs so a configuration can `for_each`
 //! over them. Parsing is `model::mm2_config`; this file maps its results and errors.
 
+use crate::clusters::Clusters;
 use crate::model::mm2_config::{
     properties, strimzi, ConfigError, ConfiguredFlow, Deployment, Mm2Config,
 };
-use crate::provider::ProviderState;
-use crate::tfplugin::{
-    Attr, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, Schema,
-};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
+use tfplugin::{Attr, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, Schema};
 
-crate::tf_object! {
+tfplugin::tf_object! {
     /// One flow, its attributes named as the resource's inputs.
     pub struct FlowRow {
         pub source_alias: String,
@@ -153,7 +151,7 @@ fn chosen(
 }
 
 #[async_trait]
-impl DataSource<ProviderState> for Mm2ConfigDataSource {
+impl DataSource<Clusters> for Mm2ConfigDataSource {
     fn type_name(&self) -> &'static str {
         "kafkamirror_mm2_config"
     }
@@ -188,7 +186,7 @@ impl DataSource<ProviderState> for Mm2ConfigDataSource {
 
     async fn read(
         &self,
-        _ctx: Ctx<'_, ProviderState>,
+        _ctx: Ctx<'_, Clusters>,
         mut config: Object,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
