@@ -269,7 +269,8 @@ fn java_differences(regex: &str) -> Option<&'static str> {
                 if message.is_some() {
                     return message;
                 }
-                previous = next;
+                // An escaped character is a literal: it starts no `[:` and ends no quantifier.
+                previous = None;
                 continue;
             }
             '+' if matches!(previous, Some('*' | '+' | '?' | '}')) => {

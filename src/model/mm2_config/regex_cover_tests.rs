@@ -149,6 +149,14 @@ fn unsupported_or_java_only_syntax_is_an_error_naming_the_regex() {
         assert_eq!(error.regex, regex);
         assert!(!error.message.is_empty());
     }
+    // Escaped characters are literals, not the start of Java-only syntax.
+    let cover = topics(&["a\\[:b", "c\\}+"]);
+    assert_eq!(
+        cover.literals,
+        list(&[]),
+        "`[` and `:` are not topic characters"
+    );
+    assert_eq!(cover.prefixes, list(&[]));
     let error = compile(NameKind::Topic, &list(&["a{1"]), "t", &[], "x").unwrap_err();
     assert!(
         error.message.contains("splits the list on commas"),
