@@ -1,8 +1,9 @@
 //! `kafka-testbroker` command line: starts one broker and prints one line when it is ready.
 //!
 //! Usage: `kafka-testbroker --listen 127.0.0.1:PORT [--nodes N] [--user NAME:PASSWORD]...
-//! [--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH]
+//! [--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N]
 //! [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--oauth-jwks FILE]`.
+//! With `--metadata-lag-ms N` reads see writes up to N ms after they were acknowledged.
 //! `--tls-cert`/`--tls-key` (PEM) make the listener TLS (SASL_SSL with `--user` or
 //! `--oauth-jwks`); `--tls-client-ca` requires a client certificate signed by that CA, whose
 //! subject DN names the principal (`User:CN=...`); `--oauth-jwks` enables OAUTHBEARER with
@@ -13,16 +14,18 @@
 use kafka_testbroker::{BrokerConfig, Jwks, TestBroker, TlsListener};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 const USAGE: &str =
     "usage: kafka-testbroker --listen HOST:PORT [--nodes N] [--user NAME:PASSWORD]... \
-[--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] \
+[--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N] \
 [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--oauth-jwks FILE]";
 
 struct Options {
     listen: String,
     config: BrokerConfig,
     stats_file: Option<PathBuf>,
+    metadata_lag: Duration,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -34,6 +37,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     let read = |flag: &str, path: String| {
         std::fs::read_to_string(&path).map_err(|e| format!("{flag} {path}: {e}"))
     };
+    let mut metadata_lag = Duration::ZERO;
     while let Some(flag) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
@@ -63,6 +67,13 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
                 config.oauth_jwks =
                     Some(Jwks::parse(&text).map_err(|e| format!("--oauth-jwks: {e}"))?);
             }
+            "--metadata-lag-ms" => {
+                let text = value("--metadata-lag-ms")?;
+                let ms: u64 = text.parse().map_err(|_| {
+                    format!("--metadata-lag-ms must be a non-negative integer, got {text:?}")
+                })?;
+                metadata_lag = Duration::from_millis(ms);
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -85,6 +96,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         listen,
         config,
         stats_file,
+        metadata_lag,
     })
 }
 
@@ -110,6 +122,7 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+    broker.set_metadata_lag(options.metadata_lag);
     println!("kafka-testbroker listening on {}", broker.bootstrap());
     std::future::pending::<()>().await;
     ExitCode::SUCCESS

@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rdkafka::client::Client;
 use rdkafka::types::RDKafkaType;
 
-use super::{client_config, redact, AdminContext, KafkaAdmin, Shared};
+use super::client::{client_config, redact, AdminContext, Shared};
+use super::KafkaAdmin;
 use crate::kafka::config::{ClusterConnection, OAuthSettings};
 use crate::kafka::error::KafkaError;
 use crate::kafka::ffi::{self, MainQueuePump};
