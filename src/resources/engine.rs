@@ -205,8 +205,9 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
-                let owned_left = left.acls.iter().any(|row| !left.preexisting.contains(row));
-                if !diags.has_errors() || (!owned_left && left.topics.is_empty()) {
+                // Done: the resource is gone. Failed partway: the state records exactly what
+                // is left (pre-existing rows included, even when nothing owned is left).
+                if !diags.has_errors() {
                     return None;
                 }
                 let mut state = state;

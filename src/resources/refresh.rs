@@ -128,12 +128,16 @@ pub(crate) async fn refresh(
             .iter()
             .flat_map(|t| t.configs.keys().cloned())
             .collect();
-        match read_topics(&admin, &cluster, &names, &managed_keys).await {
-            Ok(existing) => {
+        match read_topics(&admin, &cluster, &names, &managed_keys, diags).await {
+            Ok(read) => {
+                // A topic whose configs could not be read stays as recorded.
                 let mut found: BTreeSet<TopicRow> = recorded_topics
                     .iter()
                     .filter_map(|row| {
-                        existing
+                        if read.unread.contains(&row.name) {
+                            return Some(row.clone());
+                        }
+                        read.existing
                             .get(&(cluster.clone(), row.name.clone()))
                             .map(|found| existing_topic_row(row, found))
                     })
