@@ -19,10 +19,15 @@ use super::apply::{apply_flow, ApplyPlan};
 use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
 use super::preflight::preflight;
 use super::read::{connect_all, kafka_diagnostic, read_acls};
-use super::record::{Record, RecordedRows, ACLS, ID, INTERNAL_TOPICS, PREEXISTING_ACLS};
+use super::record::{
+    same_acl_rows, Record, RecordedRows, ACLS, ID, IMPORTED_REASON, INTERNAL_TOPICS,
+    PREEXISTING_ACLS,
+};
 use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::clusters::Clusters;
+use crate::model::outcome::adopt;
+use crate::model::plan::DesiredState;
 use crate::tfplugin::{
     ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
     Planned, Resource, Schema,
@@ -30,10 +35,6 @@ use crate::tfplugin::{
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
-
-/// The reason recorded for bindings adopted by `terraform import`.
-pub const IMPORTED_REASON: &str =
-    "adopted by terraform import (owned by this resource; the next apply sets the planned reason)";
 
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
@@ -150,7 +151,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     (_, None) => Some(Record::default()),
                 };
                 let unchanged = |prior: &Record| {
-                    same_rows(&prior.acls, acls.iter().map(|(_, acl)| AclRow::from(*acl)))
+                    same_acl_rows(&prior.acls, acls.iter().map(|(_, acl)| AclRow::from(*acl)))
                         && (!F::HAS_TOPICS || same_rows(&prior.topics, topics.values().cloned()))
                 };
                 match (recorded, prior) {
@@ -226,13 +227,23 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     }
                 };
                 let desired = F::plan(&inputs);
+                // Rows adopted by import keep their reason while the rows do not change
+                // otherwise, as plan promised (`same_acl_rows`).
+                let prior_rows = prior.has_imported_rows().then(|| prior.clone());
                 let plan = ApplyPlan {
                     desired_acls: &desired.acls,
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
                     prior,
                     delete_topics: false,
                 };
-                let record = apply_flow(&ctx, plan, diags).await;
+                let mut record = apply_flow(&ctx, plan, diags).await;
+                if let Some(prior) = prior_rows {
+                    if record.topics == prior.topics
+                        && same_acl_rows(&prior.acls, record.acls.iter().cloned())
+                    {
+                        record.acls = prior.acls;
+                    }
+                }
                 ID.set(&mut planned, &F::id(&inputs));
                 record.write::<F>(&mut planned);
                 Some(planned)
@@ -276,6 +287,13 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             .collect();
         state.extend(F::import_inputs(first, second, principal));
         F::fill_defaults(&mut state);
+        // The plan of the inputs the id implies (the others at their defaults) gives the
+        // adopted bindings it needs their reason, so a configuration with those inputs plans
+        // no change; the topics it would use are recorded and refresh keeps those that exist.
+        let implied = match F::decode(&state, diags) {
+            Some(Field::Known(inputs)) => F::plan(&inputs),
+            _ => DesiredState::default(),
+        };
         let mut record = Record::default();
         let clusters = [first.to_string(), second.to_string()];
         for (cluster, connection) in connect_all(&ctx, clusters).await {
@@ -289,11 +307,13 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             };
             // Import cannot tell how many bindings the principal holds: read it split.
             match read_acls(&admin, cluster, &[principal.to_string()], None).await {
-                Ok(actual) => record.acls.extend(
-                    actual
-                        .iter()
-                        .map(|(cluster, binding)| AclRow::new(cluster, binding, IMPORTED_REASON)),
-                ),
+                Ok(held) => record
+                    .acls
+                    .extend(adopt(&held, &implied.acls).into_iter().map(
+                        |((cluster, binding), reason)| {
+                            AclRow::new(cluster, binding, reason.unwrap_or(IMPORTED_REASON))
+                        },
+                    )),
                 Err(error) => {
                     diags.push(kafka_diagnostic("Cannot read ACLs", &error));
                     return None;
@@ -301,11 +321,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             }
         }
         if F::HAS_TOPICS {
-            if let Some(Field::Known(inputs)) = F::decode(&state, diags) {
-                // The topics the flow would use with default inputs; refresh keeps those
-                // that exist, with their actual settings.
-                record.topics = F::plan(&inputs).topics.iter().map(TopicRow::from).collect();
-            }
+            record.topics = implied.topics.iter().map(TopicRow::from).collect();
         }
         ID.set(&mut state, &id.to_string());
         record.write::<F>(&mut state);
