@@ -5,9 +5,9 @@
 
 use crate::kafka::config::ClusterConnection;
 use crate::kafka::KafkaAdmin;
-use crate::tfplugin::Diagnostic;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use tfplugin::Diagnostic;
 use tokio::sync::OnceCell;
 
 /// The configured clusters by alias: what configure produces and every resource call gets.

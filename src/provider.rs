@@ -9,14 +9,17 @@ use crate::resources::cluster_link::ClusterLinkFlow;
 use crate::resources::engine::{FlowDataSource, FlowResource};
 use crate::resources::mm2::Mm2Flow;
 use crate::secret::Secret;
-use crate::tfplugin::{
-    Attr, AttributePath, Block, BlockDecl, DataSource, Diagnostic, Diagnostics, Field, Object,
-    Provider, Resource, Schema,
-};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
+use tfplugin::{
+    Attr, AttributePath, Block, BlockDecl, DataSource, Diagnostic, Diagnostics, Field, Object,
+    Provider, Resource, Schema,
+};
 use tokio_util::sync::CancellationToken;
+
+/// The provider's local name: `provider "kafkamirror" { }`, the prefix of every type name.
+pub const PROVIDER_NAME: &str = "kafkamirror";
 
 /// The provider's full source address, as Terraform names it (used by `--debug`).
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/kafkamirror/kafkamirror";
@@ -318,7 +321,7 @@ impl Provider for KafkamirrorProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::{PathStep, Value};
+    use tfplugin::{PathStep, Value};
 
     fn strings(items: &[&str]) -> Value {
         Value::List(items.iter().map(|s| Value::string(*s)).collect())
@@ -395,7 +398,7 @@ mod tests {
                     ("bootstrap_servers", strings(&[])),
                     (
                         "timeout_seconds",
-                        Value::Number(crate::tfplugin::Number::from_i64(0)),
+                        Value::Number(tfplugin::Number::from_i64(0)),
                     ),
                     (
                         "sasl",

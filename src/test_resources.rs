@@ -8,13 +8,13 @@
 //! Schema version 1; version 0 called the `text` attribute `body` (see `upgrade_state`).
 
 use crate::clusters::Clusters;
-use crate::tf_object;
-use crate::tfplugin::{
+use async_trait::async_trait;
+use std::collections::BTreeSet;
+use tfplugin::tf_object;
+use tfplugin::{
     ApplyRequest, Attr, Block, Ctx, Diagnostic, Diagnostics, Field, Object, PlanRequest, Planned,
     RawState, Resource, Schema, UpgradedState,
 };
-use async_trait::async_trait;
-use std::collections::BTreeSet;
 
 tf_object! {
     /// One word of the note's text and where it stands.

@@ -11,13 +11,13 @@ use kafka_testbroker::{BrokerConfig, TestBroker};
 use kafkamirror::clusters::Clusters;
 use kafkamirror::provider::KafkamirrorProvider;
 use kafkamirror::resources::rows::{AclRow, TopicRow};
-use kafkamirror::tfplugin::codec::decode_msgpack;
-use kafkamirror::tfplugin::{
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tfplugin::codec::decode_msgpack;
+use tfplugin::{
     ApplyRequest, AttrType, Ctx, Diagnostics, Number, Object, PlanRequest, Provider, Resource,
     Value,
 };
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Kafka's POLICY_VIOLATION error code, injected as a per-binding / per-request failure.

@@ -11,8 +11,8 @@ use crate::model::acl::AclBinding;
 use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
-use crate::tfplugin::{Ctx, Diagnostic, Diagnostics};
 use std::collections::{BTreeSet, HashSet};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under
 /// 600 bytes on the wire even with a 249-character name, so a full batch stays under 3 MB,

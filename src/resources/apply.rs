@@ -9,8 +9,8 @@ use super::record::{owned_keys, Record};
 use super::topics::apply_cluster_topics;
 use crate::clusters::Clusters;
 use crate::model::plan::{ClusterAcl, InternalTopic};
-use crate::tfplugin::{Ctx, Diagnostics};
 use std::collections::BTreeSet;
+use tfplugin::{Ctx, Diagnostics};
 
 /// The engine's view of one apply: what the flow wants and what the prior state records.
 pub(crate) struct ApplyPlan<'a> {

@@ -7,7 +7,7 @@ use super::flow::{default_to, Flow, InputReader};
 use crate::model::cluster_link::{plan_cluster_link, ClusterLinkInputs, LinkMode};
 use crate::model::plan::DesiredState;
 use crate::model::validate::{validate_cluster_link, InputError};
-use crate::tfplugin::{Attr, Block, Diagnostics, Field, Object};
+use tfplugin::{Attr, Block, Diagnostics, Field, Object};
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
     "source_cluster",

@@ -28,13 +28,13 @@ use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::clusters::Clusters;
 use crate::model::outcome::adopt;
 use crate::model::plan::DesiredState;
-use crate::tfplugin::{
-    ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
-    Planned, Resource, Schema,
-};
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
+use tfplugin::{
+    ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
+    Planned, Resource, Schema,
+};
 
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
@@ -283,7 +283,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             .block
             .attributes
             .iter()
-            .map(|attribute| (attribute.name.clone(), crate::tfplugin::Value::Null))
+            .map(|attribute| (attribute.name.clone(), tfplugin::Value::Null))
             .collect();
         state.extend(F::import_inputs(first, second, principal));
         F::fill_defaults(&mut state);
@@ -445,13 +445,13 @@ mod tests {
         assert_eq!(paths, ["topics[1]", "principal"]);
     }
 
-    fn mm2_object(values: Vec<(&str, crate::tfplugin::Value)>) -> Object {
+    fn mm2_object(values: Vec<(&str, tfplugin::Value)>) -> Object {
         let mut object: Object = FlowResource::<Mm2Flow>::new()
             .schema()
             .block
             .attributes
             .iter()
-            .map(|a| (a.name.clone(), crate::tfplugin::Value::Null))
+            .map(|a| (a.name.clone(), tfplugin::Value::Null))
             .collect();
         for (key, value) in values {
             object.insert(key.to_string(), value);
@@ -462,7 +462,7 @@ mod tests {
     #[test]
     fn defaults_are_mm2s_and_unknown_inputs_make_the_flow_unknown() {
         use crate::model::mm2::Mm2Inputs;
-        use crate::tfplugin::Value;
+        use tfplugin::Value;
         let mut object = mm2_object(vec![
             ("source_cluster", Value::string("primary")),
             ("target_cluster", Value::string("dr")),
@@ -497,7 +497,7 @@ mod tests {
 
     #[test]
     fn unknown_enumeration_value_is_a_diagnostic_on_the_attribute() {
-        use crate::tfplugin::Value;
+        use tfplugin::Value;
         let mut object = mm2_object(vec![
             ("source_cluster", Value::string("primary")),
             ("target_cluster", Value::string("dr")),

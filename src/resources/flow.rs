@@ -5,8 +5,8 @@
 use crate::clusters::Clusters;
 use crate::model::plan::{DesiredState, InternalTopic};
 use crate::model::validate::InputError;
-use crate::tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
 use std::collections::BTreeMap;
+use tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
 
 /// One replication flow type: its inputs, how they are read from Terraform values and the
 /// pure planner. [`FlowResource`] and [`FlowDataSource`] do the rest.
@@ -81,7 +81,7 @@ impl<'a> InputReader<'a> {
     }
 
     /// The value (`None` when null or unknown).
-    pub fn get<T: crate::tfplugin::schema::AttrType>(
+    pub fn get<T: tfplugin::schema::AttrType>(
         &mut self,
         attr: &Attr<T>,
         diags: &mut Diagnostics,
@@ -133,11 +133,7 @@ impl<'a> InputReader<'a> {
 }
 
 /// Sets a null attribute to `value`.
-pub fn default_to<T: crate::tfplugin::schema::AttrType>(
-    object: &mut Object,
-    attr: &Attr<T>,
-    value: T,
-) {
+pub fn default_to<T: tfplugin::schema::AttrType>(object: &mut Object, attr: &Attr<T>, value: T) {
     if object.get(attr.name).is_none_or(|v| v.is_null()) {
         attr.set(object, &value);
     }
@@ -149,7 +145,7 @@ pub fn default_to_attribute(object: &mut Object, attr: &Attr<String>, from: &Att
         let value = object
             .get(from.name)
             .cloned()
-            .unwrap_or(crate::tfplugin::Value::Null);
+            .unwrap_or(tfplugin::Value::Null);
         object.insert(attr.name.to_string(), value);
     }
 }

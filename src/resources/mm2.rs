@@ -9,7 +9,7 @@ use crate::model::mm2::{
 };
 use crate::model::plan::{DesiredState, InternalTopic};
 use crate::model::validate::{validate_mm2, InputError};
-use crate::tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
+use tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
     "source_cluster",

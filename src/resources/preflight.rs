@@ -12,8 +12,8 @@ use crate::kafka::KafkaError;
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
 use crate::model::preflight::{acl_preflight, replication_shortfalls};
 use crate::model::reconcile::{reconcile_topics, ClusterBinding};
-use crate::tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 use std::collections::BTreeSet;
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 
 /// Plan-time checks against the clusters, so apply does not fail halfway: reachability,
 /// authorizer, the provider's own rights, self-lockout, replication factor vs brokers,

@@ -6,9 +6,9 @@ use crate::clusters::Clusters;
 use crate::kafka::{KafkaAdmin, KafkaError, TopicLookup};
 use crate::model::acl::AclBinding;
 use crate::model::reconcile::{ClusterBinding, ExistingTopic};
-use crate::tfplugin::{Ctx, Diagnostic, Diagnostics};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// The provider's own principal on `cluster`, when known, for the self-lockout guard.
 pub(crate) fn lockout_guard(provider: &Clusters, cluster: &str) -> HashMap<String, String> {

@@ -5,8 +5,8 @@
 use super::flow::Flow;
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::reconcile::{into_comparable, ClusterBinding};
-use crate::tfplugin::{Attr, Diagnostics, Object, Value};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use tfplugin::{Attr, Diagnostics, Object, Value};
 
 pub const ID: Attr<String> = Attr::computed(
     "id",

@@ -9,8 +9,8 @@ use super::rows::{AclRow, TopicRow};
 use crate::clusters::Clusters;
 use crate::model::acl::AclBinding;
 use crate::model::reconcile::{comparable_binding, ClusterBinding};
-use crate::tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 
 /// What refresh found.
 pub(crate) enum Refreshed {

@@ -8,10 +8,10 @@
 use crate::model::acl::AclBinding;
 use crate::model::plan::{ClusterAcl, InternalTopic};
 use crate::model::reconcile::{comparable_principal, ClusterBinding};
-use crate::tf_object;
-use crate::tfplugin::{AttributePath, Diagnostic};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use tfplugin::tf_object;
+use tfplugin::{AttributePath, Diagnostic};
 
 tf_object! {
     /// One ACL binding on one cluster and why it is needed.

@@ -10,8 +10,8 @@ use crate::model::outcome::{
 };
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
-use crate::tfplugin::{Ctx, Diagnostic, Diagnostics};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Kafka's error for a topic that does not exist (`Errors.UNKNOWN_TOPIC_OR_PARTITION`).
 const UNKNOWN_TOPIC_OR_PARTITION: &str = "UNKNOWN_TOPIC_OR_PARTITION";
