@@ -56,7 +56,7 @@ fn validate_config<F: Flow>(config: &Object, diags: &mut Diagnostics) {
     let mut object = config.clone();
     F::fill_defaults(&mut object);
     if let Some(Field::Known(inputs)) = F::decode(&object, diags) {
-        input_error_diagnostics(F::validate(&inputs), diags);
+        input_error_diagnostics::<F>(F::validate(&inputs), diags);
     }
 }
 
@@ -129,7 +129,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             Field::Known(inputs) => {
                 let errors = F::validate(&inputs);
                 if !errors.is_empty() {
-                    input_error_diagnostics(errors, diags);
+                    input_error_diagnostics::<F>(errors, diags);
                     return None;
                 }
                 let desired = F::plan(&inputs);
@@ -382,7 +382,7 @@ impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
         };
         let errors = F::validate(&inputs);
         if !errors.is_empty() {
-            input_error_diagnostics(errors, diags);
+            input_error_diagnostics::<F>(errors, diags);
             return None;
         }
         let desired = F::plan(&inputs);
@@ -400,7 +400,7 @@ impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::validate::InputError;
+    use crate::model::validate::{InputError, Mm2Field};
     use crate::resources::mm2::Mm2Flow;
 
     #[test]
@@ -423,15 +423,15 @@ mod tests {
     #[test]
     fn input_errors_land_on_their_attribute_and_element() {
         let mut diags = Diagnostics::new();
-        input_error_diagnostics(
+        input_error_diagnostics::<Mm2Flow>(
             vec![
                 InputError {
-                    attribute: "topics",
+                    field: Mm2Field::Topics,
                     index: Some(1),
                     message: "bad".into(),
                 },
                 InputError {
-                    attribute: "principal",
+                    field: Mm2Field::Separator,
                     index: None,
                     message: "bad".into(),
                 },
@@ -442,7 +442,29 @@ mod tests {
             .iter()
             .map(|d| d.path.clone().unwrap().to_string())
             .collect();
-        assert_eq!(paths, ["topics[1]", "principal"]);
+        assert_eq!(paths, ["topics[1]", "replication_policy_separator"]);
+    }
+
+    fn every_field_is_an_input_attribute<F: Flow>() {
+        let resource = FlowResource::<F>::new().schema().block;
+        let data_source = FlowDataSource::<F>::new().schema().block;
+        for block in [resource, data_source] {
+            let names: BTreeSet<&str> = block.attributes.iter().map(|a| a.name.as_str()).collect();
+            for field in F::FIELDS {
+                let attribute = F::attribute(*field);
+                assert!(
+                    names.contains(attribute),
+                    "{}: {field:?} maps to {attribute:?}, not an attribute of the schema",
+                    F::TYPE_NAME
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_input_field_maps_to_an_attribute_of_the_schema() {
+        every_field_is_an_input_attribute::<Mm2Flow>();
+        every_field_is_an_input_attribute::<crate::resources::cluster_link::ClusterLinkFlow>();
     }
 
     fn mm2_object(values: Vec<(&str, tfplugin::Value)>) -> Object {

@@ -35,7 +35,13 @@ pub trait Flow: Send + Sync + 'static {
     fn fill_defaults(object: &mut Object);
     /// The inputs, `Unknown` when any is not known yet; `None` after a diagnostic.
     fn decode(object: &Object, diags: &mut Diagnostics) -> Option<Field<Self::Inputs>>;
-    fn validate(inputs: &Self::Inputs) -> Vec<InputError>;
+    /// The input fields the model's validator names.
+    type Field: Copy + std::fmt::Debug + Send + Sync + 'static;
+    /// Every field (each must map to an attribute of the schema).
+    const FIELDS: &'static [Self::Field];
+    /// The attribute holding `field`.
+    fn attribute(field: Self::Field) -> &'static str;
+    fn validate(inputs: &Self::Inputs) -> Vec<InputError<Self::Field>>;
     fn plan(inputs: &Self::Inputs) -> DesiredState;
     /// The resource id, in the import form.
     fn id(inputs: &Self::Inputs) -> String;
@@ -54,9 +60,12 @@ pub trait Flow: Send + Sync + 'static {
 }
 
 /// Maps the model's input errors to diagnostics on their attribute (and list element).
-pub fn input_error_diagnostics(errors: Vec<InputError>, diags: &mut Diagnostics) {
+pub fn input_error_diagnostics<F: Flow>(
+    errors: Vec<InputError<F::Field>>,
+    diags: &mut Diagnostics,
+) {
     for error in errors {
-        let mut path = AttributePath::attribute(error.attribute);
+        let mut path = AttributePath::attribute(F::attribute(error.field));
         if let Some(index) = error.index {
             path = path.index(index);
         }

@@ -155,20 +155,15 @@ impl RecordedRows {
 
     /// The encoded length of one attribute as it came (0 when absent or not encoded).
     pub(crate) fn encoded_len(&self, name: &str) -> usize {
-        match self.0.get(name) {
-            Some(Value::Encoded(bytes)) => bytes.len(),
-            _ => 0,
-        }
+        self.0.get(name).and_then(Value::encoded_len).unwrap_or(0)
     }
 
     /// Whether `planned` holds the same `acls` (and `internal_topics`) bytes: rows are
     /// written as Terraform writes them, so equal rows usually are equal bytes.
     pub(crate) fn encodes_same<F: Flow>(&self, planned: &Object) -> bool {
         let same = |name: &str| {
-            matches!(
-                (self.0.get(name), planned.get(name)),
-                (Some(recorded @ Value::Encoded(_)), Some(planned)) if recorded == planned
-            )
+            matches!((self.0.get(name), planned.get(name)),
+                (Some(recorded), Some(planned)) if recorded.same_encoding(planned))
         };
         same(ACLS.name) && (!F::HAS_TOPICS || same(INTERNAL_TOPICS.name))
     }
