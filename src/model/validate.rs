@@ -22,8 +22,10 @@ pub enum Mm2Field {
     TargetPrincipal,
     Topics,
     TopicPrefixes,
+    TopicRegexes,
     Groups,
     GroupPrefixes,
+    GroupRegexes,
     Separator,
     InternalTopicsReplicationFactor,
     RemoteTopicsReplicationFactor,
@@ -35,7 +37,7 @@ pub enum Mm2Field {
 
 impl Mm2Field {
     /// Every field [`validate_mm2`] may name.
-    pub const ALL: [Mm2Field; 18] = [
+    pub const ALL: [Mm2Field; 20] = [
         Mm2Field::SourceCluster,
         Mm2Field::TargetCluster,
         Mm2Field::SourceAlias,
@@ -45,8 +47,10 @@ impl Mm2Field {
         Mm2Field::TargetPrincipal,
         Mm2Field::Topics,
         Mm2Field::TopicPrefixes,
+        Mm2Field::TopicRegexes,
         Mm2Field::Groups,
         Mm2Field::GroupPrefixes,
+        Mm2Field::GroupRegexes,
         Mm2Field::Separator,
         Mm2Field::InternalTopicsReplicationFactor,
         Mm2Field::RemoteTopicsReplicationFactor,
@@ -318,11 +322,18 @@ pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
             "set principal, or both source_principal and target_principal",
         ));
     }
-    check_topic_selection(
-        (&inputs.topics, Mm2Field::Topics),
-        (&inputs.topic_prefixes, Mm2Field::TopicPrefixes),
-        &mut errors,
-    );
+    // `topic_regexes` alone is a selection too (checked by `validate_regexes`).
+    if inputs.topic_regexes.is_empty()
+        || !inputs.topics.is_empty()
+        || !inputs.topic_prefixes.is_empty()
+    {
+        check_topic_selection(
+            (&inputs.topics, Mm2Field::Topics),
+            (&inputs.topic_prefixes, Mm2Field::TopicPrefixes),
+            &mut errors,
+        );
+    }
+    errors.extend(super::mm2_regexes::validate_regexes(inputs));
     check_group_selection(
         (&inputs.groups, Mm2Field::Groups),
         (&inputs.group_prefixes, Mm2Field::GroupPrefixes),
