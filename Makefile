@@ -35,7 +35,7 @@ bench:
 
 # Release targets (os_arch:rust-triple): every platform the registry release publishes.
 # scripts/release.sh installs each target's cross toolchain when missing (rustup target, Debian
-# cross compilers, qemu-user and wine64 through apt-get, zig, cargo-zigbuild and CMake at pinned
+# cross compilers, qemu-user and wine through apt-get, zig, cargo-zigbuild and CMake at pinned
 # versions into .tools/), fails with the reason for a target it still cannot build, builds each
 # cross target in target/cross/<triple>, and checks every zip with scripts/check-release.sh.
 RELEASE_TARGETS ?= linux_amd64:x86_64-unknown-linux-gnu linux_arm64:aarch64-unknown-linux-gnu \

@@ -33,13 +33,20 @@ fn processes_with(key: &str, value: &str) -> Vec<(u32, String)> {
     let wanted = format!("{key}={value}");
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
             continue; // exited meanwhile, or not ours to read
         };
-        if environ.split(|b| *b == 0).any(|var| var == wanted.as_bytes()) {
+        if environ
+            .split(|b| *b == 0)
+            .any(|var| var == wanted.as_bytes())
+        {
             let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
             found.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
         }
@@ -85,9 +92,7 @@ fn demo_runs_and_leaves_no_process_behind() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let leftovers = processes_with(MARKER_KEY, &marker);
     for (pid, _) in &leftovers {
-        let _ = Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
     }
     assert!(
         output.status.success(),

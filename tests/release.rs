@@ -372,11 +372,7 @@ fn the_release_checks_reject_a_binary_of_the_wrong_architecture() {
     let dist = tempfile::tempdir().unwrap();
     let zip = format!("{NAME}_{VERSION}_linux_arm64.zip");
     std::fs::copy(release.zip(), dist.path().join(&zip)).unwrap();
-    let sums = run_ok(
-        Command::new("sha256sum")
-            .current_dir(dist.path())
-            .arg(&zip),
-    );
+    let sums = run_ok(Command::new("sha256sum").current_dir(dist.path()).arg(&zip));
     std::fs::write(
         dist.path().join(format!("{NAME}_{VERSION}_SHA256SUMS")),
         sums,
@@ -389,10 +385,12 @@ fn the_release_checks_reject_a_binary_of_the_wrong_architecture() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&checked.stderr);
-    assert!(!checked.status.success(), "a wrong binary passed the checks");
     assert!(
-        stderr.contains("FAIL linux_arm64: format is 'ELF 64-bit LSB")
-            && stderr.contains("x86-64"),
+        !checked.status.success(),
+        "a wrong binary passed the checks"
+    );
+    assert!(
+        stderr.contains("FAIL linux_arm64: format is 'ELF 64-bit LSB") && stderr.contains("x86-64"),
         "{stderr}"
     );
 }

@@ -684,7 +684,9 @@ mod tests {
         .unwrap();
         let index = &pages[0].content;
         let example = index.find("## Example Usage").unwrap();
-        let notes = index.find("## Platforms\n\n- `linux_amd64`\n\n## Schema").unwrap();
+        let notes = index
+            .find("## Platforms\n\n- `linux_amd64`\n\n## Schema")
+            .unwrap();
         assert!(example < notes, "{index}");
         assert!(!pages[1].content.contains("## Platforms"));
     }
