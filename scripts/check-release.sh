@@ -98,18 +98,17 @@ check_runs() {
   mkdir -p "$dir"
   cp "$root/examples/provider/provider.tf" "$dir/provider.tf"
   cp "$root/examples/data-sources/kafkamirror_mm2_replication_permissions/data-source.tf" "$dir/example.tf"
-  : >"$dir/empty.tfrc"
+  : >"$dir/empty.tfrc" # a reattached provider needs no installation: no `terraform init`
   local outputs
   outputs="$(cd "$dir" && export TF_CLI_CONFIG_FILE="$dir/empty.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 \
     TF_REATTACH_PROVIDERS="$reattach" TF_VAR_primary_admin_password=release-check TF_VAR_dr_admin_password=release-check \
     TF_VAR_dr_ca_pem=$'-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' &&
-    "$tf" init -no-color >"$dir/init.log" 2>&1 &&
     "$tf" apply -no-color -auto-approve >"$dir/apply.log" 2>&1 &&
     "$tf" output -json mm2_acls_by_cluster)" ||
     fail "Terraform could not apply the example through the --debug server:$(cat "$dir"/*.log "$err" 2>/dev/null)"
   grep -q '"primary/' <<<"$outputs" && grep -q '"dr/' <<<"$outputs" ||
     fail "the applied example has no ACLs for both clusters: $outputs"
-  say "--debug: served $("$tf" version | head -1) through TF_REATTACH_PROVIDERS; it applied the MM2 data-source example (ACLs on primary and dr)"
+  say "--debug: served $(TF_CLI_CONFIG_FILE="$dir/empty.tfrc" "$tf" version | head -1) through TF_REATTACH_PROVIDERS; it applied the MM2 data-source example (ACLs on primary and dr)"
   # Ctrl-C (SIGINT) stops the debug server with status 0, as on a terminal.
   kill -INT "$server_pid"
   for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
