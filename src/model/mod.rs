@@ -5,6 +5,7 @@
 pub mod acl;
 pub mod cluster_link;
 pub mod mm2;
+pub mod ownership;
 pub mod plan;
 pub mod reconcile;
 pub mod validate;
