@@ -3,6 +3,7 @@
 //! for the settings they need and open clients on demand, so one cluster whose address is
 //! unknown at plan time does not affect the others.
 
+use crate::kafka::claims::ClaimsLog;
 use crate::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings, TlsSettings};
 use crate::kafka::KafkaAdmin;
 use crate::resources::cluster_link::ClusterLinkFlow;
@@ -35,6 +36,22 @@ const TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
     "timeout_seconds",
     "Upper bound in seconds for connecting and for each admin request (default 30).",
 );
+const CLAIMS_TOPIC: Attr<String> = Attr::optional(
+    "claims_topic",
+    "The compacted topic on this cluster that records which resource needs which binding and \
+     internal topic (default `_kafkamirror-claims`), shared by every state that manages the \
+     cluster: a binding or topic is deleted only when no resource claims it any more. The \
+     provider's principal needs CREATE, READ, WRITE and DESCRIBE on it.",
+);
+const OWNERSHIP: Attr<String> = Attr::optional(
+    "ownership",
+    "`claims` (default): ownership is shared through `claims_topic`. `state`: each resource \
+     owns what it created, as recorded in its own state, and nothing is written to the \
+     cluster; resources (in one configuration or in several states) that need the same \
+     binding can then delete it from under each other.",
+);
+/// The claims topic a cluster block names when it sets none.
+pub const DEFAULT_CLAIMS_TOPIC: &str = "_kafkamirror-claims";
 const TLS: BlockDecl = BlockDecl::single("tls", tls_block);
 const CA_CERT: Attr<String> = Attr::optional(
     "ca_cert",
@@ -65,6 +82,8 @@ fn cluster_block() -> Block {
     Block::new("How to reach one Kafka cluster; the label is the alias resources refer to.")
         .attr(&BOOTSTRAP_SERVERS)
         .attr(&TIMEOUT_SECONDS)
+        .attr(&CLAIMS_TOPIC)
+        .attr(&OWNERSHIP)
         .block(&TLS)
         .block(&SASL)
 }
@@ -84,10 +103,21 @@ fn sasl_block() -> Block {
         .attr(&PASSWORD)
 }
 
+/// Who owns the bindings and topics a resource manages on one cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    /// Shared through the compacted claims topic of that name.
+    Claims(String),
+    /// Each resource owns what its state records (no record on the cluster).
+    State,
+}
+
 /// What the provider hands every resource call: the configured clusters by alias.
 #[derive(Debug, Default)]
 pub struct ProviderState {
     clusters: BTreeMap<String, ClusterConnection>,
+    ownership: BTreeMap<String, Ownership>,
+    claims: std::sync::Mutex<BTreeMap<String, Arc<ClaimsLog>>>,
     /// Aliases whose settings are not known yet (they depend on values known after apply).
     pending: BTreeSet<String>,
     admins: AdminCache,
@@ -161,6 +191,24 @@ impl ProviderState {
         }
     }
 
+    /// The claims log of `alias`; `None` when the cluster keeps per-resource (`state`)
+    /// ownership or is not configured.
+    pub fn claims_log(&self, alias: &str) -> Option<Arc<ClaimsLog>> {
+        let Some(Ownership::Claims(topic)) = self.ownership.get(alias) else {
+            return None;
+        };
+        let connection = self.clusters.get(alias)?;
+        let mut logs = self
+            .claims
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Some(
+            logs.entry(alias.to_string())
+                .or_insert_with(|| Arc::new(ClaimsLog::new(connection, topic)))
+                .clone(),
+        )
+    }
+
     /// Whether `alias` is configured but its settings are still unknown (plan time).
     pub fn is_pending(&self, alias: &str) -> bool {
         self.pending.contains(alias)
@@ -176,8 +224,52 @@ fn parse_cluster(
     cluster: &Object,
     path: &AttributePath,
     diags: &mut Diagnostics,
-) -> Option<ClusterConnection> {
+) -> Option<(ClusterConnection, Ownership)> {
     let mut complete = true;
+
+    let claims_topic = diags
+        .take(CLAIMS_TOPIC.get_in(cluster, path))
+        .and_then(|f| known(f, &mut complete));
+    if let Some(topic) = &claims_topic {
+        if let Err(problem) = check_topic_name(topic) {
+            diags.push(
+                Diagnostic::error("Invalid claims topic", format!("{topic:?} {problem}"))
+                    .at(path.attr(CLAIMS_TOPIC.name)),
+            );
+        }
+    }
+    let ownership_mode = diags
+        .take(OWNERSHIP.get_in(cluster, path))
+        .and_then(|f| known(f, &mut complete));
+    let ownership = match ownership_mode.as_deref() {
+        None | Some("claims") => Ownership::Claims(
+            claims_topic
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CLAIMS_TOPIC.to_string()),
+        ),
+        Some("state") => {
+            if claims_topic.is_some() {
+                diags.push(
+                    Diagnostic::error(
+                        "claims_topic without claims",
+                        "claims_topic has no effect with ownership = \"state\"; remove one",
+                    )
+                    .at(path.attr(CLAIMS_TOPIC.name)),
+                );
+            }
+            Ownership::State
+        }
+        Some(other) => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid ownership",
+                    format!("{other:?} is not an ownership mode; use \"claims\" or \"state\""),
+                )
+                .at(path.attr(OWNERSHIP.name)),
+            );
+            Ownership::State
+        }
+    };
 
     let servers = diags
         .take(BOOTSTRAP_SERVERS.get_in(cluster, path))
@@ -304,13 +396,32 @@ fn parse_cluster(
     if !complete || diags.has_errors() {
         return None;
     }
-    Some(ClusterConnection {
+    let connection = ClusterConnection {
         alias: alias.to_string(),
         bootstrap_servers: servers?,
         tls,
         sasl,
         timeout: Duration::from_secs(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS) as u64),
-    })
+    };
+    Some((connection, ownership))
+}
+
+/// Kafka's topic name rules (`Topic.validate` in Apache Kafka's `clients`): 1 to 249
+/// characters of `[a-zA-Z0-9._-]`, not `.` or `..`.
+fn check_topic_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err("is not a valid topic name");
+    }
+    if name.len() > 249 {
+        return Err("is longer than 249 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err("may only contain ASCII letters, digits, '.', '_' and '-'");
+    }
+    Ok(())
 }
 
 /// The value of a field; an unknown one clears `complete` (it is validated once known).
@@ -341,8 +452,9 @@ fn parse_clusters(config: &Object, diags: &mut Diagnostics) -> ProviderState {
         };
         let mut cluster_diags = Diagnostics::new();
         match parse_cluster(entry.key, cluster, &entry.path, &mut cluster_diags) {
-            Some(connection) => {
+            Some((connection, ownership)) => {
                 state.clusters.insert(entry.key.to_string(), connection);
+                state.ownership.insert(entry.key.to_string(), ownership);
             }
             None if !cluster_diags.has_errors() => {
                 state.pending.insert(entry.key.to_string());
@@ -432,6 +544,8 @@ mod tests {
         let mut object = Object::from([
             ("bootstrap_servers".to_string(), Value::Null),
             ("timeout_seconds".to_string(), Value::Null),
+            ("claims_topic".to_string(), Value::Null),
+            ("ownership".to_string(), Value::Null),
             ("tls".to_string(), Value::Null),
             ("sasl".to_string(), Value::Null),
         ]);
@@ -655,5 +769,73 @@ mod tests {
             .unwrap_err()
             .summary
             .contains("not known yet"));
+    }
+
+    #[test]
+    fn ownership_defaults_to_the_claims_topic_and_bad_settings_point_at_their_attribute() {
+        let servers = ("bootstrap_servers", strings(&["a:9092"]));
+        let mut diags = Diagnostics::new();
+        let state = parse_clusters(
+            &config(vec![
+                ("default", cluster(vec![servers.clone()])),
+                (
+                    "named",
+                    cluster(vec![
+                        servers.clone(),
+                        ("claims_topic", Value::string("team.claims")),
+                    ]),
+                ),
+                (
+                    "per_state",
+                    cluster(vec![servers.clone(), ("ownership", Value::string("state"))]),
+                ),
+            ]),
+            &mut diags,
+        );
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            state.ownership["default"],
+            Ownership::Claims(DEFAULT_CLAIMS_TOPIC.to_string())
+        );
+        assert_eq!(state.claims_log("named").unwrap().topic(), "team.claims");
+        assert!(state.claims_log("per_state").is_none());
+
+        let mut diags = Diagnostics::new();
+        parse_clusters(
+            &config(vec![
+                (
+                    "bad_mode",
+                    cluster(vec![servers.clone(), ("ownership", Value::string("mine"))]),
+                ),
+                (
+                    "bad_topic",
+                    cluster(vec![
+                        servers.clone(),
+                        ("claims_topic", Value::string("a b")),
+                    ]),
+                ),
+                (
+                    "both",
+                    cluster(vec![
+                        servers,
+                        ("claims_topic", Value::string("c")),
+                        ("ownership", Value::string("state")),
+                    ]),
+                ),
+            ]),
+            &mut diags,
+        );
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                r#"cluster["bad_mode"].ownership"#,
+                r#"cluster["bad_topic"].claims_topic"#,
+                r#"cluster["both"].claims_topic"#,
+            ]
+        );
     }
 }
