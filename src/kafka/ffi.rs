@@ -1000,6 +1000,9 @@ pub(crate) fn describe_topics<C: ClientContext>(
         .collect())
 }
 
+/// A topic's description and, when asked for, its authorized operations.
+pub(crate) type DescribedTopic = (TopicDescription, Option<Vec<Operation>>);
+
 /// [`describe_topics`] with each topic's authorized operations (KIP-430: Metadata v8+ with
 /// `include_topic_authorized_operations`) when `include_authorized_operations`; `None` when
 /// not asked or not reported. Operations outside the model's vocabulary are left out.
@@ -1009,7 +1012,7 @@ pub(crate) fn describe_topics_with<C: ClientContext>(
     include_authorized_operations: bool,
     timeout: Duration,
     abort: &dyn Fn() -> Option<String>,
-) -> Result<TopicOutcomes<(TopicDescription, Option<Vec<Operation>>)>, CallFailure> {
+) -> Result<TopicOutcomes<DescribedTopic>, CallFailure> {
     let rk = client.native_ptr();
     let names_c = names
         .iter()

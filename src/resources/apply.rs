@@ -5,12 +5,14 @@
 //! and Kafka's error; the returned [`Record`] lists only what exists, so the next apply does
 //! the rest.
 
+use super::claims::{preflight_claims, ClaimsSession, ClusterNeeds};
 use super::engine::{cluster_paths, Flow, ACLS, INTERNAL_TOPICS, PREEXISTING_ACLS};
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::kafka::{
     AclFilter, ConfigChange, KafkaAdmin, KafkaError, NewTopic, TopicConfigAlteration, TopicLookup,
 };
 use crate::model::acl::AclBinding;
+use crate::model::ownership::{adoptable, Claimant};
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
 use crate::model::reconcile::{
     comparable, comparable_binding, into_comparable, reconcile_acls, reconcile_topics,
@@ -337,6 +339,8 @@ pub(super) struct ApplyPlan<'a> {
     pub desired_topics: &'a [InternalTopic],
     pub prior: Record,
     pub delete_topics: bool,
+    /// Who this resource is in the clusters' claims records.
+    pub claimant: Claimant,
 }
 
 /// Reconciles every cluster the flow touches (desired or recorded); returns the truthful
@@ -382,61 +386,163 @@ pub(super) async fn apply_flow(
             .filter(|topic| topic.cluster == cluster)
             .cloned()
             .collect();
-        let mut cluster_record =
-            apply_cluster_acls(ctx, &admin, &cluster, &desired_acls, &prior, diags).await;
-        cluster_record.topics = apply_cluster_topics(
-            ctx,
-            &admin,
-            &cluster,
-            &desired_topics,
-            &prior.topics,
-            plan.delete_topics,
-            diags,
-        )
-        .await;
+        let cluster_plan = ClusterPlan {
+            cluster: &cluster,
+            desired_acls: &desired_acls,
+            desired_topics: &desired_topics,
+            prior: &prior,
+            delete_topics: plan.delete_topics,
+            claimant: &plan.claimant,
+        };
+        let cluster_record = apply_cluster(ctx, &admin, cluster_plan, diags).await;
         record.merge(cluster_record);
     }
     record
 }
 
-/// ACLs of one cluster: read, reconcile, one create and one delete batch (chunked).
-async fn apply_cluster_acls(
+/// What one cluster's apply works from.
+struct ClusterPlan<'a> {
+    cluster: &'a str,
+    desired_acls: &'a [ClusterAcl],
+    desired_topics: &'a [InternalTopic],
+    prior: &'a Record,
+    delete_topics: bool,
+    claimant: &'a Claimant,
+}
+
+/// One cluster: read the bindings, then (claims ownership) the claims, and write this
+/// resource's claims before anything is created; then the ACL and topic changes; then
+/// (claims ownership) re-verify what was deleted and release (`model::ownership`).
+async fn apply_cluster(
     ctx: &Ctx<'_, ProviderState>,
     admin: &KafkaAdmin,
-    cluster: &str,
-    desired: &[ClusterAcl],
-    prior: &Record,
+    plan: ClusterPlan<'_>,
     diags: &mut Diagnostics,
 ) -> Record {
-    let keep_prior = Record {
-        topics: BTreeSet::new(),
-        ..prior.clone()
-    };
-    let desired_rows: Vec<AclRow> = desired.iter().map(AclRow::from).collect();
+    let ClusterPlan { cluster, prior, .. } = plan;
+    let desired_rows: Vec<AclRow> = plan.desired_acls.iter().map(AclRow::from).collect();
     let principals = principals_of(desired_rows.iter().chain(prior.acls.iter()));
     let expected = Some(desired_rows.len() + prior.acls.len());
     let actual = match read_acls(admin, cluster, &principals, expected).await {
         Ok(actual) => actual,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read ACLs", &error));
-            return keep_prior;
+            return prior.clone();
         }
     };
+    let state_owned = owned_keys(prior, diags);
+    let session = match ctx.provider.claims_log(cluster) {
+        None => None,
+        Some(log) => {
+            let actual_keys: HashSet<ClusterBinding> = actual
+                .iter()
+                .map(|(cluster, binding)| comparable(cluster, binding))
+                .collect();
+            let needs = ClusterNeeds {
+                cluster,
+                desired: plan.desired_acls,
+                actual: &actual_keys,
+                state_owned: &state_owned,
+                desired_topics: plan.desired_topics.iter().map(|t| t.name.clone()).collect(),
+                state_topics: prior.topics.iter().map(|t| t.name.clone()).collect(),
+                delete_topics: plan.delete_topics,
+                principals: &principals,
+                expected_bindings: expected,
+            };
+            let me = plan.claimant.clone();
+            match ClaimsSession::begin(log, admin, me, needs, diags).await {
+                Some(session) => Some(session),
+                None => return prior.clone(),
+            }
+        }
+    };
+    let owned = match &session {
+        Some(session) => session.exclusive(),
+        None => state_owned,
+    };
+    let acls = apply_cluster_acls(
+        ctx,
+        admin,
+        cluster,
+        plan.desired_acls,
+        &actual,
+        &owned,
+        session.as_ref(),
+        prior,
+        diags,
+    )
+    .await;
+    let topic_deletes = match (&session, plan.delete_topics) {
+        (_, false) => TopicDeletes::None,
+        (None, true) => TopicDeletes::All,
+        (Some(session), true) => TopicDeletes::Only(session.topics_to_delete()),
+    };
+    let topics = apply_cluster_topics(
+        ctx,
+        admin,
+        cluster,
+        plan.desired_topics,
+        &prior.topics,
+        topic_deletes,
+        diags,
+    )
+    .await;
+    if let Some(session) = session {
+        session
+            .finish(
+                admin,
+                &acls.deleted,
+                &acls.failed_deletes,
+                &topics.deleted,
+                &topics.failed_deletes,
+                diags,
+            )
+            .await;
+    }
+    Record {
+        topics: topics.rows,
+        ..acls.record
+    }
+}
+
+/// What the ACL changes of one cluster did.
+struct AclOutcome {
+    record: Record,
+    /// Deleted bindings, as the cluster held them.
+    deleted: Vec<AclBinding>,
+    failed_deletes: Vec<AclBinding>,
+}
+
+/// ACLs of one cluster: reconcile `actual` with what the resource `owned` (alone), one
+/// create and one delete batch (chunked). With a claims session, the bindings newly claimed
+/// are created too (idempotent) and pre-existing ones follow the claims record.
+#[allow(clippy::too_many_arguments)]
+async fn apply_cluster_acls(
+    ctx: &Ctx<'_, ProviderState>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    desired: &[ClusterAcl],
+    actual: &HashSet<ClusterBinding>,
+    owned_before: &HashSet<ClusterBinding>,
+    session: Option<&ClaimsSession>,
+    prior: &Record,
+    diags: &mut Diagnostics,
+) -> AclOutcome {
+    let desired_rows: Vec<AclRow> = desired.iter().map(AclRow::from).collect();
     let actual_keys: HashSet<ClusterBinding> = actual
         .iter()
         .map(|(cluster, binding)| comparable(cluster, binding))
         .collect();
     let prior_acls = keyed(prior.acls.iter().cloned(), diags);
-    let owned_before = owned_keys(prior, diags);
     let guard = lockout_guard(ctx.provider, cluster);
-    let changes = match reconcile_acls(desired, &actual, &owned_before, &guard) {
+    let changes = match reconcile_acls(desired, actual, owned_before, &guard) {
         Ok(changes) => changes,
         Err(lockout) => {
             diags.push(Diagnostic::error(
                 "Refusing to lock the provider out",
                 lockout.to_string(),
             ));
-            return Record {
+            let record = Record {
                 acls: prior_acls
                     .into_iter()
                     .filter(|(key, _)| actual_keys.contains(key))
@@ -445,11 +551,19 @@ async fn apply_cluster_acls(
                 preexisting: rows_existing(prior.preexisting.clone(), &actual_keys, diags),
                 topics: BTreeSet::new(),
             };
+            return AclOutcome {
+                record,
+                deleted: Vec::new(),
+                failed_deletes: Vec::new(),
+            };
         }
     };
 
     let mut created: HashSet<ClusterBinding> = HashSet::new();
-    let to_create = changes.to_create.get(cluster).cloned().unwrap_or_default();
+    let mut to_create = changes.to_create.get(cluster).cloned().unwrap_or_default();
+    if let Some(session) = session {
+        to_create.extend(session.create_also(desired).into_iter().cloned());
+    }
     for chunk in to_create.chunks(ACL_BATCH_LIMIT) {
         if ctx.cancel.is_cancelled() {
             diags.push(cancelled(cluster));
@@ -480,6 +594,7 @@ async fn apply_cluster_acls(
     }
 
     let mut deleted: HashSet<ClusterBinding> = HashSet::new();
+    let mut deleted_held: Vec<AclBinding> = Vec::new();
     let to_delete = changes.to_delete.get(cluster).cloned().unwrap_or_default();
     for chunk in to_delete.chunks(ACL_BATCH_LIMIT) {
         if ctx.cancel.is_cancelled() {
@@ -493,6 +608,7 @@ async fn apply_cluster_acls(
                     match result {
                         Ok(_) => {
                             deleted.insert(comparable(cluster, binding));
+                            deleted_held.push(binding.clone());
                         }
                         Err(error) => diags.push(Diagnostic::error(
                             "Cannot delete ACL",
@@ -535,21 +651,68 @@ async fn apply_cluster_acls(
             })
             .map(|(_, row)| row),
     );
-    let preexisting = changes
-        .preexisting
-        .get(cluster)
+    let preexisting = match session {
+        // Pre-existing by the claims record: the marker read or written in this apply.
+        Some(session) => desired
+            .iter()
+            .filter(|acl| {
+                let key = comparable(&acl.cluster, &acl.binding);
+                session.is_preexisting(&acl.binding)
+                    && (actual_keys.contains(&key) || created.contains(&key))
+            })
+            .map(AclRow::from)
+            .collect(),
+        None => changes
+            .preexisting
+            .get(cluster)
+            .into_iter()
+            .flatten()
+            .filter_map(|binding| {
+                desired_by_key
+                    .get(&comparable(cluster, binding))
+                    .map(|acl| AclRow::from(*acl))
+            })
+            .collect(),
+    };
+    let failed_deletes = to_delete
         .into_iter()
-        .flatten()
-        .filter_map(|binding| {
-            desired_by_key
-                .get(&comparable(cluster, binding))
-                .map(|acl| AclRow::from(*acl))
-        })
+        .filter(|binding| !deleted.contains(&comparable(cluster, binding)))
         .collect();
-    Record {
-        acls,
-        preexisting,
-        topics: BTreeSet::new(),
+    AclOutcome {
+        record: Record {
+            acls,
+            preexisting,
+            topics: BTreeSet::new(),
+        },
+        deleted: deleted_held,
+        failed_deletes,
+    }
+}
+
+/// Which recorded topics a destroy deletes.
+enum TopicDeletes<'a> {
+    None,
+    /// Every recorded one (`ownership = "state"`).
+    All,
+    /// Those no other claimant needs (claims ownership).
+    Only(HashSet<&'a str>),
+}
+
+/// What the topic changes of one cluster did.
+struct TopicOutcome {
+    /// The topics as they exist, for the state.
+    rows: BTreeSet<TopicRow>,
+    deleted: Vec<TopicRow>,
+    failed_deletes: Vec<String>,
+}
+
+impl TopicOutcome {
+    fn rows(rows: BTreeSet<TopicRow>) -> TopicOutcome {
+        TopicOutcome {
+            rows,
+            deleted: Vec::new(),
+            failed_deletes: Vec::new(),
+        }
     }
 }
 
@@ -565,20 +728,32 @@ fn rows_existing(
         .collect()
 }
 
-/// Internal topics of one cluster: create missing ones with their configs, fix managed
-/// configs, report size conflicts (never recreate). On destroy with `delete_topics`, delete
-/// the recorded ones. Returns the topics as they exist.
+/// Internal topics of one cluster: create missing ones with their configs (adopting those
+/// created meanwhile with the planned settings), fix managed configs, report size
+/// conflicts (never recreate). On destroy, delete the recorded ones `deletes` allows.
+/// Returns the topics as they exist.
 async fn apply_cluster_topics(
     ctx: &Ctx<'_, ProviderState>,
     admin: &KafkaAdmin,
     cluster: &str,
     desired: &[InternalTopic],
     prior: &BTreeSet<TopicRow>,
-    delete_topics: bool,
+    deletes: TopicDeletes<'_>,
     diags: &mut Diagnostics,
-) -> BTreeSet<TopicRow> {
-    if delete_topics {
-        let names: Vec<String> = prior.iter().map(|row| row.name.clone()).collect();
+) -> TopicOutcome {
+    let doomed: Vec<&TopicRow> = match &deletes {
+        TopicDeletes::None => Vec::new(),
+        TopicDeletes::All => prior.iter().collect(),
+        TopicDeletes::Only(names) => prior
+            .iter()
+            .filter(|row| names.contains(row.name.as_str()))
+            .collect(),
+    };
+    if !matches!(deletes, TopicDeletes::None) {
+        let names: Vec<String> = doomed.iter().map(|row| row.name.clone()).collect();
+        if names.is_empty() {
+            return TopicOutcome::rows(BTreeSet::new());
+        }
         return match admin.delete_topics(&names).await {
             Ok(outcomes) => {
                 let failed: HashSet<String> = outcomes
@@ -595,24 +770,31 @@ async fn apply_cluster_topics(
                         }
                     })
                     .collect();
-                prior
-                    .iter()
-                    .filter(|row| failed.contains(&row.name))
-                    .cloned()
-                    .collect()
+                let (kept, deleted): (Vec<&TopicRow>, Vec<&TopicRow>) = doomed
+                    .into_iter()
+                    .partition(|row| failed.contains(&row.name));
+                TopicOutcome {
+                    rows: kept.into_iter().cloned().collect(),
+                    deleted: deleted.into_iter().cloned().collect(),
+                    failed_deletes: failed.into_iter().collect(),
+                }
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot delete internal topics", &error));
-                prior.clone()
+                TopicOutcome {
+                    rows: doomed.iter().map(|row| (*row).clone()).collect(),
+                    deleted: Vec::new(),
+                    failed_deletes: names,
+                }
             }
         };
     }
     if desired.is_empty() {
-        return BTreeSet::new();
+        return TopicOutcome::rows(BTreeSet::new());
     }
     if ctx.cancel.is_cancelled() {
         diags.push(cancelled(cluster));
-        return prior.clone();
+        return TopicOutcome::rows(prior.clone());
     }
     let names: Vec<String> = desired.iter().map(|t| t.name.clone()).collect();
     let managed_keys: BTreeSet<String> = desired
@@ -623,7 +805,7 @@ async fn apply_cluster_topics(
         Ok(existing) => existing,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
-            return prior.clone();
+            return TopicOutcome::rows(prior.clone());
         }
     };
     let changes = reconcile_topics(desired, &existing);
@@ -642,6 +824,7 @@ async fn apply_cluster_topics(
         })
         .collect();
     let mut created: HashSet<String> = HashSet::new();
+    let mut appeared: Vec<String> = Vec::new();
     match admin.create_topics(&new_topics, false).await {
         Ok(outcomes) => {
             for (name, outcome) in outcomes {
@@ -649,6 +832,9 @@ async fn apply_cluster_topics(
                     Ok(()) => {
                         created.insert(name);
                     }
+                    // Created meanwhile (a sibling resource, MM2 itself): adopted below
+                    // when it has the planned settings.
+                    Err(error) if error.name == "TOPIC_ALREADY_EXISTS" => appeared.push(name),
                     Err(error) => {
                         diags.push(Diagnostic::error(
                             "Cannot create internal topic",
@@ -663,6 +849,18 @@ async fn apply_cluster_topics(
             diags.push(kafka_diagnostic("Cannot create internal topics", &error));
             failed.extend(new_topics.iter().map(|t| t.name.clone()));
         }
+    }
+    if !appeared.is_empty() {
+        adopt_appeared(admin, cluster, desired, &appeared, &managed_keys, diags)
+            .await
+            .into_iter()
+            .for_each(|(name, adopted)| {
+                if adopted {
+                    created.insert(name);
+                } else {
+                    failed.insert(name);
+                }
+            });
     }
 
     let mut fixes: BTreeMap<String, Vec<ConfigChange>> = BTreeMap::new();
@@ -712,7 +910,7 @@ async fn apply_cluster_topics(
             conflict.to_string(),
         ));
     }
-    desired
+    let rows = desired
         .iter()
         .filter_map(|topic| {
             let row = TopicRow::from(topic);
@@ -732,6 +930,66 @@ async fn apply_cluster_topics(
             }
         })
         .filter(|row| !failed.contains(&row.name))
+        .collect();
+    TopicOutcome::rows(rows)
+}
+
+/// Topics whose CreateTopics found them existing (made between plan and apply): each is
+/// adopted when it has the planned partitions, replication factor and managed configs, else
+/// an error names both settings. Per topic, whether it was adopted.
+async fn adopt_appeared(
+    admin: &KafkaAdmin,
+    cluster: &str,
+    desired: &[InternalTopic],
+    appeared: &[String],
+    managed_keys: &BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Vec<(String, bool)> {
+    let found = match read_topics(admin, cluster, appeared, managed_keys).await {
+        Ok(found) => found,
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+            return appeared.iter().map(|name| (name.clone(), false)).collect();
+        }
+    };
+    let planned: HashMap<&str, &InternalTopic> =
+        desired.iter().map(|t| (t.name.as_str(), t)).collect();
+    appeared
+        .iter()
+        .map(|name| {
+            let adopted = match (
+                planned.get(name.as_str()),
+                found.get(&(cluster.to_string(), name.clone())),
+            ) {
+                (Some(topic), Some(existing)) => match adoptable(topic, existing) {
+                    Ok(()) => true,
+                    Err(differences) => {
+                        diags.push(Diagnostic::error(
+                            "Internal topic created meanwhile with other settings",
+                            format!(
+                                "cluster {cluster:?}: topic {name:?} was created by someone else \
+                                 between plan and apply, with settings other than the plan's \
+                                 ({}); the provider does not recreate topics: change it by hand \
+                                 or adjust the inputs",
+                                differences.join("; ")
+                            ),
+                        ));
+                        false
+                    }
+                },
+                _ => {
+                    diags.push(Diagnostic::error(
+                        "Cannot create internal topic",
+                        format!(
+                            "cluster {cluster:?}: topic {name:?}: TOPIC_ALREADY_EXISTS, yet it \
+                             cannot be described"
+                        ),
+                    ));
+                    false
+                }
+            };
+            (name.clone(), adopted)
+        })
         .collect()
 }
 
@@ -888,17 +1146,30 @@ pub(super) async fn refresh(
     Some(Refreshed::Changed(record))
 }
 
+/// What the plan-time checks compare.
+pub(super) struct Preflight<'a> {
+    pub desired: &'a DesiredState,
+    pub prior: Record,
+    /// `None` for a resource not created yet (it holds no claims).
+    pub claimant: Option<&'a Claimant>,
+}
+
 /// Plan-time checks against the clusters, so apply does not fail halfway: reachability,
-/// authorizer, the provider's own rights, self-lockout, replication factor vs brokers,
-/// conflicting internal topics, and pre-existing bindings (a warning).
+/// authorizer, the provider's own rights (on the cluster and on the claims topic),
+/// self-lockout, replication factor vs brokers, conflicting internal topics, pre-existing
+/// bindings and bindings kept for other claimants (warnings).
 pub(super) async fn preflight<F: Flow>(
     ctx: &Ctx<'_, ProviderState>,
     inputs: &F::Inputs,
-    desired: &DesiredState,
-    prior: Record,
+    checks: Preflight<'_>,
     planned: &Object,
     diags: &mut Diagnostics,
 ) {
+    let Preflight {
+        desired,
+        prior,
+        claimant,
+    } = checks;
     let paths = cluster_paths::<F>(planned);
     let mut prior_by_cluster = prior.into_clusters();
     // Unknown keys are reported on their attribute; pending ones are not known yet.
@@ -948,18 +1219,60 @@ pub(super) async fn preflight<F: Flow>(
         match read_acls(&admin, cluster, &principals, expected).await {
             Ok(actual) => {
                 let owned = owned_keys(&recorded, diags);
+                let ownership = match ctx.provider.claims_log(cluster) {
+                    None => None,
+                    Some(log) => {
+                        let actual_keys: HashSet<ClusterBinding> = actual
+                            .iter()
+                            .map(|(cluster, binding)| comparable(cluster, binding))
+                            .collect();
+                        let needs = ClusterNeeds {
+                            cluster,
+                            desired: &desired_acls,
+                            actual: &actual_keys,
+                            state_owned: &owned,
+                            desired_topics: desired
+                                .topics
+                                .iter()
+                                .filter(|topic| &topic.cluster == cluster)
+                                .map(|topic| topic.name.clone())
+                                .collect(),
+                            state_topics: recorded.topics.iter().map(|t| t.name.clone()).collect(),
+                            delete_topics: false,
+                            principals: &principals,
+                            expected_bindings: expected,
+                        };
+                        match preflight_claims(&log, &admin, claimant, needs, diags).await {
+                            Some(plan) => Some(plan),
+                            None => continue,
+                        }
+                    }
+                };
                 let guard = lockout_guard(ctx.provider, cluster);
+                let owned = match &ownership {
+                    Some(plan) => plan
+                        .exclusive
+                        .iter()
+                        .map(|binding| (cluster.clone(), binding.clone()))
+                        .collect(),
+                    None => owned,
+                };
                 match reconcile_acls(&desired_acls, &actual, &owned, &guard) {
                     Err(lockout) => diags.push(Diagnostic::error(
                         "Refusing to lock the provider out",
                         lockout.to_string(),
                     )),
                     Ok(changes) => {
-                        let found = changes
-                            .preexisting
-                            .get(cluster)
-                            .cloned()
-                            .unwrap_or_default();
+                        // Bindings no claim names (claims ownership), or that the resource
+                        // did not create (state ownership).
+                        let found = match &ownership {
+                            Some(plan) => plan.marker_candidates.clone(),
+                            None => changes
+                                .preexisting
+                                .get(cluster)
+                                .cloned()
+                                .unwrap_or_default(),
+                        };
                         let unrecorded: Vec<String> = found
                             .iter()
                             .filter(|binding| {

@@ -7,7 +7,8 @@
 //! `id`, `acls` (the bindings this resource manages that exist, with their reason),
 //! `preexisting_acls` (the subset that existed before the resource created them: never
 //! deleted by it; owned = `acls - preexisting_acls`) and, for flows with topics,
-//! `internal_topics` (as they exist: actual partitions, replication factor, cleanup.policy).
+//! `internal_topics` (as they exist: actual partitions, replication factor, cleanup.policy),
+//! and `claimant`, the resource's id in the clusters' claims records (schema version 1).
 //! All three are maps keyed by the row's canonical key ([`AclRow::key`], [`TopicRow::key`]).
 //!
 //! Plan: the planned rows come from the pure planner (unknown while an input is unknown);
@@ -16,16 +17,17 @@
 //! apply is the set difference, so only what must change is replaced.
 
 use super::apply::{
-    apply_flow, connect_all, kafka_diagnostic, preflight, read_acls, refresh, ApplyPlan, Record,
-    RecordedRows, Refreshed,
+    apply_flow, connect_all, kafka_diagnostic, preflight, read_acls, refresh, ApplyPlan, Preflight,
+    Record, RecordedRows, Refreshed,
 };
+use super::claims::claimant;
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::plan::{DesiredState, InternalTopic};
 use crate::model::validate::InputError;
 use crate::provider::ProviderState;
 use crate::tfplugin::{
     ApplyRequest, Attr, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field,
-    Object, PlanRequest, Planned, Resource, Schema,
+    Object, PlanRequest, Planned, RawState, Resource, Schema, UpgradedState,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,6 +57,13 @@ pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
      before this resource would have created them (made by hand or by another tool). They are \
      not owned: shrinking or destroying this resource never deletes them. Bindings adopted \
      with `terraform import` are owned.",
+);
+pub const CLAIMANT: Attr<String> = Attr::computed(
+    "claimant",
+    "This resource's id in the clusters' claims records (`claims_topic` of the provider's \
+     `cluster` blocks): random for a resource created or imported by this provider version, \
+     derived from the resource id for one upgraded from schema version 0. Stable for the \
+     resource's life.",
 );
 pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
     "internal_topics",
@@ -235,6 +244,9 @@ pub(super) fn cluster_paths<F: Flow>(object: &Object) -> BTreeMap<String, Attrib
     paths
 }
 
+/// The schema version of both resources: 1 added `claimant` (see [`upgrade_v0`]).
+pub const SCHEMA_VERSION: i64 = 1;
+
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
     if resource {
@@ -242,12 +254,69 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     }
     block = block.attr(&ACLS);
     if resource {
-        block = block.attr(&PREEXISTING_ACLS);
+        block = block.attr(&PREEXISTING_ACLS).attr(&CLAIMANT);
     }
     if F::HAS_TOPICS {
         block = block.attr(&INTERNAL_TOPICS);
     }
-    Schema { version: 0, block }
+    Schema {
+        version: SCHEMA_VERSION,
+        block,
+    }
+}
+
+/// The resource schema at version 0: today's without `claimant`.
+fn schema_v0<F: Flow>() -> Schema {
+    let mut schema = schema_of::<F>(F::RESOURCE_DESCRIPTION, true);
+    schema
+        .block
+        .attributes
+        .retain(|attribute| attribute.name != CLAIMANT.name);
+    schema.version = 0;
+    schema
+}
+
+/// The claimant id of a state upgraded from version 0: derived from the resource type and
+/// id (FNV-1a, 64 bits), so every plan before the upgraded state is saved sees the same one.
+pub fn upgraded_claimant_id(type_name: &str, id: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in type_name.bytes().chain([0]).chain(id.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("v0-{hash:016x}")
+}
+
+/// A random claimant id for a new resource (128 bits, hex): two states declaring the same
+/// flow are two claimants, so destroying one never releases what the other needs.
+fn new_claimant_id(diags: &mut Diagnostics) -> Option<String> {
+    let mut bytes = [0u8; 16];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        diags.push(Diagnostic::error(
+            "Cannot make a claimant id",
+            format!("the system's random source failed: {error}"),
+        ));
+        return None;
+    }
+    Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// Upgrade step version 0 -> 1: adds `claimant`, derived from the stored id. The rows stay
+/// as stored: what `acls - preexisting_acls` records as owned is claimed on the next apply
+/// (`model::ownership`, "upgraded state"), so nothing is deleted or created twice.
+fn upgrade_v0<F: Flow>(mut state: Object, diags: &mut Diagnostics) -> Option<Object> {
+    let id = match diags.take(ID.get(&state))? {
+        Field::Known(id) => id,
+        _ => {
+            diags.push(Diagnostic::error(
+                "Invalid stored state",
+                "a version 0 state without an id cannot be upgraded",
+            ));
+            return None;
+        }
+    };
+    CLAIMANT.set(&mut state, &upgraded_claimant_id(F::TYPE_NAME, &id));
+    Some(state)
 }
 
 /// Validates known inputs (for ValidateResourceConfig / ValidateDataResourceConfig).
@@ -301,6 +370,27 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         schema_of::<F>(F::RESOURCE_DESCRIPTION, true)
     }
 
+    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
+        match raw.version {
+            0 => {
+                let old = diags.take(raw.decode(&schema_v0::<F>()))?;
+                upgrade_v0::<F>(old, diags).map(UpgradedState::Upgraded)
+            }
+            SCHEMA_VERSION => Some(UpgradedState::Current),
+            other => {
+                diags.push(Diagnostic::error(
+                    "Unsupported state version",
+                    format!(
+                        "{} state is at schema version {other}, newer than this provider's \
+                         {SCHEMA_VERSION}",
+                        F::TYPE_NAME
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
     fn validate(&self, config: &Object, diags: &mut Diagnostics) {
         validate_config::<F>(config, diags);
     }
@@ -323,6 +413,13 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
         let mut planned = request.proposed;
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
+        // Kept from the prior state; a new resource gets its random id at apply.
+        if planned
+            .get(CLAIMANT.name)
+            .is_none_or(|value| value.is_null())
+        {
+            CLAIMANT.set_unknown(&mut planned);
+        }
         let recorded = request.prior.as_ref().map(RecordedRows::of);
         match F::decode(&planned, diags)? {
             Field::Known(inputs) => {
@@ -363,7 +460,18 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                         PREEXISTING_ACLS.set_unknown(&mut planned);
                         if !diags.has_errors() {
                             let prior = prior.unwrap_or_default();
-                            preflight::<F>(&ctx, &inputs, &desired, prior, &planned, diags).await;
+                            let me = match CLAIMANT.get(&planned) {
+                                Ok(Field::Known(id)) => {
+                                    Some(claimant(F::TYPE_NAME, &F::id(&inputs), &id))
+                                }
+                                _ => None,
+                            };
+                            let checks = Preflight {
+                                desired: &desired,
+                                prior,
+                                claimant: me.as_ref(),
+                            };
+                            preflight::<F>(&ctx, &inputs, checks, &planned, diags).await;
                         }
                     }
                 }
@@ -398,11 +506,20 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
             None => {
                 // Destroy: delete what the resource owns (and topics when asked to).
                 let state = prior_state?;
+                let id = match ID.get(&state) {
+                    Ok(Field::Known(id)) => id,
+                    _ => String::new(),
+                };
+                let claimant_id = match CLAIMANT.get(&state) {
+                    Ok(Field::Known(claimant_id)) => claimant_id,
+                    _ => upgraded_claimant_id(F::TYPE_NAME, &id),
+                };
                 let plan = ApplyPlan {
                     desired_acls: &[],
                     desired_topics: &[],
                     prior,
                     delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
+                    claimant: claimant(F::TYPE_NAME, &id, &claimant_id),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
                 let owned_left = left.acls.iter().any(|row| !left.preexisting.contains(row));
@@ -425,11 +542,17 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
                     }
                 };
                 let desired = F::plan(&inputs);
+                let claimant_id = match diags.take(CLAIMANT.get(&planned))? {
+                    Field::Known(claimant_id) => claimant_id,
+                    _ => new_claimant_id(diags)?,
+                };
+                CLAIMANT.set(&mut planned, &claimant_id);
                 let plan = ApplyPlan {
                     desired_acls: &desired.acls,
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
                     prior,
                     delete_topics: false,
+                    claimant: claimant(F::TYPE_NAME, &F::id(&inputs), &claimant_id),
                 };
                 let record = apply_flow(&ctx, plan, diags).await;
                 ID.set(&mut planned, &F::id(&inputs));
@@ -507,6 +630,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
             }
         }
         ID.set(&mut state, &id.to_string());
+        CLAIMANT.set(&mut state, &new_claimant_id(diags)?);
         record.write::<F>(&mut state);
         Some(state)
     }

@@ -6,6 +6,7 @@
 //! (`kafkamirror_cluster_link_acls`).
 
 pub mod apply;
+mod claims;
 pub mod cluster_link;
 pub mod engine;
 pub mod mm2;
