@@ -176,7 +176,10 @@ impl ClaimsLog {
             _ => return Ok(Vec::new()),
         };
         let mut config = self.config.clone();
+        // librdkafka wants a group id for a consumer; with `assign` and no commits it never
+        // contacts the group coordinator.
         config
+            .set("group.id", "kafkamirror-claims-reader")
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("isolation.level", "read_uncommitted")

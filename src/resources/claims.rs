@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
-use super::apply::{kafka_diagnostic, read_acls};
+use super::read::{kafka_diagnostic, read_acls};
 use super::rows::TopicRow;
 use crate::kafka::claims::{ClaimsLog, LogRecord};
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
@@ -19,7 +19,7 @@ use crate::model::ownership::{
 };
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable_binding, ClusterBinding};
-use crate::tfplugin::{Diagnostic, Diagnostics};
+use tfplugin::{Diagnostic, Diagnostics};
 
 /// The claimant a resource's records name: its stable id and `<type> <id>` to read.
 pub fn claimant(type_name: &str, resource_id: &str, claimant_id: &str) -> Claimant {
