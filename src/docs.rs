@@ -2,24 +2,24 @@
 //! `docs/resources/`, `docs/data-sources/`) from the provider's schemas and `examples/`, the
 //! way `make docs` runs it. Test-only types (feature `test-resources`) are never documented.
 
-use crate::provider::KafkamirrorProvider;
-use crate::tfplugin::docs::{render, write_pages, DocsError, Page, ProviderSchemas};
+use crate::provider::{KafkamirrorProvider, PROVIDER_NAME};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use tfplugin::docs::{render, write_pages, DocsError, Page, ProviderSchemas};
 
 /// The schemas the published docs describe: every registered type except test-only ones.
 pub fn published_schemas() -> ProviderSchemas {
-    ProviderSchemas::of("kafkamirror", &KafkamirrorProvider, is_test_only)
+    ProviderSchemas::of(PROVIDER_NAME, &KafkamirrorProvider, is_test_only)
 }
 
 /// Every schema the provider serves in this build, test-only types included.
 pub fn all_schemas() -> ProviderSchemas {
-    ProviderSchemas::of("kafkamirror", &KafkamirrorProvider, |_| false)
+    ProviderSchemas::of(PROVIDER_NAME, &KafkamirrorProvider, |_| false)
 }
 
 #[cfg(feature = "test-resources")]
 fn is_test_only(type_name: &str) -> bool {
-    use crate::tfplugin::Resource;
+    use tfplugin::Resource;
     type_name == crate::test_resources::TestNote.type_name()
 }
 

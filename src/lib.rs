@@ -4,9 +4,12 @@
 //! Layers (see ARCHITECTURE.md):
 //! - [`model`]: the functional core: ACL types, permission rule tables, planning, set-difference reconcile.
 //! - `kafka`: the Kafka admin client (knows nothing of Terraform).
-//! - `tfplugin`: Terraform plugin protocol 6 (knows nothing of Kafka).
-//! - `resources` and `provider`: the glue between them.
+//! - the `tfplugin` crate (crates/tfplugin): Terraform plugin protocol 6 (knows nothing of Kafka).
+//! - [`clusters`]: cluster settings, the admin-client cache and the provider's principal.
+//! - `resources` (the glue between them, per resource) and `provider` (config schema,
+//!   parsed into [`clusters::Clusters`]; registers the resources).
 
+pub mod clusters;
 pub mod docs;
 pub mod kafka;
 pub mod model;
@@ -15,4 +18,3 @@ pub mod resources;
 pub mod secret;
 #[cfg(feature = "test-resources")]
 pub mod test_resources;
-pub mod tfplugin;

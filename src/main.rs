@@ -2,9 +2,9 @@
 //! (`--debug` serves it for a Terraform started separately with TF_REATTACH_PROVIDERS);
 //! `docs` renders the registry docs instead (see `kafkamirror::docs`).
 
-use kafkamirror::provider::{KafkamirrorProvider, PROVIDER_ADDRESS};
-use kafkamirror::tfplugin::serve::{run, ServeOptions};
+use kafkamirror::provider::{KafkamirrorProvider, PROVIDER_ADDRESS, PROVIDER_NAME};
 use std::process::ExitCode;
+use tfplugin::serve::{run, ServeConfig};
 
 /// mimalloc instead of glibc's malloc: a state with tens of thousands of ACL rows is decoded
 /// and re-encoded in every RPC, on several tokio threads; glibc kept per-thread arenas of
@@ -41,11 +41,8 @@ fn main() -> ExitCode {
         return kafkamirror::docs::run_cli(&args[1..]);
     }
     let debug = args.iter().any(|arg| arg == "--debug" || arg == "-debug");
-    run(
-        KafkamirrorProvider,
-        ServeOptions {
-            provider_address: PROVIDER_ADDRESS,
-            debug,
-        },
-    )
+    let config = ServeConfig::new(PROVIDER_NAME, PROVIDER_ADDRESS)
+        .log_targets(&["kafkamirror"])
+        .debug(debug);
+    run(KafkamirrorProvider, config)
 }

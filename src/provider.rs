@@ -1,24 +1,25 @@
-//! The `kafkamirror` provider configuration: named `cluster "<alias>" { }` blocks, validated
-//! into [`ClusterConnection`]s. Nothing connects here: resources ask [`ProviderState::cluster`]
-//! for the settings they need and open clients on demand, so one cluster whose address is
-//! unknown at plan time does not affect the others.
+//! The `kafkamirror` provider: its configuration schema (named `cluster "<alias>" { }`
+//! blocks), parsed into [`Clusters`], and the resources and data sources it registers.
+//! Nothing connects here: resources ask [`Clusters`] for the clients they need, so one
+//! cluster whose address is unknown at plan time does not affect the others.
 
+use crate::clusters::Clusters;
 use crate::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings, TlsSettings};
-use crate::kafka::KafkaAdmin;
 use crate::resources::cluster_link::ClusterLinkFlow;
 use crate::resources::engine::{FlowDataSource, FlowResource};
 use crate::resources::mm2::Mm2Flow;
 use crate::secret::Secret;
-use crate::tfplugin::{
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+use tfplugin::{
     Attr, AttributePath, Block, BlockDecl, DataSource, Diagnostic, Diagnostics, Field, Object,
     Provider, Resource, Schema,
 };
-use async_trait::async_trait;
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
+
+/// The provider's local name: `provider "kafkamirror" { }`, the prefix of every type name.
+pub const PROVIDER_NAME: &str = "kafkamirror";
 
 /// The provider's full source address, as Terraform names it (used by `--debug`).
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/kafkamirror/kafkamirror";
@@ -82,89 +83,6 @@ fn sasl_block() -> Block {
         .attr(&MECHANISM)
         .attr(&USERNAME)
         .attr(&PASSWORD)
-}
-
-/// What the provider hands every resource call: the configured clusters by alias.
-#[derive(Debug, Default)]
-pub struct ProviderState {
-    clusters: BTreeMap<String, ClusterConnection>,
-    /// Aliases whose settings are not known yet (they depend on values known after apply).
-    pending: BTreeSet<String>,
-    admins: AdminCache,
-}
-
-/// Admin clients by alias: each cluster is connected on first use by a resource and the
-/// client is kept for the rest of the provider process. A failed connect is not cached.
-#[derive(Debug, Default)]
-struct AdminCache(tokio::sync::Mutex<BTreeMap<String, Arc<OnceCell<Arc<KafkaAdmin>>>>>);
-
-impl ProviderState {
-    /// The settings of cluster `alias`, or a diagnostic saying why they are not available.
-    pub fn cluster(&self, alias: &str) -> Result<&ClusterConnection, Diagnostic> {
-        if let Some(connection) = self.clusters.get(alias) {
-            return Ok(connection);
-        }
-        if self.pending.contains(alias) {
-            return Err(Diagnostic::error(
-                "Cluster settings not known yet",
-                format!("the settings of cluster {alias:?} depend on values Terraform will only know after apply"),
-            ));
-        }
-        let known: Vec<&str> = self
-            .clusters
-            .keys()
-            .chain(&self.pending)
-            .map(String::as_str)
-            .collect();
-        Err(Diagnostic::error(
-            "Unknown cluster",
-            format!(
-                "the provider has no cluster {alias:?}; configured clusters: {}",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        ))
-    }
-
-    /// The connected admin client of cluster `alias`, connecting on first use (within the
-    /// cluster's `timeout_seconds`). Errors name the alias and its bootstrap servers.
-    pub async fn admin(&self, alias: &str) -> Result<Arc<KafkaAdmin>, Diagnostic> {
-        let connection = self.cluster(alias)?;
-        let cell = self
-            .admins
-            .0
-            .lock()
-            .await
-            .entry(alias.to_string())
-            .or_default()
-            .clone();
-        cell.get_or_try_init(|| async { KafkaAdmin::connect(connection).await.map(Arc::new) })
-            .await
-            .cloned()
-            .map_err(|error| {
-                Diagnostic::error("Cannot connect to Kafka cluster", error.to_string())
-            })
-    }
-
-    /// The principal the provider connects to `alias` as, when it can be told from the
-    /// settings: `User:<username>` with SASL, `User:ANONYMOUS` without SASL and without a TLS
-    /// client certificate; `None` otherwise (e.g. mTLS, whose principal the broker maps).
-    pub fn provider_principal(&self, alias: &str) -> Option<String> {
-        let connection = self.clusters.get(alias)?;
-        match (&connection.sasl, &connection.tls) {
-            (Some(sasl), _) => Some(format!("User:{}", sasl.username)),
-            (None, Some(tls)) if tls.client_cert_pem.is_some() => None,
-            (None, _) => Some("User:ANONYMOUS".to_string()),
-        }
-    }
-
-    /// Whether `alias` is configured but its settings are still unknown (plan time).
-    pub fn is_pending(&self, alias: &str) -> bool {
-        self.pending.contains(alias)
-    }
 }
 
 pub struct KafkamirrorProvider;
@@ -327,8 +245,8 @@ fn known<T>(field: Field<T>, complete: &mut bool) -> Option<T> {
 
 /// Parses every cluster block. Each cluster is checked on its own: errors and unknowns in one
 /// do not hide the others.
-fn parse_clusters(config: &Object, diags: &mut Diagnostics) -> ProviderState {
-    let mut state = ProviderState::default();
+fn parse_clusters(config: &Object, diags: &mut Diagnostics) -> Clusters {
+    let mut state = Clusters::default();
     let root = AttributePath::root();
     let entries = match diags.take(CLUSTER.get_map(config, &root)) {
         Some(Field::Known(entries)) => entries,
@@ -336,17 +254,13 @@ fn parse_clusters(config: &Object, diags: &mut Diagnostics) -> ProviderState {
     };
     for entry in entries {
         let Field::Known(cluster) = entry.object else {
-            state.pending.insert(entry.key.to_string());
+            state.insert_pending(entry.key);
             continue;
         };
         let mut cluster_diags = Diagnostics::new();
         match parse_cluster(entry.key, cluster, &entry.path, &mut cluster_diags) {
-            Some(connection) => {
-                state.clusters.insert(entry.key.to_string(), connection);
-            }
-            None if !cluster_diags.has_errors() => {
-                state.pending.insert(entry.key.to_string());
-            }
+            Some(connection) => state.insert(connection),
+            None if !cluster_diags.has_errors() => state.insert_pending(entry.key),
             None => {}
         }
         diags.extend(cluster_diags);
@@ -356,7 +270,7 @@ fn parse_clusters(config: &Object, diags: &mut Diagnostics) -> ProviderState {
 
 #[async_trait]
 impl Provider for KafkamirrorProvider {
-    type State = ProviderState;
+    type State = Clusters;
 
     fn schema(&self) -> Schema {
         Schema {
@@ -380,17 +294,14 @@ impl Provider for KafkamirrorProvider {
         config: &Object,
         _cancel: &CancellationToken,
         diags: &mut Diagnostics,
-    ) -> Option<ProviderState> {
+    ) -> Option<Clusters> {
         let state = parse_clusters(config, diags);
-        log::debug!(
-            "configured clusters: ready {:?}, pending {:?}",
-            state.clusters.keys().collect::<Vec<_>>(),
-            state.pending
-        );
+        let (ready, pending) = state.aliases();
+        log::debug!("configured clusters: ready {ready:?}, pending {pending:?}");
         (!diags.has_errors()).then_some(state)
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<ProviderState>>> {
+    fn resources(&self) -> Vec<Arc<dyn Resource<Clusters>>> {
         vec![
             Arc::new(FlowResource::<Mm2Flow>::new()),
             Arc::new(FlowResource::<ClusterLinkFlow>::new()),
@@ -399,7 +310,7 @@ impl Provider for KafkamirrorProvider {
         ]
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderState>>> {
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Clusters>>> {
         vec![
             Arc::new(FlowDataSource::<Mm2Flow>::new()),
             Arc::new(FlowDataSource::<ClusterLinkFlow>::new()),
@@ -410,7 +321,7 @@ impl Provider for KafkamirrorProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::{PathStep, Value};
+    use tfplugin::{PathStep, Value};
 
     fn strings(items: &[&str]) -> Value {
         Value::List(items.iter().map(|s| Value::string(*s)).collect())
@@ -487,7 +398,7 @@ mod tests {
                     ("bootstrap_servers", strings(&[])),
                     (
                         "timeout_seconds",
-                        Value::Number(crate::tfplugin::Number::from_i64(0)),
+                        Value::Number(tfplugin::Number::from_i64(0)),
                     ),
                     (
                         "sasl",

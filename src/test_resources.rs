@@ -7,14 +7,14 @@
 //!
 //! Schema version 1; version 0 called the `text` attribute `body` (see `upgrade_state`).
 
-use crate::provider::ProviderState;
-use crate::tf_object;
-use crate::tfplugin::{
+use crate::clusters::Clusters;
+use async_trait::async_trait;
+use std::collections::BTreeSet;
+use tfplugin::tf_object;
+use tfplugin::{
     ApplyRequest, Attr, Block, Ctx, Diagnostic, Diagnostics, Field, Object, PlanRequest, Planned,
     RawState, Resource, Schema, UpgradedState,
 };
-use async_trait::async_trait;
-use std::collections::BTreeSet;
 
 tf_object! {
     /// One word of the note's text and where it stands.
@@ -63,7 +63,7 @@ fn complete_state(state: &mut Object, diags: &mut Diagnostics) {
 }
 
 #[async_trait]
-impl Resource<ProviderState> for TestNote {
+impl Resource<Clusters> for TestNote {
     fn type_name(&self) -> &'static str {
         "kafkamirror_test_note"
     }
@@ -92,7 +92,7 @@ impl Resource<ProviderState> for TestNote {
 
     async fn plan(
         &self,
-        ctx: Ctx<'_, ProviderState>,
+        ctx: Ctx<'_, Clusters>,
         request: PlanRequest,
         diags: &mut Diagnostics,
     ) -> Option<Planned> {
@@ -125,7 +125,7 @@ impl Resource<ProviderState> for TestNote {
 
     async fn apply(
         &self,
-        ctx: Ctx<'_, ProviderState>,
+        ctx: Ctx<'_, Clusters>,
         request: ApplyRequest,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
@@ -143,7 +143,7 @@ impl Resource<ProviderState> for TestNote {
 
     async fn read(
         &self,
-        _ctx: Ctx<'_, ProviderState>,
+        _ctx: Ctx<'_, Clusters>,
         mut state: Object,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
@@ -154,7 +154,7 @@ impl Resource<ProviderState> for TestNote {
     /// Import id: `NAME` or `NAME:TEXT`.
     async fn import(
         &self,
-        _ctx: Ctx<'_, ProviderState>,
+        _ctx: Ctx<'_, Clusters>,
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Object> {

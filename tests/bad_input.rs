@@ -14,10 +14,10 @@ use kafkamirror::model::validate::{
     check_topic_name, normalize_principal, validate_cluster_link, validate_mm2,
 };
 use kafkamirror::provider::KafkamirrorProvider;
-use kafkamirror::tfplugin::codec::{decode_json, decode_msgpack, encode_msgpack};
-use kafkamirror::tfplugin::{Diagnostics, Number, Provider, Type, Value};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use tfplugin::codec::{decode_json, decode_msgpack, encode_msgpack};
+use tfplugin::{Diagnostics, Number, Provider, Type, Value};
 
 /// SplitMix64: small, fast, and the same sequence on every machine.
 struct Rng(u64);

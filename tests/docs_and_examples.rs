@@ -8,9 +8,9 @@
 mod support;
 
 use kafkamirror::docs::{all_schemas, render_published};
-use kafkamirror::tfplugin::docs::{description_problems, stale_pages};
 use std::path::{Path, PathBuf};
 use support::{for_each_terraform, Workdir};
+use tfplugin::docs::{description_problems, stale_pages};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -941,9 +941,7 @@ fn unreachable_cluster_at_plan_time_is_named_within_the_timeout() {
 #[test]
 fn fifty_thousand_topics_apply_and_refresh_within_kafka_request_limits() {
     use kafkamirror::provider::KafkamirrorProvider;
-    use kafkamirror::tfplugin::{
-        ApplyRequest, Ctx, Diagnostics, Number, PlanRequest, Provider, Type, Value,
-    };
+    use tfplugin::{ApplyRequest, Ctx, Diagnostics, Number, PlanRequest, Provider, Type, Value};
     const TOPICS: usize = 50_000;
 
     let clusters = Clusters::plaintext();
@@ -1044,7 +1042,7 @@ fn fifty_thousand_topics_apply_and_refresh_within_kafka_request_limits() {
     let on_brokers = bindings_of(&clusters, "User:mm2");
     // The resource writes its row maps encoded (`Value::Encoded`).
     let count = |state: &BTreeMap<String, Value>| match &state["acls"] {
-        Value::Encoded(bytes) => kafkamirror::tfplugin::codec::MsgpackReader::new(bytes)
+        Value::Encoded(bytes) => tfplugin::codec::MsgpackReader::new(bytes)
             .next_map_len()
             .expect("acls is a map"),
         Value::Map(rows) => rows.len(),

@@ -7,15 +7,16 @@ mod kafka_common;
 
 use kafka_common::*;
 use kafka_testbroker::{BrokerConfig, TestBroker};
-use kafkamirror::provider::{KafkamirrorProvider, ProviderState};
+use kafkamirror::clusters::Clusters;
+use kafkamirror::provider::KafkamirrorProvider;
 use kafkamirror::resources::rows::{AclRow, TopicRow};
-use kafkamirror::tfplugin::codec::decode_msgpack;
-use kafkamirror::tfplugin::{
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tfplugin::codec::decode_msgpack;
+use tfplugin::{
     ApplyRequest, AttrType, Ctx, Diagnostics, Number, Object, PlanRequest, Provider, Resource,
     Value,
 };
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Kafka's POLICY_VIOLATION error code, injected as a per-binding / per-request failure.
@@ -46,7 +47,7 @@ fn cluster_block(bootstrap: &str, user: Option<(&str, &str)>) -> Value {
 }
 
 /// A provider configured with clusters `primary` and `dr`.
-async fn provider(primary: Value, dr: Value) -> ProviderState {
+async fn provider(primary: Value, dr: Value) -> Clusters {
     let config = Object::from([(
         "cluster".to_string(),
         Value::Map(BTreeMap::from([
@@ -66,7 +67,7 @@ fn admin_cluster(broker: &TestBroker) -> Value {
     cluster_block(&broker.bootstrap(), Some((ADMIN, ADMIN_PASSWORD)))
 }
 
-fn resource(type_name: &str) -> Arc<dyn Resource<ProviderState>> {
+fn resource(type_name: &str) -> Arc<dyn Resource<Clusters>> {
     KafkamirrorProvider
         .resources()
         .into_iter()
@@ -75,10 +76,7 @@ fn resource(type_name: &str) -> Arc<dyn Resource<ProviderState>> {
 }
 
 /// A resource config: every attribute null except `values`.
-fn resource_config(
-    resource: &Arc<dyn Resource<ProviderState>>,
-    values: Vec<(&str, Value)>,
-) -> Object {
+fn resource_config(resource: &Arc<dyn Resource<Clusters>>, values: Vec<(&str, Value)>) -> Object {
     let mut config: Object = resource
         .schema()
         .block
@@ -104,7 +102,7 @@ fn mm2_config(principal: &str, topics: &[&str], extra: Vec<(&str, Value)>) -> Ob
 }
 
 async fn plan(
-    state: &ProviderState,
+    state: &Clusters,
     prior: Option<Object>,
     config: Object,
 ) -> (Option<Object>, Diagnostics) {
@@ -135,7 +133,7 @@ async fn plan(
 }
 
 async fn apply(
-    state: &ProviderState,
+    state: &Clusters,
     prior: Option<Object>,
     planned: Object,
 ) -> (Option<Object>, Diagnostics) {
@@ -160,7 +158,7 @@ async fn apply(
     (new_state, diags)
 }
 
-async fn read(state: &ProviderState, current: Object) -> (Option<Object>, Diagnostics) {
+async fn read(state: &Clusters, current: Object) -> (Option<Object>, Diagnostics) {
     let resource = resource("kafkamirror_mm2_replication_permissions");
     let cancel = CancellationToken::new();
     let mut diags = Diagnostics::new();

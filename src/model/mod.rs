@@ -5,7 +5,9 @@
 pub mod acl;
 pub mod cluster_link;
 pub mod mm2;
+pub mod outcome;
 pub mod plan;
+pub mod preflight;
 pub mod reconcile;
 pub mod validate;
 

@@ -25,35 +25,6 @@ pub struct AclChanges {
     pub preexisting: BTreeMap<String, Vec<AclBinding>>,
 }
 
-impl AclChanges {
-    /// What the resource owns once every create and delete succeeded:
-    /// `(owned_before ∩ desired) ∪ created`. Pre-existing bindings stay unowned.
-    pub fn owned_after_success(
-        &self,
-        desired: &[ClusterAcl],
-        owned_before: &HashSet<ClusterBinding>,
-    ) -> HashSet<ClusterBinding> {
-        let created: HashSet<ClusterBinding> = self
-            .to_create
-            .values()
-            .flatten()
-            .map(|acl| comparable(&acl.cluster, &acl.binding))
-            .collect();
-        let owned: HashSet<ClusterBinding> = owned_before
-            .iter()
-            .map(|(cluster, binding)| comparable(cluster, binding))
-            .collect();
-        desired
-            .iter()
-            .filter(|acl| {
-                let key = comparable(&acl.cluster, &acl.binding);
-                owned.contains(&key) || created.contains(&key)
-            })
-            .map(|acl| (acl.cluster.clone(), acl.binding.clone()))
-            .collect()
-    }
-}
-
 /// A delete refused because it would take away the provider's own admin rights.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelfLockout {
@@ -91,8 +62,9 @@ fn group_by_cluster<T: Ord>(items: impl Iterator<Item = (String, T)>) -> BTreeMa
     grouped
 }
 
-/// A principal in its normalised form; strings that are not `Type:name` compare as written.
-fn normalized_principal(principal: &str) -> String {
+/// A principal in the form bindings are compared in (normalised); strings that are not
+/// `Type:name` compare as written.
+pub fn comparable_principal(principal: &str) -> String {
     normalize_principal(principal).unwrap_or_else(|_| principal.to_string())
 }
 
@@ -109,7 +81,7 @@ pub fn into_comparable((cluster, binding): ClusterBinding) -> ClusterBinding {
 
 /// The binding in the form bindings are compared in (see [`comparable`]).
 pub fn comparable_binding(mut binding: AclBinding) -> AclBinding {
-    binding.principal = normalized_principal(&binding.principal);
+    binding.principal = comparable_principal(&binding.principal);
     binding
 }
 
@@ -124,7 +96,7 @@ fn locks_out(binding: &AclBinding, provider_principal: &str) -> bool {
         );
     grants_admin
         && (binding.principal.trim() == "User:*"
-            || normalized_principal(&binding.principal) == normalized_principal(provider_principal))
+            || comparable_principal(&binding.principal) == comparable_principal(provider_principal))
 }
 
 /// Plans the ACL changes. `actual` holds what the clusters hold for the managed principals,
@@ -388,25 +360,6 @@ mod tests {
             changes.preexisting,
             BTreeMap::from([("b".to_string(), vec![by_hand.clone()])])
         );
-        let owned_after = changes.owned_after_success(&plan, &owned);
-        assert_eq!(owned_after, [key("a", &wanted), key("a", &missing)].into());
-    }
-
-    #[test]
-    fn preexisting_binding_survives_shrinking() {
-        let by_hand = topic_read("User:mm2", "orders");
-        let actual: HashSet<_> = [key("a", &by_hand)].into();
-        let first = reconcile_acls(
-            &[desired("a", &by_hand)],
-            &actual,
-            &HashSet::new(),
-            &HashMap::new(),
-        )
-        .unwrap();
-        let owned = first.owned_after_success(&[desired("a", &by_hand)], &HashSet::new());
-        assert!(owned.is_empty());
-        let shrunk = reconcile_acls(&[], &actual, &owned, &HashMap::new()).unwrap();
-        assert!(shrunk.to_delete.is_empty());
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! [`ClusterLinkInputs`] and its import id. Planning is `model::plan_cluster_link`;
 //! everything else is the shared engine. Cluster links have no internal topics.
 
-use super::engine::{default_to, Flow, InputReader};
+use super::flow::{default_to, Flow, InputReader};
 use crate::model::cluster_link::{plan_cluster_link, ClusterLinkInputs, LinkMode};
 use crate::model::plan::DesiredState;
 use crate::model::validate::{validate_cluster_link, InputError};
-use crate::tfplugin::{Attr, Block, Diagnostics, Field, Object};
+use tfplugin::{Attr, Block, Diagnostics, Field, Object};
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
     "source_cluster",

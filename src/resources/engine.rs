@@ -15,225 +15,25 @@
 //! apply fail. Inputs have no `requires_replace`: any change is an in-place update whose
 //! apply is the set difference, so only what must change is replaced.
 
-use super::apply::{
-    apply_flow, connect_all, kafka_diagnostic, preflight, read_acls, refresh, ApplyPlan, Record,
-    RecordedRows, Refreshed,
-};
+use super::apply::{apply_flow, ApplyPlan};
+use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
+use super::preflight::preflight;
+use super::read::{connect_all, kafka_diagnostic, read_acls};
+use super::record::{Record, RecordedRows, ACLS, ID, INTERNAL_TOPICS, PREEXISTING_ACLS};
+use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
-use crate::model::plan::{DesiredState, InternalTopic};
-use crate::model::validate::InputError;
-use crate::provider::ProviderState;
-use crate::tfplugin::{
-    ApplyRequest, Attr, AttributePath, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field,
-    Object, PlanRequest, Planned, Resource, Schema,
-};
+use crate::clusters::Clusters;
 use async_trait::async_trait;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::marker::PhantomData;
+use tfplugin::{
+    ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
+    Planned, Resource, Schema,
+};
 
 /// The reason recorded for bindings adopted by `terraform import`.
 pub const IMPORTED_REASON: &str =
     "adopted by terraform import (owned by this resource; the next apply sets the planned reason)";
-
-pub const ID: Attr<String> = Attr::computed(
-    "id",
-    "Identifier of the flow, in the form accepted by `terraform import`.",
-);
-pub const ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
-    "acls",
-    "The ACL bindings the flow needs: a map with one object per binding and cluster, keyed \
-     `<cluster>|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>` \
-     (a `|` or `\\` inside a field is escaped with `\\`). Each object has `cluster` (provider \
-     cluster key), `principal`, `host`, `resource_type` (TOPIC, GROUP, CLUSTER, \
-     TRANSACTIONAL_ID), `resource_name`, `pattern_type` (LITERAL, PREFIXED), `operation`, \
-     `permission` (ALLOW) and `reason` (the rule and spec row that require it). In resource \
-     state: the bindings that exist on the clusters.",
-);
-pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
-    "preexisting_acls",
-    "Entries of `acls`, under the same keys, whose bindings already existed on the cluster \
-     before this resource would have created them (made by hand or by another tool). They are \
-     not owned: shrinking or destroying this resource never deletes them. Bindings adopted \
-     with `terraform import` are owned.",
-);
-pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
-    "internal_topics",
-    "The compacted internal topics the flow needs: a map keyed `<cluster>|<name>` whose \
-     objects have `cluster`, `name`, `partitions`, `replication_factor`, `configs` (e.g. \
-     cleanup.policy) and `reason`. In resource state: \
-     the topics as they exist (actual partitions, replication factor and cleanup.policy), so \
-     drift shows in the next plan.",
-);
-
-/// One replication flow type: its inputs, how they are read from Terraform values and the
-/// pure planner. [`FlowResource`] and [`FlowDataSource`] do the rest.
-pub trait Flow: Send + Sync + 'static {
-    type Inputs: Send + Sync;
-
-    /// Resource and data source type name.
-    const TYPE_NAME: &'static str;
-    const RESOURCE_DESCRIPTION: &'static str;
-    const DATA_SOURCE_DESCRIPTION: &'static str;
-    /// Whether the flow has internal topics (`internal_topics` attribute).
-    const HAS_TOPICS: bool;
-    /// The attributes that name provider cluster keys.
-    const CLUSTER_ATTRIBUTES: &'static [&'static Attr<String>];
-    /// What `terraform import` takes, e.g. `<source_cluster>:<target_cluster>:<principal>`.
-    const IMPORT_ID_FORM: &'static str;
-
-    /// Adds the input attributes shared by the resource and the data source.
-    fn input_attributes(block: Block) -> Block;
-    /// Adds the resource-only inputs (e.g. what destroy does).
-    fn resource_attributes(block: Block) -> Block {
-        block
-    }
-    /// Replaces null optional inputs with their defaults (unknown where they derive from an
-    /// unknown value).
-    fn fill_defaults(object: &mut Object);
-    /// The inputs, `Unknown` when any is not known yet; `None` after a diagnostic.
-    fn decode(object: &Object, diags: &mut Diagnostics) -> Option<Field<Self::Inputs>>;
-    fn validate(inputs: &Self::Inputs) -> Vec<InputError>;
-    fn plan(inputs: &Self::Inputs) -> DesiredState;
-    /// The resource id, in the import form.
-    fn id(inputs: &Self::Inputs) -> String;
-    /// Inputs for an import id `(first cluster, second cluster, principal)`, with every other
-    /// input at its default (topic selections empty).
-    fn import_inputs(first_cluster: &str, second_cluster: &str, principal: &str) -> Object;
-    /// Where a preflight error about a topic's replication factor belongs (flows with topics
-    /// override this).
-    fn replication_factor_path(_topic: &InternalTopic, _inputs: &Self::Inputs) -> AttributePath {
-        AttributePath::root()
-    }
-    /// Whether destroy deletes the internal topics (resource state).
-    fn delete_topics_on_destroy(_state: &Object) -> bool {
-        false
-    }
-}
-
-/// Maps the model's input errors to diagnostics on their attribute (and list element).
-pub fn input_error_diagnostics(errors: Vec<InputError>, diags: &mut Diagnostics) {
-    for error in errors {
-        let mut path = AttributePath::attribute(error.attribute);
-        if let Some(index) = error.index {
-            path = path.index(index);
-        }
-        diags.push(Diagnostic::error("Invalid input", error.message).at(path));
-    }
-}
-
-/// Reads input attributes one by one, remembering whether any was unknown.
-pub struct InputReader<'a> {
-    object: &'a Object,
-    pub unknown: bool,
-    pub failed: bool,
-}
-
-impl<'a> InputReader<'a> {
-    pub fn new(object: &'a Object) -> Self {
-        InputReader {
-            object,
-            unknown: false,
-            failed: false,
-        }
-    }
-
-    /// The value (`None` when null or unknown).
-    pub fn get<T: crate::tfplugin::schema::AttrType>(
-        &mut self,
-        attr: &Attr<T>,
-        diags: &mut Diagnostics,
-    ) -> Option<T> {
-        match diags.take(attr.get(self.object)) {
-            None => {
-                self.failed = true;
-                None
-            }
-            Some(Field::Unknown) => {
-                self.unknown = true;
-                None
-            }
-            Some(Field::Null) => None,
-            Some(Field::Known(value)) => Some(value),
-        }
-    }
-
-    /// A string input naming one of an enumeration's values.
-    pub fn parse<E: std::str::FromStr>(
-        &mut self,
-        attr: &Attr<String>,
-        diags: &mut Diagnostics,
-    ) -> Option<E>
-    where
-        E::Err: std::fmt::Display,
-    {
-        let text = self.get(attr, diags)?;
-        match text.parse() {
-            Ok(value) => Some(value),
-            Err(error) => {
-                diags.push(Diagnostic::error("Invalid value", format!("{error}")).at(attr.path()));
-                self.failed = true;
-                None
-            }
-        }
-    }
-
-    /// The outcome once every input was read: `Unknown` if one was unknown.
-    pub fn finish<T>(&self, build: impl FnOnce() -> Option<T>) -> Option<Field<T>> {
-        if self.failed {
-            return None;
-        }
-        if self.unknown {
-            return Some(Field::Unknown);
-        }
-        build().map(Field::Known)
-    }
-}
-
-/// Sets a null attribute to `value`.
-pub fn default_to<T: crate::tfplugin::schema::AttrType>(
-    object: &mut Object,
-    attr: &Attr<T>,
-    value: T,
-) {
-    if object.get(attr.name).is_none_or(|v| v.is_null()) {
-        attr.set(object, &value);
-    }
-}
-
-/// Sets a null string attribute to the value of another (unknown if that one is unknown).
-pub fn default_to_attribute(object: &mut Object, attr: &Attr<String>, from: &Attr<String>) {
-    if object.get(attr.name).is_none_or(|v| v.is_null()) {
-        let value = object
-            .get(from.name)
-            .cloned()
-            .unwrap_or(crate::tfplugin::Value::Null);
-        object.insert(attr.name.to_string(), value);
-    }
-}
-
-/// Checks the cluster keys the inputs name exist in the provider config.
-fn check_cluster_keys<F: Flow>(provider: &ProviderState, object: &Object, diags: &mut Diagnostics) {
-    for attr in F::CLUSTER_ATTRIBUTES {
-        if let Some(Field::Known(alias)) = diags.take(attr.get(object)) {
-            if !provider.is_pending(&alias) {
-                if let Err(diagnostic) = provider.cluster(&alias) {
-                    diags.push(diagnostic.at(attr.path()));
-                }
-            }
-        }
-    }
-}
-
-/// The attribute naming each cluster key, for diagnostics about a cluster.
-pub(super) fn cluster_paths<F: Flow>(object: &Object) -> BTreeMap<String, AttributePath> {
-    let mut paths = BTreeMap::new();
-    for attr in F::CLUSTER_ATTRIBUTES {
-        if let Ok(Field::Known(alias)) = attr.get(object) {
-            paths.entry(alias).or_insert_with(|| attr.path());
-        }
-    }
-    paths
-}
 
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
@@ -292,7 +92,7 @@ impl<F: Flow> Default for FlowResource<F> {
 }
 
 #[async_trait]
-impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
+impl<F: Flow> Resource<Clusters> for FlowResource<F> {
     fn type_name(&self) -> &'static str {
         F::TYPE_NAME
     }
@@ -316,7 +116,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
 
     async fn plan(
         &self,
-        ctx: Ctx<'_, ProviderState>,
+        ctx: Ctx<'_, Clusters>,
         request: PlanRequest,
         diags: &mut Diagnostics,
     ) -> Option<Planned> {
@@ -385,7 +185,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
 
     async fn apply(
         &self,
-        ctx: Ctx<'_, ProviderState>,
+        ctx: Ctx<'_, Clusters>,
         request: ApplyRequest,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
@@ -441,7 +241,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
 
     async fn read(
         &self,
-        ctx: Ctx<'_, ProviderState>,
+        ctx: Ctx<'_, Clusters>,
         mut state: Object,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
@@ -454,7 +254,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
 
     async fn import(
         &self,
-        ctx: Ctx<'_, ProviderState>,
+        ctx: Ctx<'_, Clusters>,
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
@@ -471,7 +271,7 @@ impl<F: Flow> Resource<ProviderState> for FlowResource<F> {
             .block
             .attributes
             .iter()
-            .map(|attribute| (attribute.name.clone(), crate::tfplugin::Value::Null))
+            .map(|attribute| (attribute.name.clone(), tfplugin::Value::Null))
             .collect();
         state.extend(F::import_inputs(first, second, principal));
         F::fill_defaults(&mut state);
@@ -536,7 +336,7 @@ impl<F: Flow> Default for FlowDataSource<F> {
 }
 
 #[async_trait]
-impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
+impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
     fn type_name(&self) -> &'static str {
         F::TYPE_NAME
     }
@@ -551,7 +351,7 @@ impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
 
     async fn read(
         &self,
-        _ctx: Ctx<'_, ProviderState>,
+        _ctx: Ctx<'_, Clusters>,
         mut config: Object,
         diags: &mut Diagnostics,
     ) -> Option<Object> {
@@ -583,6 +383,7 @@ impl<F: Flow> DataSource<ProviderState> for FlowDataSource<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::validate::InputError;
     use crate::resources::mm2::Mm2Flow;
 
     #[test]
@@ -627,13 +428,13 @@ mod tests {
         assert_eq!(paths, ["topics[1]", "principal"]);
     }
 
-    fn mm2_object(values: Vec<(&str, crate::tfplugin::Value)>) -> Object {
+    fn mm2_object(values: Vec<(&str, tfplugin::Value)>) -> Object {
         let mut object: Object = FlowResource::<Mm2Flow>::new()
             .schema()
             .block
             .attributes
             .iter()
-            .map(|a| (a.name.clone(), crate::tfplugin::Value::Null))
+            .map(|a| (a.name.clone(), tfplugin::Value::Null))
             .collect();
         for (key, value) in values {
             object.insert(key.to_string(), value);
@@ -644,7 +445,7 @@ mod tests {
     #[test]
     fn defaults_are_mm2s_and_unknown_inputs_make_the_flow_unknown() {
         use crate::model::mm2::Mm2Inputs;
-        use crate::tfplugin::Value;
+        use tfplugin::Value;
         let mut object = mm2_object(vec![
             ("source_cluster", Value::string("primary")),
             ("target_cluster", Value::string("dr")),
@@ -679,7 +480,7 @@ mod tests {
 
     #[test]
     fn unknown_enumeration_value_is_a_diagnostic_on_the_attribute() {
-        use crate::tfplugin::Value;
+        use tfplugin::Value;
         let mut object = mm2_object(vec![
             ("source_cluster", Value::string("primary")),
             ("target_cluster", Value::string("dr")),

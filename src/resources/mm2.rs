@@ -3,13 +3,13 @@
 //! [`Mm2Inputs`] and its import id. Planning is `model::plan_mm2`; everything else is the
 //! shared engine.
 
-use super::engine::{default_to, default_to_attribute, Flow, InputReader};
+use super::flow::{default_to, default_to_attribute, Flow, InputReader};
 use crate::model::mm2::{
     plan_mm2, ConnectWorker, Mm2Deployment, Mm2Inputs, OffsetSyncsLocation, ReplicationPolicy,
 };
 use crate::model::plan::{DesiredState, InternalTopic};
 use crate::model::validate::{validate_mm2, InputError};
-use crate::tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
+use tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
     "source_cluster",

@@ -1,12 +1,21 @@
-//! The glue between Terraform and the model/Kafka layers: the shared row objects
-//! ([`rows`]), the engine that turns a flow type into a resource and a data source
-//! ([`engine`]), the cluster work of apply, refresh and preflight ([`apply`]), and the two
-//! flow types, each only its schema, decode and import id:
-//! [`mm2`] (`kafkamirror_mm2_replication_permissions`) and [`cluster_link`]
-//! (`kafkamirror_cluster_link_acls`).
+//! The glue between Terraform and the model/Kafka layers, one file per concern:
+//! - [`flow`]: what a flow type provides ([`flow::Flow`]) and input-reading helpers;
+//!   [`mm2`] (`kafkamirror_mm2_replication_permissions`) and [`cluster_link`]
+//!   (`kafkamirror_cluster_link_acls`) are the two flow types (schema, decode, import id);
+//! - [`engine`]: a flow as a Terraform resource and data source (plan, apply, read, import);
+//! - [`record`] and [`rows`]: what state records and its row objects;
+//! - [`read`]: reading what clusters hold; [`apply`] (per cluster: [`acls`], [`topics`]),
+//!   [`refresh`] and [`preflight`]: the cluster work, decisions taken by `crate::model`.
 
+pub mod acls;
 pub mod apply;
 pub mod cluster_link;
 pub mod engine;
+pub mod flow;
 pub mod mm2;
+mod preflight;
+mod read;
+pub mod record;
+mod refresh;
 pub mod rows;
+mod topics;

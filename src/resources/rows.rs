@@ -7,11 +7,11 @@
 
 use crate::model::acl::AclBinding;
 use crate::model::plan::{ClusterAcl, InternalTopic};
-use crate::model::reconcile::ClusterBinding;
-use crate::tf_object;
-use crate::tfplugin::{AttributePath, Diagnostic};
+use crate::model::reconcile::{comparable_principal, ClusterBinding};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use tfplugin::tf_object;
+use tfplugin::{AttributePath, Diagnostic};
 
 tf_object! {
     /// One ACL binding on one cluster and why it is needed.
@@ -151,6 +151,25 @@ impl AclRow {
         let fields = split_key_fields(key)?;
         let [cluster, _, _, _, principal, _, _, _]: [Cow<'_, str>; 8] = fields.try_into().ok()?;
         Some((cluster, principal))
+    }
+
+    /// The key with its principal in comparable form ([`comparable_principal`]), as
+    /// [`AclRow::key_of`] makes it of a [`comparable_binding`]; borrowed when the principal
+    /// is already in that form, `None` if it is not a key [`AclRow::key`] makes.
+    ///
+    /// [`comparable_binding`]: crate::model::reconcile::comparable_binding
+    pub fn comparable_key(key: &str) -> Option<Cow<'_, str>> {
+        let fields = split_key_fields(key)?;
+        if fields.len() != 8 {
+            return None;
+        }
+        let principal = comparable_principal(&fields[4]);
+        if principal == fields[4] {
+            return Some(Cow::Borrowed(key));
+        }
+        let mut fields: Vec<&str> = fields.iter().map(Cow::as_ref).collect();
+        fields[4] = &principal;
+        Some(Cow::Owned(join_key_fields(&fields)))
     }
 
     pub fn new(cluster: &str, binding: &AclBinding, reason: &str) -> Self {

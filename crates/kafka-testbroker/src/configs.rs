@@ -570,6 +570,22 @@ impl BrokerDynamicConfigs {
     }
 }
 
+impl BrokerDynamicConfigs {
+    /// A topic's effective value of config `name`: its override, else the broker settings
+    /// behind it, else Kafka's topic default (what DescribeConfigs shows as the value).
+    pub fn effective_topic_value(
+        &self,
+        name: &str,
+        overrides: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        let def = topic_config(name)?;
+        match self.topic_synonyms(def, overrides, 1).first() {
+            Some(first) => topic_value_from_synonym(first),
+            None => topic_only_default(name).map(str::to_string),
+        }
+    }
+}
+
 /// Converts the winning synonym into the topic config's own unit (hours/minutes to ms).
 pub fn topic_value_from_synonym(synonym: &ResolvedValue) -> Option<String> {
     let value = synonym.value.as_deref()?;

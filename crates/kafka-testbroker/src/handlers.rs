@@ -31,6 +31,10 @@ use kafka_protocol::protocol::StrBytes;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use uuid::Uuid;
 
+pub(crate) mod fetch;
+pub(crate) mod list_offsets;
+pub(crate) mod produce;
+
 /// DescribeConfigs / AlterConfigs resource type codes.
 const CONFIG_RESOURCE_TOPIC: i8 = 2;
 const CONFIG_RESOURCE_BROKER: i8 = 4;
@@ -602,6 +606,7 @@ pub(crate) fn delete_topics(
             ),
             None => {
                 let removed = state.topics.remove(&name).expect("checked above");
+                shared.logs().remove_topic(removed.id);
                 results.push(base.with_topic_id(removed.id));
             }
         }

@@ -18,15 +18,18 @@
 //! `authorizer.class.name`. ACL codes are Kafka's `i8` wire codes, see [`acl`].
 
 pub mod acl;
+mod batch;
 mod configs;
 mod handlers;
 pub mod hooks;
+mod log;
 mod sasl;
 mod server;
 mod state;
 
 pub use acl::{AclOperation, AclPermission, AclRecord, PatternType, ResourceType};
 pub use hooks::Hooks;
+pub use log::StoredRecord;
 
 use state::{Shared, Topic};
 use std::collections::BTreeMap;
@@ -179,6 +182,13 @@ impl TestBroker {
                 configs: t.configs.clone(),
             })
             .collect()
+    }
+
+    /// Every record produced to `topic` (uncompressed batches), by partition then offset;
+    /// empty for an unknown topic. Nothing is compacted away.
+    pub fn records(&self, topic: &str) -> Vec<StoredRecord> {
+        let id = self.shared.state().topics.get(topic).map(|t| t.id);
+        id.map_or_else(Vec::new, |id| self.shared.logs().records(id))
     }
 
     /// Stores a binding without a client (no validation; an identical binding is not duplicated).

@@ -17,7 +17,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// The API versions this broker serves: `(api key, min, max)`.
+/// Produce, Fetch and ListOffsets go up to Apache Kafka 3.9's versions and start where
+/// Kafka 4.0 does (KIP-896: no message formats before v2).
 pub(crate) const SUPPORTED_APIS: &[(ApiKey, i16, i16)] = &[
+    (ApiKey::Produce, 3, 11),
+    (ApiKey::Fetch, 4, 17),
+    (ApiKey::ListOffsets, 1, 9),
     (ApiKey::Metadata, 1, 13),
     (ApiKey::SaslHandshake, 0, 1),
     (ApiKey::ApiVersions, 0, 4),
@@ -73,6 +78,8 @@ pub(crate) struct Connection {
 enum Reply {
     Send(Bytes),
     SendThenClose(Bytes),
+    /// Nothing to send (Produce with acks=0); keep reading.
+    Nothing,
     Close,
 }
 
@@ -114,6 +121,7 @@ async fn serve_connection(
                 write_frame(&mut stream, &bytes).await?;
                 return stream.shutdown().await;
             }
+            Reply::Nothing => {}
             Reply::Close => return Ok(()),
         }
     }
@@ -221,17 +229,24 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
         return Reply::Close;
     }
     let forced = fate.error;
-    macro_rules! handle {
-        ($req:ty, $handler:path) => {{
+    let principal = conn.principal.clone().unwrap_or_default();
+    let host = conn.host.clone();
+    let context = crate::acl::RequestContext {
+        principal: &principal,
+        host: &host,
+    };
+    macro_rules! decode {
+        ($req:ty) => {{
             let Ok(request) = <$req>::decode(&mut frame, version) else {
                 eprintln!("kafka-testbroker: cannot decode {api_key:?} v{version}; closing");
                 return Reply::Close;
             };
-            let principal = conn.principal.clone().unwrap_or_default();
-            let context = crate::acl::RequestContext {
-                principal: &principal,
-                host: &conn.host,
-            };
+            request
+        }};
+    }
+    macro_rules! handle {
+        ($req:ty, $handler:path) => {{
+            let request = decode!($req);
             let body = $handler(shared, &context, request, version, forced);
             reply(encode_response(
                 api_key,
@@ -277,6 +292,32 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
             }
             sasl_authenticate(shared, conn, request, version, correlation_id)
         }
+        ApiKey::Produce => {
+            let request = decode!(ProduceRequest);
+            match handlers::produce::produce(shared, &context, request, version, forced) {
+                handlers::produce::ProduceReply::Respond(body) => reply(encode_response(
+                    api_key,
+                    version,
+                    None,
+                    correlation_id,
+                    &body,
+                )),
+                handlers::produce::ProduceReply::Silent => Reply::Nothing,
+                handlers::produce::ProduceReply::Close => Reply::Close,
+            }
+        }
+        ApiKey::Fetch => {
+            let request = decode!(FetchRequest);
+            let body = handlers::fetch::fetch(shared, &context, request, version, forced).await;
+            reply(encode_response(
+                api_key,
+                version,
+                None,
+                correlation_id,
+                &body,
+            ))
+        }
+        ApiKey::ListOffsets => handle!(ListOffsetsRequest, handlers::list_offsets::list_offsets),
         ApiKey::Metadata => handle!(MetadataRequest, handlers::metadata),
         ApiKey::CreateTopics => handle!(CreateTopicsRequest, handlers::create_topics),
         ApiKey::DeleteTopics => handle!(DeleteTopicsRequest, handlers::delete_topics),

@@ -4,6 +4,7 @@
 use crate::acl::{self, AclOperation, AclRecord, AuthorizerConfig, RequestContext, ResourceType};
 use crate::configs::BrokerDynamicConfigs;
 use crate::hooks::Hooks;
+use crate::log::Logs;
 use crate::sasl::Credentials;
 use crate::BrokerConfig;
 use std::collections::BTreeMap;
@@ -37,6 +38,10 @@ pub(crate) struct Shared {
     credentials: Credentials,
     hooks: Hooks,
     state: Mutex<ClusterState>,
+    /// Partition data, apart from the metadata; never locked while `state` is wanted.
+    logs: Mutex<Logs>,
+    /// Counts appends, so a waiting Fetch wakes when data arrives.
+    appended: tokio::sync::watch::Sender<u64>,
     /// Locked while the file is written, so concurrent requests cannot interleave the
     /// temporary-file-then-rename steps (a lost rename left a stale count behind).
     stats_file: Option<Mutex<PathBuf>>,
@@ -59,6 +64,8 @@ impl Shared {
             credentials,
             hooks: Hooks::default(),
             state: Mutex::new(ClusterState::default()),
+            logs: Mutex::new(Logs::default()),
+            appended: tokio::sync::watch::Sender::new(0),
             stats_file: stats_file.map(Mutex::new),
             cluster_id: cluster_id(),
             advertised,
@@ -92,6 +99,22 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn logs(&self) -> MutexGuard<'_, Logs> {
+        self.logs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Wakes waiting fetches after an append.
+    pub fn notify_appended(&self) {
+        self.appended.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that changes after every append.
+    pub fn append_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.appended.subscribe()
     }
 
     /// Writes the request counts as a JSON object `{"ApiName": count}` to the stats file,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::brokers::{admin_requests, describe_counts, RequestCounts, CONNECTION_APIS};
 use crate::inprocess::{AdminComparison, PER_BINDING_CONCURRENCY};
 use crate::terraform_steps::{SizeResult, StepResult};
-use kafkamirror::resources::apply::ACL_BATCH_LIMIT;
+use kafkamirror::resources::acls::ACL_BATCH_LIMIT;
 
 /// The topic count the CPU, RSS and wall-ratio targets are stated for.
 const TARGET_TOPICS: usize = 10_000;

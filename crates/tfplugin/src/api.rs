@@ -18,10 +18,10 @@ pub struct Ctx<'a, S> {
 
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// What `configure` produces and every resource call receives (e.g. the cluster map).
+    /// What `configure` produces and every resource call receives (e.g. connection settings or API clients).
     type State: Send + Sync + 'static;
 
-    /// The provider configuration schema (the `provider "kafkamirror" { }` block).
+    /// The provider configuration schema (the `provider "<name>" { }` block).
     fn schema(&self) -> Schema;
 
     /// Static checks of the provider config; unknown values are to be skipped here.
@@ -66,7 +66,7 @@ pub struct ApplyRequest {
 pub enum UpgradedState {
     /// The stored JSON is already in the current schema: handed back to Terraform as is
     /// (a JSON DynamicValue), with no decode and re-encode of a state that can hold tens of
-    /// thousands of ACL rows. Terraform checks it against the schema when it reads it.
+    /// thousands of rows. Terraform checks it against the schema when it reads it.
     Current,
     /// State rewritten from an older schema version.
     Upgraded(Object),
@@ -93,7 +93,7 @@ impl RawState {
 
 #[async_trait]
 pub trait Resource<S>: Send + Sync {
-    /// e.g. `kafkamirror_mm2_replication_permissions`.
+    /// e.g. `example_thing`.
     fn type_name(&self) -> &'static str;
 
     /// The schema, with its version; bump the version when stored state changes shape.
@@ -128,8 +128,8 @@ pub trait Resource<S>: Send + Sync {
     /// Computed attributes this resource always sets itself in plan and apply; they can hold
     /// tens of thousands of rows. Terraform's proposed and planned states carry their prior
     /// values, which the server steps over instead of decoding (they read as unknown). In prior
-    /// and current states the server keeps them encoded ([`crate::tfplugin::Value::Encoded`]),
-    /// for the resource to read typed with [`crate::tfplugin::Attr::take_known`].
+    /// and current states the server keeps them encoded ([`crate::Value::Encoded`]),
+    /// for the resource to read typed with [`crate::Attr::take_known`].
     fn recomputed_attributes(&self) -> &'static [&'static str] {
         &[]
     }

@@ -11,8 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // instead of copies.
         .bytes(".tfplugin6.DynamicValue")
         .bytes(".tfplugin6.RawState")
-        // Answers are encoded into a buffer sized up front (src/tfplugin/grpc_codec.rs).
-        .codec_path("crate::tfplugin::grpc_codec::SizedProstCodec")
+        // Answers are encoded into a buffer sized up front (src/grpc_codec.rs).
+        .codec_path("crate::grpc_codec::SizedProstCodec")
         .compile_protos(
             &[
                 "proto/tfplugin6.proto",

@@ -1,4 +1,4 @@
-//! Terraform plugin protocol 6 over gRPC, independent of Kafka: values and their wire codecs,
+//! Terraform plugin protocol 6 over gRPC, for any provider: values and their wire codecs,
 //! schemas declared through typed descriptors, diagnostics, the provider/resource traits, and
 //! the go-plugin server (handshake, auto-mTLS, debug mode, hclog logging).
 //!

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 /// Everything a provider's docs are rendered from.
 pub struct ProviderSchemas {
-    /// The provider's local name, e.g. `kafkamirror` (prefix of every type name).
+    /// The provider's local name, e.g. `example` (prefix of every type name).
     pub provider_name: String,
     pub provider: Schema,
-    /// Type name and schema of each resource, e.g. `kafkamirror_cluster_link_acls`.
+    /// Type name and schema of each resource, e.g. `example_thing`.
     pub resources: Vec<(String, Schema)>,
     pub data_sources: Vec<(String, Schema)>,
 }
@@ -51,7 +51,7 @@ impl ProviderSchemas {
         }
     }
 
-    /// Every schema with a label: `provider`, `resource kafkamirror_x`, `data source kafkamirror_x`.
+    /// Every schema with a label: `provider`, `resource example_x`, `data source example_x`.
     pub fn labelled(&self) -> Vec<(String, &Schema)> {
         let mut all = vec![("provider".to_string(), &self.provider)];
         all.extend(
@@ -97,7 +97,7 @@ pub struct Page {
 const GENERATED_DIRS: [&str; 2] = ["resources", "data-sources"];
 
 /// Schema places with an empty description, or sensitive attributes whose description does not
-/// say "sensitive", e.g. `resource kafkamirror_x: attribute acls has no description`.
+/// say "sensitive", e.g. `resource example_x: attribute rows has no description`.
 pub fn description_problems(schemas: &ProviderSchemas) -> Vec<String> {
     let mut problems = Vec::new();
     for (label, schema) in schemas.labelled() {
@@ -568,7 +568,7 @@ pub fn write_pages(pages: &[Page], docs: &Path) -> Result<Vec<PathBuf>, DocsErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::{Attr, BlockDecl};
+    use crate::{Attr, BlockDecl};
     use std::collections::BTreeSet;
 
     crate::tf_object! {

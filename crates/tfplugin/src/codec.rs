@@ -4,7 +4,7 @@
 //!
 //! Both directions stream: msgpack is read from and written to bytes directly, with no
 //! intermediate tree, and an attribute path is only built when an error bubbles up through
-//! it. A state holds tens of thousands of ACL rows, and each RPC carries it more than once:
+//! it. A state can hold tens of thousands of rows, and each RPC carries it more than once:
 //! the large attributes of a state can be kept encoded ([`Value::Encoded`]) and read into typed
 //! values with [`MsgpackReader`] / written with the `write_*` functions, with no [`Value`] tree.
 
@@ -81,7 +81,7 @@ pub fn decode_msgpack_skipping(
 
 /// Like [`decode_msgpack`] for an object, but the named top-level attributes, when they hold a
 /// collection, are kept as [`Value::Encoded`] slices of `bytes` (no copy): for a state whose
-/// large attributes typed code reads directly ([`crate::tfplugin::Attr::take_known`]). Their
+/// large attributes typed code reads directly ([`crate::Attr::take_known`]). Their
 /// structure is checked here; their types when they are read.
 pub fn decode_msgpack_keeping(
     bytes: &Bytes,
@@ -114,7 +114,7 @@ fn decode_top_level(bytes: &[u8], ty: &Type, top_level: TopLevel<'_>) -> Result<
     Ok(value)
 }
 
-/// A cursor over msgpack bytes. Typed code ([`crate::tfplugin::AttrType::read_msgpack`]) reads
+/// A cursor over msgpack bytes. Typed code ([`crate::AttrType::read_msgpack`]) reads
 /// with the `next_*` methods, which consume an item only when it has the expected form, and
 /// falls back to [`MsgpackReader::read_value`] for anything else (which also reports errors).
 pub struct MsgpackReader<'a> {

@@ -44,7 +44,7 @@ impl AttributePath {
 }
 
 impl fmt::Display for AttributePath {
-    /// HCL-like rendering for logs and messages: `cluster["primary"].sasl.mechanism`.
+    /// HCL-like rendering for logs and messages: `endpoint["primary"].tls.ca_cert`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, step) in self.0.iter().enumerate() {
             match step {

@@ -4,7 +4,7 @@
 //! flags, and a Rust type that fixes the Terraform type). The same constant builds the schema
 //! ([`Block::attr`]) and reads/writes values ([`Attr::get`], [`Attr::set`]), so a resource cannot
 //! read an attribute under a different name or type than it declared. Objects inside
-//! collections (e.g. a set of ACL rows) are declared with [`tf_object!`](crate::tf_object),
+//! collections (e.g. a set of rows) are declared with [`tf_object!`](crate::tf_object),
 //! which generates the Rust struct and its Terraform object type from one definition.
 
 use super::codec::{self, MsgpackReader};
@@ -35,7 +35,7 @@ pub struct Attribute {
     pub description: String,
     pub presence: Presence,
     pub sensitive: bool,
-    /// Set for a nested attribute (`acls = [{ ... }]` with per-field schema); `ty` is then the
+    /// Set for a nested attribute (`rows = [{ ... }]` with per-field schema); `ty` is then the
     /// implied collection-of-objects type, which is how its values are encoded.
     pub nested: Option<NestedAttributes>,
 }
@@ -751,7 +751,7 @@ fn encoded_map_keys(bytes: &[u8]) -> Option<Vec<&str>> {
     Some(keys)
 }
 
-/// A nested block declaration, e.g. the provider's `cluster "name" { }` (map nesting).
+/// A nested block declaration, e.g. a provider's labelled `endpoint "name" { }` blocks (map nesting).
 pub struct BlockDecl {
     pub name: &'static str,
     pub nesting: Nesting,
@@ -902,11 +902,11 @@ const fn name_before(a: &str, b: &str) -> bool {
 /// Declares a struct that is also a Terraform object type (for sets/lists of objects).
 ///
 /// ```
-/// kafkamirror::tf_object! {
-///     /// One row of the computed `acls` set.
-///     pub struct AclRow {
-///         pub principal: String,
-///         pub operation: String,
+/// tfplugin::tf_object! {
+///     /// One row of a computed `rules` set.
+///     pub struct RuleRow {
+///         pub name: String,
+///         pub port: Option<i64>,
 ///     }
 /// }
 /// ```
@@ -921,77 +921,77 @@ macro_rules! tf_object {
             $($(#[$field_meta])* $field_vis $field: $field_type),*
         }
 
-        impl $crate::tfplugin::schema::AttrType for $name {
-            fn tf_type() -> $crate::tfplugin::value::Type {
-                $crate::tfplugin::value::Type::Object(::std::collections::BTreeMap::from([
+        impl $crate::schema::AttrType for $name {
+            fn tf_type() -> $crate::value::Type {
+                $crate::value::Type::Object(::std::collections::BTreeMap::from([
                     $((stringify!($field).to_string(),
-                       <$field_type as $crate::tfplugin::schema::AttrType>::tf_type())),*
+                       <$field_type as $crate::schema::AttrType>::tf_type())),*
                 ]))
             }
 
-            fn object_fields() -> Option<Vec<$crate::tfplugin::schema::ObjectField>> {
+            fn object_fields() -> Option<Vec<$crate::schema::ObjectField>> {
                 Some(vec![
-                    $($crate::tfplugin::schema::ObjectField {
+                    $($crate::schema::ObjectField {
                         name: stringify!($field),
-                        ty: <$field_type as $crate::tfplugin::schema::AttrType>::tf_type(),
-                        nullable: <$field_type as $crate::tfplugin::schema::AttrType>::NULLABLE,
+                        ty: <$field_type as $crate::schema::AttrType>::tf_type(),
+                        nullable: <$field_type as $crate::schema::AttrType>::NULLABLE,
                     }),*
                 ])
             }
 
             fn from_value(
-                value: &$crate::tfplugin::value::Value,
-            ) -> Result<Self, $crate::tfplugin::diag::Diagnostic> {
-                let $crate::tfplugin::value::Value::Object(object) = value else {
-                    return Err($crate::tfplugin::schema::invalid_value(&Self::tf_type(), value));
+                value: &$crate::value::Value,
+            ) -> Result<Self, $crate::diag::Diagnostic> {
+                let $crate::value::Value::Object(object) = value else {
+                    return Err($crate::schema::invalid_value(&Self::tf_type(), value));
                 };
-                let null = $crate::tfplugin::value::Value::Null;
+                let null = $crate::value::Value::Null;
                 Ok($name {
-                    $($field: <$field_type as $crate::tfplugin::schema::AttrType>::from_value(
+                    $($field: <$field_type as $crate::schema::AttrType>::from_value(
                         object.get(stringify!($field)).unwrap_or(&null),
-                    ).map_err(|d| d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field))))?),*
+                    ).map_err(|d| d.under(&$crate::diag::AttributePath::attribute(stringify!($field))))?),*
                 })
             }
 
-            fn to_value(&self) -> $crate::tfplugin::value::Value {
-                $crate::tfplugin::value::Value::Object(::std::collections::BTreeMap::from([
+            fn to_value(&self) -> $crate::value::Value {
+                $crate::value::Value::Object(::std::collections::BTreeMap::from([
                     $((stringify!($field).to_string(),
-                       $crate::tfplugin::schema::AttrType::to_value(&self.$field))),*
+                       $crate::schema::AttrType::to_value(&self.$field))),*
                 ]))
             }
 
             fn from_owned_value(
-                value: $crate::tfplugin::value::Value,
-            ) -> Result<Self, $crate::tfplugin::diag::Diagnostic> {
-                let $crate::tfplugin::value::Value::Object(mut object) = value else {
-                    return Err($crate::tfplugin::schema::invalid_value(&Self::tf_type(), &value));
+                value: $crate::value::Value,
+            ) -> Result<Self, $crate::diag::Diagnostic> {
+                let $crate::value::Value::Object(mut object) = value else {
+                    return Err($crate::schema::invalid_value(&Self::tf_type(), &value));
                 };
                 Ok($name {
-                    $($field: <$field_type as $crate::tfplugin::schema::AttrType>::from_owned_value(
+                    $($field: <$field_type as $crate::schema::AttrType>::from_owned_value(
                         object.remove(stringify!($field)).unwrap_or_default(),
-                    ).map_err(|d| d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field))))?),*
+                    ).map_err(|d| d.under(&$crate::diag::AttributePath::attribute(stringify!($field))))?),*
                 })
             }
 
             fn read_msgpack(
-                reader: &mut $crate::tfplugin::codec::MsgpackReader<'_>,
-            ) -> Result<Self, $crate::tfplugin::diag::Diagnostic> {
-                use $crate::tfplugin::schema::AttrType;
+                reader: &mut $crate::codec::MsgpackReader<'_>,
+            ) -> Result<Self, $crate::diag::Diagnostic> {
+                use $crate::schema::AttrType;
                 let Some(entries) = reader.next_map_len() else {
                     return Self::from_owned_value(reader.read_value(&Self::tf_type())?);
                 };
                 $(let mut $field: Option<$field_type> = None;)*
                 for _ in 0..entries {
                     let Some(name) = reader.next_str() else {
-                        return Err($crate::tfplugin::diag::Diagnostic::error(
+                        return Err($crate::diag::Diagnostic::error(
                             "Invalid attribute value",
                             "an object attribute name is not a string",
                         )
-                        .at($crate::tfplugin::diag::AttributePath::root()));
+                        .at($crate::diag::AttributePath::root()));
                     };
                     $(if name == stringify!($field) {
                         $field = Some(<$field_type as AttrType>::read_msgpack(reader).map_err(|d| {
-                            d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field)))
+                            d.under(&$crate::diag::AttributePath::attribute(stringify!($field)))
                         })?);
                         continue;
                     })*
@@ -1003,8 +1003,8 @@ macro_rules! tf_object {
                         Some(value) => value,
                         // Absent reads as null, as in `from_value`.
                         None => <$field_type as AttrType>::from_owned_value(
-                            $crate::tfplugin::value::Value::Null,
-                        ).map_err(|d| d.under(&$crate::tfplugin::diag::AttributePath::attribute(stringify!($field))))?,
+                            $crate::value::Value::Null,
+                        ).map_err(|d| d.under(&$crate::diag::AttributePath::attribute(stringify!($field))))?,
                     }),*
                 })
             }
@@ -1014,21 +1014,21 @@ macro_rules! tf_object {
             fn write_msgpack(&self, out: &mut Vec<u8>) {
                 const NAMES: &[&str] = &[$(stringify!($field)),*];
                 const ORDER: [usize; NAMES.len()] =
-                    $crate::tfplugin::schema::name_order::<{ NAMES.len() }>(NAMES);
+                    $crate::schema::name_order::<{ NAMES.len() }>(NAMES);
                 let fields: [&dyn Fn(&mut Vec<u8>); NAMES.len()] = [$(
                     &|out: &mut Vec<u8>| {
-                        $crate::tfplugin::codec::write_str(out, stringify!($field));
-                        $crate::tfplugin::schema::AttrType::write_msgpack(&self.$field, out);
+                        $crate::codec::write_str(out, stringify!($field));
+                        $crate::schema::AttrType::write_msgpack(&self.$field, out);
                     }
                 ),*];
-                $crate::tfplugin::codec::write_map_len(out, NAMES.len());
+                $crate::codec::write_map_len(out, NAMES.len());
                 for field in ORDER {
                     fields[field](out);
                 }
             }
 
             fn msgpack_len_bound(&self) -> usize {
-                use $crate::tfplugin::schema::{AttrType, MSGPACK_HEADER_BOUND};
+                use $crate::schema::{AttrType, MSGPACK_HEADER_BOUND};
                 MSGPACK_HEADER_BOUND $(
                     + MSGPACK_HEADER_BOUND + stringify!($field).len()
                     + AttrType::msgpack_len_bound(&self.$field)

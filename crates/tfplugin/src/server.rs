@@ -24,6 +24,8 @@ use tonic::{Request, Response, Status};
 /// The provider behind the gRPC service, with its resources indexed by type name.
 pub struct ProviderService<P: Provider> {
     provider: P,
+    /// The provider's local name, for messages ([`crate::serve::ServeConfig::name`]).
+    name: &'static str,
     resources: BTreeMap<&'static str, Arc<dyn Resource<P::State>>>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSource<P::State>>>,
     configured: RwLock<Option<Arc<P::State>>>,
@@ -32,7 +34,7 @@ pub struct ProviderService<P: Provider> {
 }
 
 impl<P: Provider> ProviderService<P> {
-    pub fn new(provider: P) -> Self {
+    pub fn new(provider: P, name: &'static str) -> Self {
         let resources = provider
             .resources()
             .into_iter()
@@ -45,6 +47,7 @@ impl<P: Provider> ProviderService<P> {
             .collect();
         ProviderService {
             provider,
+            name,
             resources,
             data_sources,
             configured: RwLock::new(None),
@@ -94,7 +97,10 @@ impl<P: Provider> ProviderService<P> {
             .ok_or_else(|| {
                 Diagnostic::error(
                     "Provider not configured",
-                    "the kafkamirror provider configuration failed or was never received; see the errors above",
+                    format!(
+                        "the {} provider configuration failed or was never received; see the errors above",
+                        self.name
+                    ),
                 )
             })
     }
@@ -104,6 +110,7 @@ impl<P: Provider> ProviderService<P> {
 /// given and answers `None` where it stops; a panic drops whatever it reported and becomes
 /// one error diagnostic with the panic message only.
 async fn guarded<T>(
+    provider: &str,
     operation: &str,
     body: impl AsyncFnOnce(&mut Diagnostics) -> Option<T>,
 ) -> (Option<T>, Diagnostics) {
@@ -118,7 +125,7 @@ async fn guarded<T>(
                 .unwrap_or_else(|| "unknown panic".to_string());
             log::error!("{operation} panicked: {message}");
             let diagnostic = Diagnostic::error(
-                "Internal error in the kafkamirror provider",
+                format!("Internal error in the {provider} provider"),
                 format!(
                     "{operation} failed unexpectedly: {message}. This is a provider bug; please report it with the output of TF_LOG=DEBUG."
                 ),
@@ -361,12 +368,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Rpc<pb::validate_provider_config::Response> {
         let request = request.into_inner();
-        let (_, diags) = guarded("ValidateProviderConfig", async |diags: &mut Diagnostics| {
-            let schema = self.provider.schema();
-            let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
-            self.provider.validate(&config, diags);
-            Some(())
-        })
+        let (_, diags) = guarded(
+            self.name,
+            "ValidateProviderConfig",
+            async |diags: &mut Diagnostics| {
+                let schema = self.provider.schema();
+                let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
+                self.provider.validate(&config, diags);
+                Some(())
+            },
+        )
         .await;
         Ok(Response::new(pb::validate_provider_config::Response {
             diagnostics: diagnostics_to_proto(diags),
@@ -383,11 +394,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             request.terraform_version
         );
         let cancel = self.cancel_token();
-        let (state, diags) = guarded("ConfigureProvider", async |diags: &mut Diagnostics| {
-            let schema = self.provider.schema();
-            let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
-            self.provider.configure(&config, &cancel, diags).await
-        })
+        let (state, diags) = guarded(
+            self.name,
+            "ConfigureProvider",
+            async |diags: &mut Diagnostics| {
+                let schema = self.provider.schema();
+                let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
+                self.provider.configure(&config, &cancel, diags).await
+            },
+        )
         .await;
         if let Some(state) = state {
             *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(state));
@@ -403,13 +418,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::validate_resource_config::Response> {
         let request = request.into_inner();
         log::debug!("ValidateResourceConfig {}", request.type_name);
-        let (_, diags) = guarded("ValidateResourceConfig", async |diags: &mut Diagnostics| {
-            let resource = diags.take(self.resource(&request.type_name))?;
-            let config =
-                diags.take(decode_required(request.config.as_ref(), &resource.schema()))?;
-            resource.validate(&config, diags);
-            Some(())
-        })
+        let (_, diags) = guarded(
+            self.name,
+            "ValidateResourceConfig",
+            async |diags: &mut Diagnostics| {
+                let resource = diags.take(self.resource(&request.type_name))?;
+                let config =
+                    diags.take(decode_required(request.config.as_ref(), &resource.schema()))?;
+                resource.validate(&config, diags);
+                Some(())
+            },
+        )
         .await;
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: diagnostics_to_proto(diags),
@@ -422,6 +441,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::validate_data_resource_config::Response> {
         let request = request.into_inner();
         let (_, diags) = guarded(
+            self.name,
             "ValidateDataResourceConfig",
             async |diags: &mut Diagnostics| {
                 let data_source = diags.take(self.data_source(&request.type_name))?;
@@ -443,7 +463,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Rpc<pb::upgrade_resource_state::Response> {
         let request = request.into_inner();
         log::debug!("UpgradeResourceState {}", request.type_name);
-        let (state, diags) = guarded("UpgradeResourceState", async |diags: &mut Diagnostics| {
+        let (state, diags) = guarded(self.name, "UpgradeResourceState", async |diags: &mut Diagnostics| {
             let resource = diags.take(self.resource(&request.type_name))?;
             let json = request.raw_state.map(|raw| raw.json).unwrap_or_default();
             if json.is_empty() {
@@ -478,17 +498,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let cancel = self.cancel_token();
         // Kept (not copied: it can be tens of MB) to answer with on errors.
         let current = request.current_state;
-        let (state, diags) = guarded("ReadResource", async |diags: &mut Diagnostics| {
-            let (resource, provider) =
-                self.with_provider_state(self.resource(&request.type_name), diags)?;
-            let schema = resource.schema();
-            let kept = Large::Kept(resource.recomputed_attributes());
-            let state = diags.take(decode_object_as(current.as_ref(), &schema, kept))??;
-            // Cheap: the large attributes are encoded slices, cloned by reference.
-            let unchanged = state.clone();
-            let new_state = resource.read(ctx(&provider, &cancel), state, diags).await;
-            Some((new_state.as_ref() == Some(&unchanged), new_state))
-        })
+        let (state, diags) = guarded(
+            self.name,
+            "ReadResource",
+            async |diags: &mut Diagnostics| {
+                let (resource, provider) =
+                    self.with_provider_state(self.resource(&request.type_name), diags)?;
+                let schema = resource.schema();
+                let kept = Large::Kept(resource.recomputed_attributes());
+                let state = diags.take(decode_object_as(current.as_ref(), &schema, kept))??;
+                // Cheap: the large attributes are encoded slices, cloned by reference.
+                let unchanged = state.clone();
+                let new_state = resource.read(ctx(&provider, &cancel), state, diags).await;
+                Some((new_state.as_ref() == Some(&unchanged), new_state))
+            },
+        )
         .await;
         // On errors keep what Terraform had, so a failed refresh never drops the resource; an
         // unchanged state is answered with the bytes Terraform sent instead of encoded again.
@@ -517,37 +541,41 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             request.proposed_new_state.take(),
             request.config.take(),
         );
-        let (planned, diags) = guarded("PlanResourceChange", async |diags: &mut Diagnostics| {
-            let resource = diags.take(self.resource(&request.type_name))?;
-            let schema = resource.schema();
-            // A state can be tens of MB: the proposed one is dropped once decoded; the prior's
-            // large attributes stay encoded (slices of the request) until the resource reads them.
-            let large = resource.recomputed_attributes();
-            let prior = diags.take(decode_object_as(
-                prior_state.as_ref(),
-                &schema,
-                Large::Kept(large),
-            ))?;
-            let proposed = diags.take(decode_object_as(
-                proposed_new_state.as_ref(),
-                &schema,
-                Large::Skipped(large),
-            ))?;
-            drop(proposed_new_state);
-            let config = diags.take(decode_object(config.as_ref(), &schema))?;
-            // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
-            let (Some(proposed), Some(config)) = (proposed, config) else {
-                return Some((None, Vec::new()));
-            };
-            let provider = diags.take(self.provider_state())?;
-            let plan = PlanRequest {
-                prior,
-                proposed,
-                config,
-            };
-            let planned = resource.plan(ctx(&provider, &cancel), plan, diags).await;
-            planned.map(|p| (Some(p.planned), p.requires_replace))
-        })
+        let (planned, diags) = guarded(
+            self.name,
+            "PlanResourceChange",
+            async |diags: &mut Diagnostics| {
+                let resource = diags.take(self.resource(&request.type_name))?;
+                let schema = resource.schema();
+                // A state can be tens of MB: the proposed one is dropped once decoded; the prior's
+                // large attributes stay encoded (slices of the request) until the resource reads them.
+                let large = resource.recomputed_attributes();
+                let prior = diags.take(decode_object_as(
+                    prior_state.as_ref(),
+                    &schema,
+                    Large::Kept(large),
+                ))?;
+                let proposed = diags.take(decode_object_as(
+                    proposed_new_state.as_ref(),
+                    &schema,
+                    Large::Skipped(large),
+                ))?;
+                drop(proposed_new_state);
+                let config = diags.take(decode_object(config.as_ref(), &schema))?;
+                // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
+                let (Some(proposed), Some(config)) = (proposed, config) else {
+                    return Some((None, Vec::new()));
+                };
+                let provider = diags.take(self.provider_state())?;
+                let plan = PlanRequest {
+                    prior,
+                    proposed,
+                    config,
+                };
+                let planned = resource.plan(ctx(&provider, &cancel), plan, diags).await;
+                planned.map(|p| (Some(p.planned), p.requires_replace))
+            },
+        )
         .await;
         let (planned_state, requires_replace) = match planned {
             Some((state, replace)) => (Some(encode_object(state)), replace),
@@ -571,28 +599,32 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         // Kept (not copied: it can be tens of MB) to answer with when apply fails.
         let prior_state = request.prior_state.take();
         let planned_state = request.planned_state.take();
-        let (new_state, diags) = guarded("ApplyResourceChange", async |diags: &mut Diagnostics| {
-            let (resource, provider) =
-                self.with_provider_state(self.resource(&request.type_name), diags)?;
-            let schema = resource.schema();
-            let large = resource.recomputed_attributes();
-            let planned = diags.take(decode_object_as(
-                planned_state.as_ref(),
-                &schema,
-                Large::Skipped(large),
-            ))?;
-            drop(planned_state);
-            let apply = ApplyRequest {
-                prior: diags.take(decode_object_as(
-                    prior_state.as_ref(),
+        let (new_state, diags) = guarded(
+            self.name,
+            "ApplyResourceChange",
+            async |diags: &mut Diagnostics| {
+                let (resource, provider) =
+                    self.with_provider_state(self.resource(&request.type_name), diags)?;
+                let schema = resource.schema();
+                let large = resource.recomputed_attributes();
+                let planned = diags.take(decode_object_as(
+                    planned_state.as_ref(),
                     &schema,
-                    Large::Kept(large),
-                ))?,
-                planned,
-                config: diags.take(decode_object(request.config.as_ref(), &schema))?,
-            };
-            Some(resource.apply(ctx(&provider, &cancel), apply, diags).await)
-        })
+                    Large::Skipped(large),
+                ))?;
+                drop(planned_state);
+                let apply = ApplyRequest {
+                    prior: diags.take(decode_object_as(
+                        prior_state.as_ref(),
+                        &schema,
+                        Large::Kept(large),
+                    ))?,
+                    planned,
+                    config: diags.take(decode_object(request.config.as_ref(), &schema))?,
+                };
+                Some(resource.apply(ctx(&provider, &cancel), apply, diags).await)
+            },
+        )
         .await;
         // A failed apply that returns no state leaves the prior state (a failed destroy must not
         // drop the resource); `None` without errors is a completed destroy.
@@ -615,13 +647,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         log::debug!("ImportResourceState {}", request.type_name);
         let cancel = self.cancel_token();
-        let (state, diags) = guarded("ImportResourceState", async |diags: &mut Diagnostics| {
-            let (resource, provider) =
-                self.with_provider_state(self.resource(&request.type_name), diags)?;
-            resource
-                .import(ctx(&provider, &cancel), &request.id, diags)
-                .await
-        })
+        let (state, diags) = guarded(
+            self.name,
+            "ImportResourceState",
+            async |diags: &mut Diagnostics| {
+                let (resource, provider) =
+                    self.with_provider_state(self.resource(&request.type_name), diags)?;
+                resource
+                    .import(ctx(&provider, &cancel), &request.id, diags)
+                    .await
+            },
+        )
         .await;
         Ok(Response::new(pb::import_resource_state::Response {
             imported_resources: state
@@ -643,15 +679,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         log::debug!("ReadDataSource {}", request.type_name);
         let cancel = self.cancel_token();
-        let (state, diags) = guarded("ReadDataSource", async |diags: &mut Diagnostics| {
-            let (data_source, provider) =
-                self.with_provider_state(self.data_source(&request.type_name), diags)?;
-            let schema = data_source.schema();
-            let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
-            data_source
-                .read(ctx(&provider, &cancel), config, diags)
-                .await
-        })
+        let (state, diags) = guarded(
+            self.name,
+            "ReadDataSource",
+            async |diags: &mut Diagnostics| {
+                let (data_source, provider) =
+                    self.with_provider_state(self.data_source(&request.type_name), diags)?;
+                let schema = data_source.schema();
+                let config = diags.take(decode_required(request.config.as_ref(), &schema))?;
+                data_source
+                    .read(ctx(&provider, &cancel), config, diags)
+                    .await
+            },
+        )
         .await;
         Ok(Response::new(pb::read_data_source::Response {
             state: state.map(|s| encode_object(Some(s))),
@@ -676,8 +716,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::api::Planned;
-    use crate::tfplugin::schema::{Attr, Block, Schema};
+    use crate::api::Planned;
+    use crate::schema::{Attr, Block, Schema};
     use async_trait::async_trait;
     use pb::provider_server::Provider as _;
     use std::time::Duration;
@@ -763,7 +803,7 @@ mod tests {
     }
 
     async fn configured_service() -> Arc<ProviderService<FakeProvider>> {
-        let service = Arc::new(ProviderService::new(FakeProvider));
+        let service = Arc::new(ProviderService::new(FakeProvider, "fake"));
         let response = service
             .configure_provider(Request::new(pb::configure_provider::Request {
                 terraform_version: "test".into(),

@@ -1,27 +1,40 @@
 //! Logging to stderr in go-hclog's JSON line format, which go-plugin (inside Terraform) parses
 //! and re-emits at the right level: `TF_LOG=DEBUG terraform plan` shows provider logs.
-//! Use the `log` macros; never pass secrets (use `crate::secret::Secret`, which prints `***`).
+//! Use the `log` macros; never pass secrets (wrap them in a type whose `Debug` and `Display`
+//! print a mask).
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-struct HclogJson;
+/// The logger, with the targets that are the provider's own ([`crate::serve::ServeConfig::log_targets`]).
+struct HclogJson {
+    own_targets: &'static [&'static str],
+}
 
-/// Our own modules log at the configured level; libraries (rustls, h2, tonic) only warnings
-/// and errors unless the level is trace, so debug logs stay about the provider.
-fn level_for(target: &str) -> LevelFilter {
-    let ours = target == "kafkamirror" || target.starts_with("kafkamirror::");
-    if ours || log::max_level() == LevelFilter::Trace {
-        log::max_level()
+/// This crate's own log target.
+const PROTOCOL_TARGET: &str = env!("CARGO_CRATE_NAME");
+
+/// The provider's own targets (and this crate) log at the configured level `max`; libraries
+/// (rustls, h2, tonic) only warnings and errors unless the level is trace, so debug logs stay
+/// about the provider.
+fn level_for(target: &str, own_targets: &[&str], max: LevelFilter) -> LevelFilter {
+    let is_under = |root: &str| {
+        target
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    };
+    let ours = is_under(PROTOCOL_TARGET) || own_targets.iter().any(|root| is_under(root));
+    if ours || max == LevelFilter::Trace {
+        max
     } else {
-        LevelFilter::Warn.min(log::max_level())
+        LevelFilter::Warn.min(max)
     }
 }
 
 impl Log for HclogJson {
     fn enabled(&self, metadata: &Metadata) -> bool {
-        metadata.level() <= level_for(metadata.target())
+        metadata.level() <= level_for(metadata.target(), self.own_targets, log::max_level())
     }
 
     fn log(&self, record: &Record) {
@@ -81,9 +94,10 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// Installs the logger. Level: `TF_LOG_PROVIDER`, else `TF_LOG`, else debug (Terraform drops
-/// provider logs anyway unless TF_LOG is set).
-pub fn init() {
+/// Installs the logger; `own_targets` are the provider's log targets (see
+/// [`crate::serve::ServeConfig::log_targets`]). Level: `TF_LOG_PROVIDER`, else `TF_LOG`, else
+/// debug (Terraform drops provider logs anyway unless TF_LOG is set).
+pub fn init(own_targets: &'static [&'static str]) {
     let level = std::env::var("TF_LOG_PROVIDER")
         .or_else(|_| std::env::var("TF_LOG"))
         .map(|name| match name.to_ascii_lowercase().as_str() {
@@ -94,7 +108,7 @@ pub fn init() {
             _ => LevelFilter::Debug,
         })
         .unwrap_or(LevelFilter::Debug);
-    if log::set_logger(&HclogJson).is_ok() {
+    if log::set_boxed_logger(Box::new(HclogJson { own_targets })).is_ok() {
         log::set_max_level(level);
     }
     // A panic is logged as one error line (message and location, no backtrace); the handler
@@ -108,6 +122,29 @@ pub fn init() {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn own_targets_and_this_crate_log_at_the_level_libraries_only_warnings() {
+        let own = ["my_provider"];
+        let level = |target| level_for(target, &own, LevelFilter::Debug);
+        assert_eq!(level("my_provider"), LevelFilter::Debug);
+        assert_eq!(level("my_provider::resources"), LevelFilter::Debug);
+        assert_eq!(level("tfplugin::server"), LevelFilter::Debug);
+        assert_eq!(
+            level("my_provider_extra"),
+            LevelFilter::Warn,
+            "a prefix is not a module"
+        );
+        assert_eq!(level("rustls::server"), LevelFilter::Warn);
+        assert_eq!(
+            level_for("h2", &own, LevelFilter::Trace),
+            LevelFilter::Trace
+        );
+        assert_eq!(
+            level_for("h2", &own, LevelFilter::Error),
+            LevelFilter::Error
+        );
+    }
 
     #[test]
     fn timestamp_has_gos_layout() {

@@ -27,21 +27,73 @@ const APP_PROTOCOL_VERSION: u32 = 6;
 /// Terraform's messages can be large (big plans); match terraform-plugin-go's limit.
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
 
-/// How the binary was started.
-pub struct ServeOptions {
-    /// Full provider address for `TF_REATTACH_PROVIDERS`, e.g. `registry.terraform.io/kafkamirror/kafkamirror`.
-    pub provider_address: &'static str,
+/// What the protocol layer is told about the provider it serves: everything provider-specific
+/// in its messages, logs and debug-mode output comes from here.
+///
+/// ```
+/// use tfplugin::serve::ServeConfig;
+///
+/// let config = ServeConfig::new("example", "registry.terraform.io/example-org/example")
+///     .log_targets(&["terraform_provider_example"])
+///     .debug(std::env::args().any(|arg| arg == "--debug"));
+/// assert_eq!(config.binary_name(), "terraform-provider-example");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ServeConfig {
+    /// The provider's local name, e.g. `example` for `provider "example" { }` (the prefix of
+    /// its type names); used in diagnostics and error messages.
+    pub name: &'static str,
+    /// The full source address, e.g. `registry.terraform.io/example-org/example`, which
+    /// `--debug` prints in `TF_REATTACH_PROVIDERS`.
+    pub address: &'static str,
+    /// Log targets (crate or module paths, e.g. `my_provider`) that are the provider's own:
+    /// they log at the level `TF_LOG_PROVIDER`/`TF_LOG` asks for, as does this crate. Other
+    /// targets (libraries such as rustls, h2, tonic) log only warnings and errors unless the
+    /// level is trace.
+    pub log_targets: &'static [&'static str],
+    /// Serve without Terraform and print `TF_REATTACH_PROVIDERS` (the `--debug` flag):
+    /// no magic-cookie check, no TLS, and Terraform's Shutdown is ignored.
     pub debug: bool,
+}
+
+impl ServeConfig {
+    /// A configuration with no log targets of the provider's own and debug mode off.
+    pub const fn new(name: &'static str, address: &'static str) -> Self {
+        ServeConfig {
+            name,
+            address,
+            log_targets: &[],
+            debug: false,
+        }
+    }
+
+    /// Sets [`ServeConfig::log_targets`].
+    pub const fn log_targets(mut self, targets: &'static [&'static str]) -> Self {
+        self.log_targets = targets;
+        self
+    }
+
+    /// Sets [`ServeConfig::debug`].
+    pub const fn debug(mut self, debug: bool) -> Self {
+        self.debug = debug;
+        self
+    }
+
+    /// `terraform-provider-<name>`, the binary name Terraform looks for; prefixes the
+    /// messages printed on stderr.
+    pub fn binary_name(&self) -> String {
+        format!("terraform-provider-{}", self.name)
+    }
 }
 
 /// Runs the provider until Terraform shuts it down (or Ctrl-C in debug mode); the exit code
 /// for `main`.
-pub fn run<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
-    super::logging::init();
-    if !options.debug && std::env::var(MAGIC_COOKIE_KEY).as_deref() != Ok(MAGIC_COOKIE_VALUE) {
+pub fn run<P: Provider>(provider: P, config: ServeConfig) -> ExitCode {
+    super::logging::init(config.log_targets);
+    if !config.debug && std::env::var(MAGIC_COOKIE_KEY).as_deref() != Ok(MAGIC_COOKIE_VALUE) {
         eprintln!(
             "This binary is a plugin for Terraform. Terraform starts it itself; running it by hand does nothing.\n\
-             Use it from a Terraform configuration (see the README), or run it with --debug to serve it\n\
+             Use it from a Terraform configuration, or run it with --debug to serve it\n\
              for a Terraform process that you start with TF_REATTACH_PROVIDERS."
         );
         return ExitCode::from(1);
@@ -52,15 +104,18 @@ pub fn run<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("terraform-provider-kafkamirror: cannot start the async runtime: {err}");
+            eprintln!(
+                "{}: cannot start the async runtime: {err}",
+                config.binary_name()
+            );
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(serve(provider, options)) {
+    match runtime.block_on(serve(provider, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             log::error!("provider server failed: {err}");
-            eprintln!("terraform-provider-kafkamirror: {err}");
+            eprintln!("{}: {err}", config.binary_name());
             ExitCode::from(1)
         }
     }
@@ -68,7 +123,7 @@ pub fn run<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<(), BoxError> {
+async fn serve<P: Provider>(provider: P, config: ServeConfig) -> Result<(), BoxError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let shutdown = Arc::new(Notify::new());
@@ -77,17 +132,17 @@ async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<(), Bo
         .add_service(
             go_plugin::grpc_controller_server::GrpcControllerServer::new(Controller {
                 shutdown: shutdown.clone(),
-                debug: options.debug,
+                debug: config.debug,
             }),
         )
         .add_service(
-            ProviderServer::new(ProviderService::new(provider))
+            ProviderServer::new(ProviderService::new(provider, config.name))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         );
 
-    if options.debug {
-        print_reattach_instructions(options.provider_address, &address.to_string())?;
+    if config.debug {
+        print_reattach_instructions(config.address, &address.to_string())?;
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         router
             .serve_with_incoming_shutdown(incoming, async {

@@ -1,0 +1,113 @@
+//! Cluster connections shared by every resource: the settings of each configured cluster
+//! (by the alias of its provider `cluster "<alias>"` block), the admin clients opened on
+//! first use and kept for the provider process, and the principal the provider connects as.
+//! The provider fills a [`Clusters`] at configure; resources get it with every call.
+
+use crate::kafka::config::ClusterConnection;
+use crate::kafka::KafkaAdmin;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tfplugin::Diagnostic;
+use tokio::sync::OnceCell;
+
+/// The configured clusters by alias: what configure produces and every resource call gets.
+#[derive(Debug, Default)]
+pub struct Clusters {
+    clusters: BTreeMap<String, ClusterConnection>,
+    /// Aliases whose settings are not known yet (they depend on values known after apply).
+    pending: BTreeSet<String>,
+    admins: AdminCache,
+}
+
+/// Admin clients by alias: each cluster is connected on first use by a resource and the
+/// client is kept for the rest of the provider process. A failed connect is not cached.
+#[derive(Debug, Default)]
+struct AdminCache(tokio::sync::Mutex<BTreeMap<String, Arc<OnceCell<Arc<KafkaAdmin>>>>>);
+
+impl Clusters {
+    /// Adds a cluster whose settings are known.
+    pub fn insert(&mut self, connection: ClusterConnection) {
+        self.pending.remove(&connection.alias);
+        self.clusters.insert(connection.alias.clone(), connection);
+    }
+
+    /// Adds a cluster whose settings depend on values Terraform knows only after apply.
+    pub fn insert_pending(&mut self, alias: &str) {
+        self.pending.insert(alias.to_string());
+    }
+
+    /// The aliases with known settings and the pending ones (for logging).
+    pub fn aliases(&self) -> (Vec<&str>, Vec<&str>) {
+        (
+            self.clusters.keys().map(String::as_str).collect(),
+            self.pending.iter().map(String::as_str).collect(),
+        )
+    }
+
+    /// The settings of cluster `alias`, or a diagnostic saying why they are not available.
+    pub fn cluster(&self, alias: &str) -> Result<&ClusterConnection, Diagnostic> {
+        if let Some(connection) = self.clusters.get(alias) {
+            return Ok(connection);
+        }
+        if self.pending.contains(alias) {
+            return Err(Diagnostic::error(
+                "Cluster settings not known yet",
+                format!("the settings of cluster {alias:?} depend on values Terraform will only know after apply"),
+            ));
+        }
+        let known: Vec<&str> = self
+            .clusters
+            .keys()
+            .chain(&self.pending)
+            .map(String::as_str)
+            .collect();
+        Err(Diagnostic::error(
+            "Unknown cluster",
+            format!(
+                "the provider has no cluster {alias:?}; configured clusters: {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ))
+    }
+
+    /// The connected admin client of cluster `alias`, connecting on first use (within the
+    /// cluster's `timeout_seconds`). Errors name the alias and its bootstrap servers.
+    pub async fn admin(&self, alias: &str) -> Result<Arc<KafkaAdmin>, Diagnostic> {
+        let connection = self.cluster(alias)?;
+        let cell = self
+            .admins
+            .0
+            .lock()
+            .await
+            .entry(alias.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async { KafkaAdmin::connect(connection).await.map(Arc::new) })
+            .await
+            .cloned()
+            .map_err(|error| {
+                Diagnostic::error("Cannot connect to Kafka cluster", error.to_string())
+            })
+    }
+
+    /// The principal the provider connects to `alias` as, when it can be told from the
+    /// settings: `User:<username>` with SASL, `User:ANONYMOUS` without SASL and without a TLS
+    /// client certificate; `None` otherwise (e.g. mTLS, whose principal the broker maps).
+    pub fn provider_principal(&self, alias: &str) -> Option<String> {
+        let connection = self.clusters.get(alias)?;
+        match (&connection.sasl, &connection.tls) {
+            (Some(sasl), _) => Some(format!("User:{}", sasl.username)),
+            (None, Some(tls)) if tls.client_cert_pem.is_some() => None,
+            (None, _) => Some("User:ANONYMOUS".to_string()),
+        }
+    }
+
+    /// Whether `alias` is configured but its settings are still unknown (plan time).
+    pub fn is_pending(&self, alias: &str) -> bool {
+        self.pending.contains(alias)
+    }
+}

@@ -1,0 +1,208 @@
+//! Apply of one cluster's ACLs: read the managed principals' bindings, reconcile with
+//! ownership and the self-lockout guard, one CreateAcls and one DeleteAcls batch split above
+//! [`ACL_BATCH_LIMIT`]; the returned record lists only the bindings that exist.
+
+use super::read::{cancelled, kafka_diagnostic, lockout_guard, principals_of, read_acls};
+use super::record::{keyed, Record};
+use super::rows::AclRow;
+use crate::clusters::Clusters;
+use crate::kafka::{AclFilter, KafkaAdmin};
+use crate::model::acl::AclBinding;
+use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
+use crate::model::plan::ClusterAcl;
+use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
+use std::collections::{BTreeSet, HashSet};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
+
+/// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under
+/// 600 bytes on the wire even with a 249-character name, so a full batch stays under 3 MB,
+/// far below Kafka's default `socket.request.max.bytes` (100 MiB); flows above the limit are
+/// split into several requests.
+pub const ACL_BATCH_LIMIT: usize = 5_000;
+
+/// ACLs of one cluster: read, reconcile, one create and one delete batch (chunked).
+/// `owned_before` is what the resource owned on this cluster (comparable keys).
+pub(crate) async fn apply_cluster_acls(
+    ctx: &Ctx<'_, Clusters>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    desired: &[ClusterAcl],
+    prior: &Record,
+    owned_before: &HashSet<ClusterBinding>,
+    diags: &mut Diagnostics,
+) -> Record {
+    let principals = principals_of(
+        desired
+            .iter()
+            .map(|acl| acl.binding.principal.as_str())
+            .chain(prior.acls.iter().map(|row| row.principal.as_str())),
+    );
+    let expected = Some(desired.len() + prior.acls.len());
+    let actual = match read_acls(admin, cluster, &principals, expected).await {
+        Ok(actual) => actual,
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read ACLs", &error));
+            return Record {
+                topics: BTreeSet::new(),
+                ..prior.clone()
+            };
+        }
+    };
+    let actual_keys: HashSet<ClusterBinding> = actual
+        .iter()
+        .map(|(cluster, binding)| comparable(cluster, binding))
+        .collect();
+    let prior_acls = keyed(prior.acls.iter().cloned(), diags);
+    let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
+    let guard = lockout_guard(ctx.provider, cluster);
+    let changes = match reconcile_acls(desired, &actual, owned_before, &guard) {
+        Ok(changes) => changes,
+        Err(lockout) => {
+            diags.push(Diagnostic::error(
+                "Refusing to lock the provider out",
+                lockout.to_string(),
+            ));
+            let recorded = prior_acls.iter().map(|(key, _)| key.clone()).collect();
+            let preexisting = prior_preexisting
+                .iter()
+                .map(|(key, _)| key.clone())
+                .collect();
+            let left = AclsLeft::still_held(&recorded, &preexisting, &actual_keys);
+            return rows_left(&left, &[], prior_acls, prior_preexisting);
+        }
+    };
+    let to_create = changes
+        .to_create
+        .get(cluster)
+        .map_or(&[][..], Vec::as_slice);
+    let to_delete = changes
+        .to_delete
+        .get(cluster)
+        .map_or(&[][..], Vec::as_slice);
+    let progress = AclProgress {
+        created: create_acls(ctx, admin, cluster, to_create, diags).await,
+        deleted: delete_acls(ctx, admin, cluster, to_delete, diags).await,
+    };
+    let left = acls_after_apply(desired, &actual_keys, owned_before, &changes, &progress);
+    rows_left(&left, desired, prior_acls, prior_preexisting)
+}
+
+/// The state rows of what is left: desired bindings with their planned reason, the others
+/// as recorded before.
+fn rows_left(
+    left: &AclsLeft,
+    desired: &[ClusterAcl],
+    prior_acls: Vec<(ClusterBinding, AclRow)>,
+    prior_preexisting: Vec<(ClusterBinding, AclRow)>,
+) -> Record {
+    let mut record = Record::default();
+    let mut from_desired: HashSet<ClusterBinding> = HashSet::new();
+    for acl in desired {
+        let key = comparable(&acl.cluster, &acl.binding);
+        if left.recorded.contains(&key) {
+            let row = AclRow::from(acl);
+            if left.preexisting.contains(&key) {
+                record.preexisting.insert(row.clone());
+            }
+            record.acls.insert(row);
+            from_desired.insert(key);
+        }
+    }
+    for (key, row) in prior_acls {
+        if left.recorded.contains(&key) && !from_desired.contains(&key) {
+            record.acls.insert(row);
+        }
+    }
+    for (key, row) in prior_preexisting {
+        if left.preexisting.contains(&key) && !from_desired.contains(&key) {
+            record.preexisting.insert(row);
+        }
+    }
+    record
+}
+
+/// Creates the bindings in batches; returns those Kafka accepted (comparable keys).
+async fn create_acls(
+    ctx: &Ctx<'_, Clusters>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    to_create: &[ClusterAcl],
+    diags: &mut Diagnostics,
+) -> HashSet<ClusterBinding> {
+    let mut created = HashSet::new();
+    for chunk in to_create.chunks(ACL_BATCH_LIMIT) {
+        if ctx.cancel.is_cancelled() {
+            diags.push(cancelled(cluster));
+            break;
+        }
+        let bindings: Vec<_> = chunk.iter().map(|acl| acl.binding.clone()).collect();
+        match admin.create_acls(&bindings).await {
+            Ok(results) => {
+                for (binding, result) in bindings.iter().zip(results) {
+                    match result {
+                        Ok(()) => {
+                            created.insert(comparable(cluster, binding));
+                        }
+                        Err(error) => {
+                            diags.push(refused("Cannot create ACL", cluster, binding, &error))
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot create ACLs", &error));
+                break;
+            }
+        }
+    }
+    created
+}
+
+/// Deletes the bindings (exactly as held) in batches; returns those Kafka deleted.
+async fn delete_acls(
+    ctx: &Ctx<'_, Clusters>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    to_delete: &[AclBinding],
+    diags: &mut Diagnostics,
+) -> HashSet<ClusterBinding> {
+    let mut deleted = HashSet::new();
+    for chunk in to_delete.chunks(ACL_BATCH_LIMIT) {
+        if ctx.cancel.is_cancelled() {
+            diags.push(cancelled(cluster));
+            break;
+        }
+        let filters: Vec<AclFilter> = chunk.iter().map(AclFilter::exact).collect();
+        match admin.delete_acls(&filters).await {
+            Ok(results) => {
+                for (binding, result) in chunk.iter().zip(results) {
+                    match result {
+                        Ok(_) => {
+                            deleted.insert(comparable(cluster, binding));
+                        }
+                        Err(error) => {
+                            diags.push(refused("Cannot delete ACL", cluster, binding, &error))
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot delete ACLs", &error));
+                break;
+            }
+        }
+    }
+    deleted
+}
+
+fn refused(
+    summary: &str,
+    cluster: &str,
+    binding: &AclBinding,
+    error: &impl std::fmt::Display,
+) -> Diagnostic {
+    Diagnostic::error(
+        summary,
+        format!("cluster {cluster:?}: {binding}: Kafka refused it with {error}"),
+    )
+}

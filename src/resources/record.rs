@@ -1,0 +1,202 @@
+//! What a resource's state records beyond its inputs: the `id`, `acls`,
+//! `preexisting_acls` and `internal_topics` attributes, the [`Record`] of rows they hold
+//! and the encoded rows as they came ([`RecordedRows`]).
+
+use super::flow::Flow;
+use super::rows::{keyed_rows, AclRow, TopicRow};
+use crate::model::reconcile::{into_comparable, ClusterBinding};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use tfplugin::{Attr, Diagnostics, Object, Value};
+
+pub const ID: Attr<String> = Attr::computed(
+    "id",
+    "Identifier of the flow, in the form accepted by `terraform import`.",
+);
+pub const ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
+    "acls",
+    "The ACL bindings the flow needs: a map with one object per binding and cluster, keyed \
+     `<cluster>|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>` \
+     (a `|` or `\\` inside a field is escaped with `\\`). Each object has `cluster` (provider \
+     cluster key), `principal`, `host`, `resource_type` (TOPIC, GROUP, CLUSTER, \
+     TRANSACTIONAL_ID), `resource_name`, `pattern_type` (LITERAL, PREFIXED), `operation`, \
+     `permission` (ALLOW) and `reason` (the rule and spec row that require it). In resource \
+     state: the bindings that exist on the clusters.",
+);
+pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
+    "preexisting_acls",
+    "Entries of `acls`, under the same keys, whose bindings already existed on the cluster \
+     before this resource would have created them (made by hand or by another tool). They are \
+     not owned: shrinking or destroying this resource never deletes them. Bindings adopted \
+     with `terraform import` are owned.",
+);
+pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
+    "internal_topics",
+    "The compacted internal topics the flow needs: a map keyed `<cluster>|<name>` whose \
+     objects have `cluster`, `name`, `partitions`, `replication_factor`, `configs` (e.g. \
+     cleanup.policy) and `reason`. In resource state: \
+     the topics as they exist (actual partitions, replication factor and cleanup.policy), so \
+     drift shows in the next plan.",
+);
+
+/// What a resource's state records beyond its inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    pub acls: BTreeSet<AclRow>,
+    pub preexisting: BTreeSet<AclRow>,
+    pub topics: BTreeSet<TopicRow>,
+}
+
+impl Record {
+    /// Moves the rows out of a state or plan object (leaving those attributes null).
+    pub(crate) fn take(object: &mut Object, diags: &mut Diagnostics) -> Option<Record> {
+        // Rows only: their keys are derived from them (`AclRow::key`, `TopicRow::key`).
+        let mut rows = |attr: &Attr<BTreeMap<String, AclRow>>, diags: &mut Diagnostics| {
+            diags
+                .take(attr.take_known_values(object))
+                .map(|rows| rows.unwrap_or_default().into_iter().collect())
+        };
+        let acls = rows(&ACLS, diags)?;
+        let preexisting = rows(&PREEXISTING_ACLS, diags)?;
+        // Flows without topics have no such attribute: `take_known_values` reads it as absent.
+        let topics = diags
+            .take(INTERNAL_TOPICS.take_known_values(object))?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        Some(Record {
+            acls,
+            preexisting,
+            topics,
+        })
+    }
+
+    /// Writes the rows into a state object, keyed the way the maps key them.
+    pub(crate) fn write<F: Flow>(self, object: &mut Object) {
+        ACLS.put(object, &keyed_rows(self.acls, AclRow::key));
+        PREEXISTING_ACLS.put(object, &keyed_rows(self.preexisting, AclRow::key));
+        if F::HAS_TOPICS {
+            INTERNAL_TOPICS.put(object, &keyed_rows(self.topics, TopicRow::key));
+        }
+    }
+
+    /// The rows split by cluster, moved rather than copied.
+    pub(crate) fn into_clusters(self) -> BTreeMap<String, Record> {
+        let mut acls = group_by_cluster(self.acls, |row| &row.cluster);
+        let mut preexisting = group_by_cluster(self.preexisting, |row| &row.cluster);
+        let mut topics = group_by_cluster(self.topics, |row| &row.cluster);
+        let clusters: BTreeSet<String> = (acls.keys().chain(preexisting.keys()))
+            .chain(topics.keys())
+            .cloned()
+            .collect();
+        clusters
+            .into_iter()
+            .map(|cluster| {
+                let record = Record {
+                    acls: acls.remove(&cluster).unwrap_or_default(),
+                    preexisting: preexisting.remove(&cluster).unwrap_or_default(),
+                    topics: topics.remove(&cluster).unwrap_or_default(),
+                };
+                (cluster, record)
+            })
+            .collect()
+    }
+
+    pub(crate) fn merge(&mut self, mut other: Record) {
+        self.acls.append(&mut other.acls);
+        self.preexisting.append(&mut other.preexisting);
+        self.topics.append(&mut other.topics);
+    }
+}
+
+/// The row attributes of a state as they came (still encoded: cloning them is cheap), to
+/// answer with when the rows do not change instead of encoding them again.
+pub(crate) struct RecordedRows(pub(crate) Object);
+
+impl RecordedRows {
+    pub(crate) fn of(object: &Object) -> Self {
+        let names = [ACLS.name, PREEXISTING_ACLS.name, INTERNAL_TOPICS.name];
+        RecordedRows(
+            names
+                .into_iter()
+                .filter_map(|name| Some((name.to_string(), object.get(name)?.clone())))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn restore(self, object: &mut Object) {
+        object.extend(self.0);
+    }
+
+    /// The encoded length of one attribute as it came (0 when absent or not encoded).
+    pub(crate) fn encoded_len(&self, name: &str) -> usize {
+        match self.0.get(name) {
+            Some(Value::Encoded(bytes)) => bytes.len(),
+            _ => 0,
+        }
+    }
+
+    /// Whether `planned` holds the same `acls` (and `internal_topics`) bytes: rows are
+    /// written as Terraform writes them, so equal rows usually are equal bytes.
+    pub(crate) fn encodes_same<F: Flow>(&self, planned: &Object) -> bool {
+        let same = |name: &str| {
+            matches!(
+                (self.0.get(name), planned.get(name)),
+                (Some(recorded @ Value::Encoded(_)), Some(planned)) if recorded == planned
+            )
+        };
+        same(ACLS.name) && (!F::HAS_TOPICS || same(INTERNAL_TOPICS.name))
+    }
+}
+
+/// Sorted rows grouped by cluster: each group is collected in order, so its set is built in
+/// one pass instead of by one insertion (and search) per row.
+pub(crate) fn group_by_cluster<R: Ord>(
+    rows: BTreeSet<R>,
+    cluster: impl Fn(&R) -> &String,
+) -> BTreeMap<String, BTreeSet<R>> {
+    let mut groups: BTreeMap<String, Vec<R>> = BTreeMap::new();
+    for row in rows {
+        match groups.get_mut(cluster(&row)) {
+            Some(group) => group.push(row),
+            None => {
+                groups.insert(cluster(&row).clone(), vec![row]);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(cluster, group)| (cluster, group.into_iter().collect()))
+        .collect()
+}
+
+/// A row's comparable key; a row that does not parse is reported.
+pub(crate) fn row_key(row: &AclRow, diags: &mut Diagnostics) -> Option<ClusterBinding> {
+    diags
+        .take(row.cluster_binding(&ACLS.path()))
+        .map(into_comparable)
+}
+
+/// Rows as `(comparable key, row)`; rows that do not parse are reported once.
+pub(crate) fn keyed(
+    rows: impl IntoIterator<Item = AclRow>,
+    diags: &mut Diagnostics,
+) -> Vec<(ClusterBinding, AclRow)> {
+    rows.into_iter()
+        .filter_map(|row| Some((row_key(&row, diags)?, row)))
+        .collect()
+}
+
+/// What the record owns: `acls - preexisting_acls`, as comparable keys.
+pub(crate) fn owned_keys(record: &Record, diags: &mut Diagnostics) -> HashSet<ClusterBinding> {
+    let preexisting: HashSet<ClusterBinding> = record
+        .preexisting
+        .iter()
+        .filter_map(|row| row_key(row, diags))
+        .collect();
+    record
+        .acls
+        .iter()
+        .filter_map(|row| row_key(row, diags))
+        .filter(|key| !preexisting.contains(key))
+        .collect()
+}

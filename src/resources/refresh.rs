@@ -1,0 +1,212 @@
+//! Refresh: keeps the recorded rows that still exist and the topics as they exist now,
+//! decoding rows only when a recorded binding is gone.
+
+use super::read::{connect_all, existing_topic_row, kafka_diagnostic, read_bindings, read_topics};
+use super::record::{
+    group_by_cluster, keyed, Record, RecordedRows, ACLS, INTERNAL_TOPICS, PREEXISTING_ACLS,
+};
+use super::rows::{AclRow, TopicRow};
+use crate::clusters::Clusters;
+use crate::model::acl::AclBinding;
+use crate::model::reconcile::{comparable_binding, ClusterBinding};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
+
+/// What refresh found.
+pub(crate) enum Refreshed {
+    /// Every recorded binding still exists and every recorded topic is as recorded: the
+    /// state stands as it came (its ACL rows were not even decoded).
+    Unchanged,
+    /// The recorded rows that still exist (or could not be checked); topics as they are now.
+    Changed(Record),
+}
+
+/// The recorded bindings of one cluster as the state's map keys name them, and their
+/// principals (what DescribeAcls is asked about).
+#[derive(Default)]
+pub(crate) struct RecordedKeys<'a> {
+    keys: Vec<&'a str>,
+    principals: BTreeSet<String>,
+}
+
+/// The keys of `acls` and `preexisting_acls` by cluster, read without decoding a row; a key
+/// that is not one [`AclRow::key`] makes (a state edited by hand) is an error on it.
+pub(crate) fn recorded_keys(
+    state: &Object,
+) -> Result<BTreeMap<String, RecordedKeys<'_>>, Diagnostic> {
+    let mut by_cluster: BTreeMap<String, RecordedKeys<'_>> = BTreeMap::new();
+    for attr in [&ACLS, &PREEXISTING_ACLS] {
+        for key in attr.known_keys(state)? {
+            let Some((cluster, principal)) = AclRow::cluster_and_principal_of(key) else {
+                return Err(Diagnostic::error(
+                    "Invalid ACL row in state",
+                    "the key is not <cluster>|<resource_type>|<pattern_type>|<resource_name>|\
+                     <principal>|<host>|<operation>|<permission>",
+                )
+                .at(attr.path().key(key)));
+            };
+            if !by_cluster.contains_key(cluster.as_ref()) {
+                by_cluster.insert(cluster.to_string(), RecordedKeys::default());
+            }
+            let recorded = by_cluster
+                .get_mut(cluster.as_ref())
+                .expect("inserted above");
+            recorded.keys.push(key);
+            if !recorded.principals.contains(principal.as_ref()) {
+                recorded.principals.insert(principal.into_owned());
+            }
+        }
+    }
+    Ok(by_cluster)
+}
+
+/// Whether every recorded key of `cluster` names a binding it holds (the fast path: no row
+/// decoded). Keys compare with their principals in comparable form on both sides.
+fn all_recorded_held(cluster: &str, recorded: &[&str], held: &[AclBinding]) -> bool {
+    let held_keys: HashSet<String> = held
+        .iter()
+        .map(|binding| AclRow::key_of(cluster, &comparable_binding(binding.clone())))
+        .collect();
+    recorded
+        .iter()
+        .all(|key| AclRow::comparable_key(key).is_some_and(|key| held_keys.contains(key.as_ref())))
+}
+
+/// Refresh: keeps the recorded rows that still exist; topics as they exist now. Each
+/// cluster's bindings are read once; the recorded rows are decoded only when a recorded key
+/// is not among the keys of what the cluster holds.
+pub(crate) async fn refresh(
+    ctx: &Ctx<'_, Clusters>,
+    state: &mut Object,
+    diags: &mut Diagnostics,
+) -> Option<Refreshed> {
+    let recorded = RecordedRows::of(state);
+    let mut keys = diags.take(recorded_keys(&recorded.0))?;
+    let recorded_topics: BTreeSet<TopicRow> = diags
+        .take(INTERNAL_TOPICS.take_known_values(&mut recorded.0.clone()))?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let mut topics_by_cluster = group_by_cluster(recorded_topics, |row| &row.cluster);
+    let clusters: BTreeSet<String> = keys
+        .keys()
+        .chain(topics_by_cluster.keys())
+        .cloned()
+        .collect();
+    // What the clusters whose recorded keys are not all found hold, as comparable keys.
+    let mut missing_keys: BTreeMap<String, HashSet<ClusterBinding>> = BTreeMap::new();
+    let mut topics = BTreeSet::new();
+    let mut topics_changed = false;
+    for (cluster, connection) in connect_all(ctx, clusters).await {
+        let recorded_keys = keys.remove(&cluster).unwrap_or_default();
+        let mut recorded_topics = topics_by_cluster.remove(&cluster).unwrap_or_default();
+        let admin = match connection {
+            Ok(admin) => admin,
+            Err(diagnostic) => {
+                diags.push(diagnostic);
+                topics.append(&mut recorded_topics);
+                continue;
+            }
+        };
+        let principals: Vec<String> = recorded_keys.principals.into_iter().collect();
+        let expected = Some(recorded_keys.keys.len());
+        match read_bindings(&admin, &principals, expected).await {
+            Ok(actual) => {
+                if !all_recorded_held(&cluster, &recorded_keys.keys, &actual) {
+                    let comparable = actual
+                        .into_iter()
+                        .map(|binding| (cluster.clone(), comparable_binding(binding)))
+                        .collect();
+                    missing_keys.insert(cluster.clone(), comparable);
+                }
+            }
+            // The recorded rows are kept: they cannot be checked now.
+            Err(error) => diags.push(kafka_diagnostic("Cannot read ACLs", &error)),
+        }
+        let names: Vec<String> = recorded_topics.iter().map(|t| t.name.clone()).collect();
+        let managed_keys: BTreeSet<String> = recorded_topics
+            .iter()
+            .flat_map(|t| t.configs.keys().cloned())
+            .collect();
+        match read_topics(&admin, &cluster, &names, &managed_keys).await {
+            Ok(existing) => {
+                let mut found: BTreeSet<TopicRow> = recorded_topics
+                    .iter()
+                    .filter_map(|row| {
+                        existing
+                            .get(&(cluster.clone(), row.name.clone()))
+                            .map(|found| existing_topic_row(row, found))
+                    })
+                    .collect();
+                topics_changed |= found != recorded_topics;
+                topics.append(&mut found);
+            }
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+                topics.append(&mut recorded_topics);
+            }
+        }
+    }
+    if missing_keys.is_empty() && !topics_changed {
+        return Some(Refreshed::Unchanged);
+    }
+    let mut record = Record::take(state, diags)?;
+    record.topics = topics;
+    if !missing_keys.is_empty() {
+        let kept = |rows: BTreeSet<AclRow>, diags: &mut Diagnostics| -> BTreeSet<AclRow> {
+            let (checked, unchecked): (Vec<AclRow>, Vec<AclRow>) = rows
+                .into_iter()
+                .partition(|row| missing_keys.contains_key(&row.cluster));
+            keyed(checked, diags)
+                .into_iter()
+                .filter(|(key, _)| missing_keys[&key.0].contains(key))
+                .map(|(_, row)| row)
+                .chain(unchecked)
+                .collect()
+        };
+        record.acls = kept(std::mem::take(&mut record.acls), diags);
+        record.preexisting = kept(std::mem::take(&mut record.preexisting), diags);
+    }
+    Some(Refreshed::Changed(record))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::acl::{Operation, PatternType, ResourceType};
+
+    #[test]
+    fn the_fast_path_finds_recorded_bindings_whatever_the_principals_spelling() {
+        let binding = |principal: &str, topic: &str| {
+            AclBinding::allow(
+                principal,
+                ResourceType::Topic,
+                topic,
+                PatternType::Literal,
+                Operation::Read,
+            )
+        };
+        for (recorded, held) in [
+            ("User:mm2", "User:mm2"),
+            ("User:sa-abc123", "User:sa-abc123"),
+            ("User:SA-ABC123", "User:SA-ABC123"),
+            ("User:SA-ABC123", "User:sa-abc123"),
+            ("User:00042", "User:42"),
+            ("user:u-XYZ", "User:u-xyz"),
+        ] {
+            let recorded_key = AclRow::key_of("dr", &binding(recorded, "orders"));
+            assert!(
+                all_recorded_held(
+                    "dr",
+                    &[&recorded_key],
+                    &[binding(held, "orders"), binding(held, "other")]
+                ),
+                "{recorded} recorded, {held} held"
+            );
+            assert!(
+                !all_recorded_held("dr", &[&recorded_key], &[binding(held, "other")]),
+                "{recorded}: a missing binding is missed"
+            );
+        }
+    }
+}
