@@ -3,7 +3,7 @@
 //! Nothing connects here: resources ask [`Clusters`] for the clients they need, so one
 //! cluster whose address is unknown at plan time does not affect the others.
 
-use crate::clusters::Clusters;
+use crate::clusters::{Clusters, Ownership, DEFAULT_CLAIMS_TOPIC};
 use crate::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings, TlsSettings};
 use crate::resources::cluster_link::ClusterLinkFlow;
 use crate::resources::engine::{FlowDataSource, FlowResource};
@@ -36,6 +36,20 @@ const TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
     "timeout_seconds",
     "Upper bound in seconds for connecting and for each admin request (default 30).",
 );
+const CLAIMS_TOPIC: Attr<String> = Attr::optional(
+    "claims_topic",
+    "The compacted topic on this cluster that records which resource needs which binding and \
+     internal topic (default `_kafkamirror-claims`), shared by every state that manages the \
+     cluster: a binding or topic is deleted only when no resource claims it any more. The \
+     provider's principal needs CREATE, READ, WRITE and DESCRIBE on it.",
+);
+const OWNERSHIP: Attr<String> = Attr::optional(
+    "ownership",
+    "`claims` (default): ownership is shared through `claims_topic`. `state`: each resource \
+     owns what it created, as recorded in its own state, and nothing is written to the \
+     cluster; resources (in one configuration or in several states) that need the same \
+     binding can then delete it from under each other.",
+);
 const TLS: BlockDecl = BlockDecl::single("tls", tls_block);
 const CA_CERT: Attr<String> = Attr::optional(
     "ca_cert",
@@ -66,6 +80,8 @@ fn cluster_block() -> Block {
     Block::new("How to reach one Kafka cluster; the label is the alias resources refer to.")
         .attr(&BOOTSTRAP_SERVERS)
         .attr(&TIMEOUT_SECONDS)
+        .attr(&CLAIMS_TOPIC)
+        .attr(&OWNERSHIP)
         .block(&TLS)
         .block(&SASL)
 }
@@ -94,8 +110,52 @@ fn parse_cluster(
     cluster: &Object,
     path: &AttributePath,
     diags: &mut Diagnostics,
-) -> Option<ClusterConnection> {
+) -> Option<(ClusterConnection, Ownership)> {
     let mut complete = true;
+
+    let claims_topic = diags
+        .take(CLAIMS_TOPIC.get_in(cluster, path))
+        .and_then(|f| known(f, &mut complete));
+    if let Some(topic) = &claims_topic {
+        if let Err(problem) = check_topic_name(topic) {
+            diags.push(
+                Diagnostic::error("Invalid claims topic", format!("{topic:?} {problem}"))
+                    .at(path.attr(CLAIMS_TOPIC.name)),
+            );
+        }
+    }
+    let ownership_mode = diags
+        .take(OWNERSHIP.get_in(cluster, path))
+        .and_then(|f| known(f, &mut complete));
+    let ownership = match ownership_mode.as_deref() {
+        None | Some("claims") => Ownership::Claims(
+            claims_topic
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CLAIMS_TOPIC.to_string()),
+        ),
+        Some("state") => {
+            if claims_topic.is_some() {
+                diags.push(
+                    Diagnostic::error(
+                        "claims_topic without claims",
+                        "claims_topic has no effect with ownership = \"state\"; remove one",
+                    )
+                    .at(path.attr(CLAIMS_TOPIC.name)),
+                );
+            }
+            Ownership::State
+        }
+        Some(other) => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid ownership",
+                    format!("{other:?} is not an ownership mode; use \"claims\" or \"state\""),
+                )
+                .at(path.attr(OWNERSHIP.name)),
+            );
+            Ownership::State
+        }
+    };
 
     let servers = diags
         .take(BOOTSTRAP_SERVERS.get_in(cluster, path))
@@ -222,13 +282,32 @@ fn parse_cluster(
     if !complete || diags.has_errors() {
         return None;
     }
-    Some(ClusterConnection {
+    let connection = ClusterConnection {
         alias: alias.to_string(),
         bootstrap_servers: servers?,
         tls,
         sasl,
         timeout: Duration::from_secs(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS) as u64),
-    })
+    };
+    Some((connection, ownership))
+}
+
+/// Kafka's topic name rules (`Topic.validate` in Apache Kafka's `clients`): 1 to 249
+/// characters of `[a-zA-Z0-9._-]`, not `.` or `..`.
+fn check_topic_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err("is not a valid topic name");
+    }
+    if name.len() > 249 {
+        return Err("is longer than 249 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err("may only contain ASCII letters, digits, '.', '_' and '-'");
+    }
+    Ok(())
 }
 
 /// The value of a field; an unknown one clears `complete` (it is validated once known).
@@ -259,7 +338,7 @@ fn parse_clusters(config: &Object, diags: &mut Diagnostics) -> Clusters {
         };
         let mut cluster_diags = Diagnostics::new();
         match parse_cluster(entry.key, cluster, &entry.path, &mut cluster_diags) {
-            Some(connection) => state.insert(connection),
+            Some((connection, ownership)) => state.insert(connection, ownership),
             None if !cluster_diags.has_errors() => state.insert_pending(entry.key),
             None => {}
         }
@@ -343,6 +422,8 @@ mod tests {
         let mut object = Object::from([
             ("bootstrap_servers".to_string(), Value::Null),
             ("timeout_seconds".to_string(), Value::Null),
+            ("claims_topic".to_string(), Value::Null),
+            ("ownership".to_string(), Value::Null),
             ("tls".to_string(), Value::Null),
             ("sasl".to_string(), Value::Null),
         ]);
@@ -566,5 +647,73 @@ mod tests {
             .unwrap_err()
             .summary
             .contains("not known yet"));
+    }
+
+    #[test]
+    fn ownership_defaults_to_the_claims_topic_and_bad_settings_point_at_their_attribute() {
+        let servers = ("bootstrap_servers", strings(&["a:9092"]));
+        let mut diags = Diagnostics::new();
+        let state = parse_clusters(
+            &config(vec![
+                ("default", cluster(vec![servers.clone()])),
+                (
+                    "named",
+                    cluster(vec![
+                        servers.clone(),
+                        ("claims_topic", Value::string("team.claims")),
+                    ]),
+                ),
+                (
+                    "per_state",
+                    cluster(vec![servers.clone(), ("ownership", Value::string("state"))]),
+                ),
+            ]),
+            &mut diags,
+        );
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            state.ownership("default").cloned().unwrap(),
+            Ownership::Claims(DEFAULT_CLAIMS_TOPIC.to_string())
+        );
+        assert_eq!(state.claims_log("named").unwrap().topic(), "team.claims");
+        assert!(state.claims_log("per_state").is_none());
+
+        let mut diags = Diagnostics::new();
+        parse_clusters(
+            &config(vec![
+                (
+                    "bad_mode",
+                    cluster(vec![servers.clone(), ("ownership", Value::string("mine"))]),
+                ),
+                (
+                    "bad_topic",
+                    cluster(vec![
+                        servers.clone(),
+                        ("claims_topic", Value::string("a b")),
+                    ]),
+                ),
+                (
+                    "both",
+                    cluster(vec![
+                        servers,
+                        ("claims_topic", Value::string("c")),
+                        ("ownership", Value::string("state")),
+                    ]),
+                ),
+            ]),
+            &mut diags,
+        );
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                r#"cluster["bad_mode"].ownership"#,
+                r#"cluster["bad_topic"].claims_topic"#,
+                r#"cluster["both"].claims_topic"#,
+            ]
+        );
     }
 }

@@ -463,6 +463,44 @@ impl KafkaAdmin {
             .collect())
     }
 
+    /// The operations the connected principal may perform on topic `name` (KIP-430, one
+    /// Metadata request); `Ok(None)` when the broker does not report them. A topic that does
+    /// not exist fails with [`KafkaError::Request`] naming `UNKNOWN_TOPIC_OR_PARTITION`; one
+    /// the principal may not DESCRIBE with [`KafkaError::AuthorizationFailed`].
+    pub async fn topic_authorized_operations(
+        &self,
+        name: &str,
+    ) -> Result<Option<Vec<Operation>>, KafkaError> {
+        let names = vec![name.to_string()];
+        let input = names.clone();
+        let results = join(self.spawn(move |client, timeout, abort| {
+            ffi::describe_topics_with(client, &input, true, timeout, abort)
+        }))
+        .await
+        .map_err(|failure| match failure {
+            CallFailure::TimedOut => self.unreachable(),
+            CallFailure::Broker(error) if error.name == "_TIMED_OUT" => self.unreachable(),
+            other => self.whole_failure(AdminCall::Metadata, other, &names),
+        })?;
+        let results = self.per_topic(AdminCall::Metadata, &names, results)?;
+        match results.into_iter().next() {
+            Some((_, Ok((_, operations)))) => Ok(operations),
+            Some((_, Err(error))) if error.is_authorization_failure() => {
+                Err(self.classify(AdminCall::Metadata, error, &names))
+            }
+            Some((_, Err(error))) => Err(KafkaError::Request {
+                alias: self.shared.alias.clone(),
+                operation: AdminCall::Metadata.name(),
+                error,
+            }),
+            None => Err(KafkaError::UnexpectedResponse {
+                alias: self.shared.alias.clone(),
+                operation: AdminCall::Metadata.name(),
+                message: "no result for the topic".to_string(),
+            }),
+        }
+    }
+
     /// Every config entry (value, source, default or not) of each topic, in one
     /// DescribeConfigs request.
     pub async fn describe_topic_configs(
@@ -795,7 +833,7 @@ fn topics_from_metadata(metadata: &Metadata) -> Vec<TopicDescription> {
 }
 
 /// The librdkafka configuration for a connection. Holds secrets: never format it.
-fn client_config(connection: &ClusterConnection) -> ClientConfig {
+pub(super) fn client_config(connection: &ClusterConnection) -> ClientConfig {
     let mut config = ClientConfig::new();
     let timeout_ms = connection.timeout.as_millis().max(1000).to_string();
     config
@@ -839,7 +877,7 @@ fn client_config(connection: &ClusterConnection) -> ClientConfig {
 }
 
 /// Replaces every secret of the connection that appears in `message` with `***`.
-fn redact(message: &str, connection: &ClusterConnection) -> String {
+pub(super) fn redact(message: &str, connection: &ClusterConnection) -> String {
     let secrets = [
         connection.sasl.as_ref().map(|s| s.password.expose()),
         connection

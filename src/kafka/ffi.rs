@@ -993,6 +993,26 @@ pub(crate) fn describe_topics<C: ClientContext>(
     timeout: Duration,
     abort: &dyn Fn() -> Option<String>,
 ) -> Result<TopicOutcomes<TopicDescription>, CallFailure> {
+    let described = describe_topics_with(client, names, false, timeout, abort)?;
+    Ok(described
+        .into_iter()
+        .map(|(name, outcome)| (name, outcome.map(|(description, _)| description)))
+        .collect())
+}
+
+/// A topic's description and, when asked for, its authorized operations.
+pub(crate) type DescribedTopic = (TopicDescription, Option<Vec<Operation>>);
+
+/// [`describe_topics`] with each topic's authorized operations (KIP-430: Metadata v8+ with
+/// `include_topic_authorized_operations`) when `include_authorized_operations`; `None` when
+/// not asked or not reported. Operations outside the model's vocabulary are left out.
+pub(crate) fn describe_topics_with<C: ClientContext>(
+    client: &Client<C>,
+    names: &[String],
+    include_authorized_operations: bool,
+    timeout: Duration,
+    abort: &dyn Fn() -> Option<String>,
+) -> Result<TopicOutcomes<DescribedTopic>, CallFailure> {
     let rk = client.native_ptr();
     let names_c = names
         .iter()
@@ -1010,11 +1030,23 @@ pub(crate) fn describe_topics<C: ClientContext>(
         timeout,
         abort,
     )?;
+    if include_authorized_operations {
+        let error = unsafe {
+            rd::rd_kafka_AdminOptions_set_include_authorized_operations(request.options.0, 1)
+        };
+        if !error.is_null() {
+            let error = OwnedError(error);
+            let detail = borrowed_error(error.0)
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            return Err(CallFailure::InvalidInput(detail));
+        }
+    }
     let event = request.run(|options, queue| unsafe {
         rd::rd_kafka_DescribeTopics(rk, topics.0, options, queue)
     })?;
     // SAFETY: `wait_for_result` returned a DESCRIBETOPICS_RESULT event, which `items` and the
-    // partition and replica arrays borrowed from it outlive.
+    // partition, replica and operation arrays borrowed from it outlive.
     unsafe {
         let items = event.items(
             rd::rd_kafka_event_DescribeTopics_result,
@@ -1022,9 +1054,39 @@ pub(crate) fn describe_topics<C: ClientContext>(
         );
         Ok(items
             .iter()
-            .map(|item| topic_description_outcome(*item))
+            .map(|item| {
+                let (name, outcome) = topic_description_outcome(*item);
+                let outcome = outcome.map(|description| {
+                    let operations = include_authorized_operations
+                        .then(|| topic_authorized_operations(*item))
+                        .flatten();
+                    (description, operations)
+                });
+                (name, outcome)
+            })
             .collect())
     }
+}
+
+/// The authorized operations of a topic description; `None` when the broker sent none.
+///
+/// # Safety
+/// `item` must point to a topic description of an event that is still alive.
+unsafe fn topic_authorized_operations(
+    item: *const rd::rd_kafka_TopicDescription_t,
+) -> Option<Vec<Operation>> {
+    let mut count = 0;
+    let operations = rd::rd_kafka_TopicDescription_authorized_operations(item, &mut count);
+    if operations.is_null() || count == 0 {
+        return None;
+    }
+    let operations = std::slice::from_raw_parts(operations, count);
+    Some(
+        operations
+            .iter()
+            .filter_map(|op| operation_from_rd(*op))
+            .collect(),
+    )
 }
 
 /// A topic's name and description (or the error Kafka gave for it) from a DescribeTopics

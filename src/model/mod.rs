@@ -6,6 +6,7 @@ pub mod acl;
 pub mod cluster_link;
 pub mod mm2;
 pub mod outcome;
+pub mod ownership;
 pub mod plan;
 pub mod preflight;
 pub mod reconcile;

@@ -16,10 +16,14 @@
 //! apply is the set difference, so only what must change is replaced.
 
 use super::apply::{apply_flow, ApplyPlan};
+use super::claims::claimant;
 use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
-use super::preflight::preflight;
+use super::preflight::{preflight, Preflight};
 use super::read::{connect_all, kafka_diagnostic, read_acls};
-use super::record::{Record, RecordedRows, ACLS, ID, INTERNAL_TOPICS, PREEXISTING_ACLS};
+use super::record::{
+    new_claimant_id, upgraded_claimant_id, Record, RecordedRows, ACLS, CLAIMANT, ID,
+    INTERNAL_TOPICS, PREEXISTING_ACLS,
+};
 use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::clusters::Clusters;
@@ -28,12 +32,15 @@ use std::collections::BTreeSet;
 use std::marker::PhantomData;
 use tfplugin::{
     ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
-    Planned, Resource, Schema,
+    Planned, RawState, Resource, Schema, UpgradedState,
 };
 
 /// The reason recorded for bindings adopted by `terraform import`.
 pub const IMPORTED_REASON: &str =
     "adopted by terraform import (owned by this resource; the next apply sets the planned reason)";
+
+/// The schema version of both resources: 1 added `claimant` (see [`upgrade_v0`]).
+pub const SCHEMA_VERSION: i64 = 1;
 
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
@@ -42,12 +49,44 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     }
     block = block.attr(&ACLS);
     if resource {
-        block = block.attr(&PREEXISTING_ACLS);
+        block = block.attr(&PREEXISTING_ACLS).attr(&CLAIMANT);
     }
     if F::HAS_TOPICS {
         block = block.attr(&INTERNAL_TOPICS);
     }
-    Schema { version: 0, block }
+    Schema {
+        version: SCHEMA_VERSION,
+        block,
+    }
+}
+
+/// The resource schema at version 0: today's without `claimant`.
+fn schema_v0<F: Flow>() -> Schema {
+    let mut schema = schema_of::<F>(F::RESOURCE_DESCRIPTION, true);
+    schema
+        .block
+        .attributes
+        .retain(|attribute| attribute.name != CLAIMANT.name);
+    schema.version = 0;
+    schema
+}
+
+/// Upgrade step version 0 -> 1: adds `claimant`, derived from the stored id. The rows stay
+/// as stored: what `acls - preexisting_acls` records as owned is claimed on the next apply
+/// (`model::ownership`, "upgraded state"), so nothing is deleted or created twice.
+fn upgrade_v0<F: Flow>(mut state: Object, diags: &mut Diagnostics) -> Option<Object> {
+    let id = match diags.take(ID.get(&state))? {
+        Field::Known(id) => id,
+        _ => {
+            diags.push(Diagnostic::error(
+                "Invalid stored state",
+                "a version 0 state without an id cannot be upgraded",
+            ));
+            return None;
+        }
+    };
+    CLAIMANT.set(&mut state, &upgraded_claimant_id(F::TYPE_NAME, &id));
+    Some(state)
 }
 
 /// Validates known inputs (for ValidateResourceConfig / ValidateDataResourceConfig).
@@ -101,6 +140,27 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         schema_of::<F>(F::RESOURCE_DESCRIPTION, true)
     }
 
+    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
+        match raw.version {
+            0 => {
+                let old = diags.take(raw.decode(&schema_v0::<F>()))?;
+                upgrade_v0::<F>(old, diags).map(UpgradedState::Upgraded)
+            }
+            SCHEMA_VERSION => Some(UpgradedState::Current),
+            other => {
+                diags.push(Diagnostic::error(
+                    "Unsupported state version",
+                    format!(
+                        "{} state is at schema version {other}, newer than this provider's \
+                         {SCHEMA_VERSION}",
+                        F::TYPE_NAME
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
     fn validate(&self, config: &Object, diags: &mut Diagnostics) {
         validate_config::<F>(config, diags);
     }
@@ -123,6 +183,13 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         let mut planned = request.proposed;
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
+        // Kept from the prior state; a new resource gets its random id at apply.
+        if planned
+            .get(CLAIMANT.name)
+            .is_none_or(|value| value.is_null())
+        {
+            CLAIMANT.set_unknown(&mut planned);
+        }
         let recorded = request.prior.as_ref().map(RecordedRows::of);
         match F::decode(&planned, diags)? {
             Field::Known(inputs) => {
@@ -163,7 +230,18 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                         PREEXISTING_ACLS.set_unknown(&mut planned);
                         if !diags.has_errors() {
                             let prior = prior.unwrap_or_default();
-                            preflight::<F>(&ctx, &inputs, &desired, prior, &planned, diags).await;
+                            let me = match CLAIMANT.get(&planned) {
+                                Ok(Field::Known(id)) => {
+                                    Some(claimant(F::TYPE_NAME, &F::id(&inputs), &id))
+                                }
+                                _ => None,
+                            };
+                            let checks = Preflight {
+                                desired: &desired,
+                                prior,
+                                claimant: me.as_ref(),
+                            };
+                            preflight::<F>(&ctx, &inputs, checks, &planned, diags).await;
                         }
                     }
                 }
@@ -198,11 +276,20 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             None => {
                 // Destroy: delete what the resource owns (and topics when asked to).
                 let state = prior_state?;
+                let id = match ID.get(&state) {
+                    Ok(Field::Known(id)) => id,
+                    _ => String::new(),
+                };
+                let claimant_id = match CLAIMANT.get(&state) {
+                    Ok(Field::Known(claimant_id)) => claimant_id,
+                    _ => upgraded_claimant_id(F::TYPE_NAME, &id),
+                };
                 let plan = ApplyPlan {
                     desired_acls: &[],
                     desired_topics: &[],
                     prior,
                     delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
+                    claimant: claimant(F::TYPE_NAME, &id, &claimant_id),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
                 let owned_left = left.acls.iter().any(|row| !left.preexisting.contains(row));
@@ -225,11 +312,17 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     }
                 };
                 let desired = F::plan(&inputs);
+                let claimant_id = match diags.take(CLAIMANT.get(&planned))? {
+                    Field::Known(claimant_id) => claimant_id,
+                    _ => new_claimant_id(diags)?,
+                };
+                CLAIMANT.set(&mut planned, &claimant_id);
                 let plan = ApplyPlan {
                     desired_acls: &desired.acls,
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
                     prior,
                     delete_topics: false,
+                    claimant: claimant(F::TYPE_NAME, &F::id(&inputs), &claimant_id),
                 };
                 let record = apply_flow(&ctx, plan, diags).await;
                 ID.set(&mut planned, &F::id(&inputs));
@@ -307,6 +400,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             }
         }
         ID.set(&mut state, &id.to_string());
+        CLAIMANT.set(&mut state, &new_claimant_id(diags)?);
         record.write::<F>(&mut state);
         Some(state)
     }

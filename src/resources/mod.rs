@@ -9,6 +9,7 @@
 
 pub mod acls;
 pub mod apply;
+mod claims;
 pub mod cluster_link;
 pub mod engine;
 pub mod flow;

@@ -1,12 +1,13 @@
 //! What a resource's state records beyond its inputs: the `id`, `acls`,
-//! `preexisting_acls` and `internal_topics` attributes, the [`Record`] of rows they hold
+//! `preexisting_acls`, `claimant` and `internal_topics` attributes (and how a claimant id is
+//! made), the [`Record`] of rows they hold
 //! and the encoded rows as they came ([`RecordedRows`]).
 
 use super::flow::Flow;
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::reconcile::{into_comparable, ClusterBinding};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use tfplugin::{Attr, Diagnostics, Object, Value};
+use tfplugin::{Attr, Diagnostic, Diagnostics, Object, Value};
 
 pub const ID: Attr<String> = Attr::computed(
     "id",
@@ -29,6 +30,13 @@ pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
      not owned: shrinking or destroying this resource never deletes them. Bindings adopted \
      with `terraform import` are owned.",
 );
+pub const CLAIMANT: Attr<String> = Attr::computed(
+    "claimant",
+    "This resource's id in the clusters' claims records (`claims_topic` of the provider's \
+     `cluster` blocks): random for a resource created or imported by this provider version, \
+     derived from the resource id for one upgraded from schema version 0. Stable for the \
+     resource's life.",
+);
 pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
     "internal_topics",
     "The compacted internal topics the flow needs: a map keyed `<cluster>|<name>` whose \
@@ -37,6 +45,31 @@ pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
      the topics as they exist (actual partitions, replication factor and cleanup.policy), so \
      drift shows in the next plan.",
 );
+
+/// The claimant id of a state upgraded from version 0: derived from the resource type and
+/// id (FNV-1a, 64 bits), so every plan before the upgraded state is saved sees the same one.
+pub fn upgraded_claimant_id(type_name: &str, id: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in type_name.bytes().chain([0]).chain(id.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("v0-{hash:016x}")
+}
+
+/// A random claimant id for a new resource (128 bits, hex): two states declaring the same
+/// flow are two claimants, so destroying one never releases what the other needs.
+pub(crate) fn new_claimant_id(diags: &mut Diagnostics) -> Option<String> {
+    let mut bytes = [0u8; 16];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        diags.push(Diagnostic::error(
+            "Cannot make a claimant id",
+            format!("the system's random source failed: {error}"),
+        ));
+        return None;
+    }
+    Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
 
 /// What a resource's state records beyond its inputs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,5 +1,6 @@
-//! Apply of one cluster's internal topics: create missing ones, fix managed configs,
-//! report size conflicts (never recreate), delete them on destroy when asked.
+//! Apply of one cluster's internal topics: create missing ones (adopting those that appear
+//! meanwhile with the planned settings), fix managed configs, report size conflicts (never
+//! recreate), delete them on destroy when asked and no other claimant needs them.
 
 use super::read::{cancelled, existing_topic_row, kafka_diagnostic, read_topics};
 use super::rows::TopicRow;
@@ -8,28 +9,71 @@ use crate::kafka::{ConfigChange, KafkaAdmin, NewTopic, TopicConfigAlteration};
 use crate::model::outcome::{
     topics_after_apply, topics_left_after_delete, DeleteFailure, TopicLeft, TopicProgress,
 };
+use crate::model::ownership::adoptable;
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Kafka's error for a topic that does not exist (`Errors.UNKNOWN_TOPIC_OR_PARTITION`).
 const UNKNOWN_TOPIC_OR_PARTITION: &str = "UNKNOWN_TOPIC_OR_PARTITION";
+/// Kafka's error for a topic that already exists (`Errors.TOPIC_ALREADY_EXISTS`).
+const TOPIC_ALREADY_EXISTS: &str = "TOPIC_ALREADY_EXISTS";
 
-/// Internal topics of one cluster: create missing ones with their configs, fix managed
-/// configs, report size conflicts (never recreate). On destroy with `delete_topics`, delete
-/// the recorded ones. Returns the topics as they exist.
+/// Which recorded topics a destroy deletes.
+pub(crate) enum TopicDeletes<'a> {
+    None,
+    /// Every recorded one (`ownership = "state"`).
+    All,
+    /// Those no other claimant needs (claims ownership).
+    Only(HashSet<&'a str>),
+}
+
+/// What one cluster's topic apply did.
+pub(crate) struct TopicsApplied {
+    /// The topics as they exist, for the state.
+    pub rows: BTreeSet<TopicRow>,
+    /// Topics deleted (their recorded rows) and those whose delete failed.
+    pub deleted: Vec<TopicRow>,
+    pub failed_deletes: Vec<String>,
+}
+
+impl TopicsApplied {
+    fn rows(rows: BTreeSet<TopicRow>) -> Self {
+        TopicsApplied {
+            rows,
+            deleted: Vec::new(),
+            failed_deletes: Vec::new(),
+        }
+    }
+}
+
+/// Internal topics of one cluster: create missing ones with their configs (adopting those
+/// created meanwhile with the planned settings), fix managed configs, report size
+/// conflicts (never recreate). On destroy, delete the recorded ones `deletes` allows.
+/// Returns the topics as they exist.
 pub(crate) async fn apply_cluster_topics(
     ctx: &Ctx<'_, Clusters>,
     admin: &KafkaAdmin,
     cluster: &str,
     desired: &[InternalTopic],
     prior: &BTreeSet<TopicRow>,
-    delete_topics: bool,
+    deletes: TopicDeletes<'_>,
     diags: &mut Diagnostics,
-) -> BTreeSet<TopicRow> {
-    if delete_topics {
-        let names: Vec<String> = prior.iter().map(|row| row.name.clone()).collect();
+) -> TopicsApplied {
+    let doomed: Vec<&TopicRow> = match &deletes {
+        TopicDeletes::None => Vec::new(),
+        TopicDeletes::All => prior.iter().collect(),
+        TopicDeletes::Only(names) => prior
+            .iter()
+            .filter(|row| names.contains(row.name.as_str()))
+            .collect(),
+    };
+    if !matches!(deletes, TopicDeletes::None) {
+        let names: Vec<String> = doomed.iter().map(|row| row.name.clone()).collect();
+        if names.is_empty() {
+            return TopicsApplied::rows(BTreeSet::new());
+        }
         return match admin.delete_topics(&names).await {
             Ok(outcomes) => {
                 let failures: BTreeMap<String, DeleteFailure> = outcomes
@@ -47,24 +91,31 @@ pub(crate) async fn apply_cluster_topics(
                     })
                     .collect();
                 let left = topics_left_after_delete(names.iter().map(String::as_str), &failures);
-                prior
-                    .iter()
-                    .filter(|row| left.contains(row.name.as_str()))
-                    .cloned()
-                    .collect()
+                let (kept, deleted): (Vec<&TopicRow>, Vec<&TopicRow>) = doomed
+                    .into_iter()
+                    .partition(|row| left.contains(row.name.as_str()));
+                TopicsApplied {
+                    failed_deletes: kept.iter().map(|row| row.name.clone()).collect(),
+                    rows: kept.into_iter().cloned().collect(),
+                    deleted: deleted.into_iter().cloned().collect(),
+                }
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot delete internal topics", &error));
-                prior.clone()
+                TopicsApplied {
+                    rows: doomed.iter().map(|row| (*row).clone()).collect(),
+                    deleted: Vec::new(),
+                    failed_deletes: names,
+                }
             }
         };
     }
     if desired.is_empty() {
-        return BTreeSet::new();
+        return TopicsApplied::rows(BTreeSet::new());
     }
     if ctx.cancel.is_cancelled() {
         diags.push(cancelled(cluster));
-        return prior.clone();
+        return TopicsApplied::rows(prior.clone());
     }
     let names: Vec<String> = desired.iter().map(|t| t.name.clone()).collect();
     let managed_keys: BTreeSet<String> = desired
@@ -75,7 +126,7 @@ pub(crate) async fn apply_cluster_topics(
         Ok(existing) => existing,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
-            return prior.clone();
+            return TopicsApplied::rows(prior.clone());
         }
     };
     let changes = reconcile_topics(desired, &existing);
@@ -93,6 +144,7 @@ pub(crate) async fn apply_cluster_topics(
         })
         .collect();
     let mut created: HashSet<String> = HashSet::new();
+    let mut appeared: Vec<String> = Vec::new();
     match admin.create_topics(&new_topics, false).await {
         Ok(outcomes) => {
             for (name, outcome) in outcomes {
@@ -100,6 +152,9 @@ pub(crate) async fn apply_cluster_topics(
                     Ok(()) => {
                         created.insert(name);
                     }
+                    // Created meanwhile (a sibling resource, MM2 itself): adopted below when
+                    // it has the planned settings.
+                    Err(error) if error.name == TOPIC_ALREADY_EXISTS => appeared.push(name),
                     Err(error) => {
                         diags.push(Diagnostic::error(
                             "Cannot create internal topic",
@@ -112,6 +167,11 @@ pub(crate) async fn apply_cluster_topics(
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot create internal topics", &error));
         }
+    }
+
+    if !appeared.is_empty() {
+        created
+            .extend(adopt_appeared(admin, cluster, desired, &appeared, &managed_keys, diags).await);
     }
 
     let mut fixes: BTreeMap<String, Vec<ConfigChange>> = BTreeMap::new();
@@ -156,12 +216,61 @@ pub(crate) async fn apply_cluster_topics(
         ));
     }
     let progress = TopicProgress { created, fixed };
-    topics_after_apply(desired, &existing, &changes, &progress)
+    let rows = topics_after_apply(desired, &existing, &changes, &progress)
         .into_iter()
         .filter_map(|(topic, left)| match left {
             TopicLeft::AsPlanned => Some(TopicRow::from(topic)),
             TopicLeft::AsFound(found) => Some(existing_topic_row(&TopicRow::from(topic), found)),
             TopicLeft::Absent => None,
         })
-        .collect()
+        .collect();
+    TopicsApplied::rows(rows)
+}
+
+/// Topics whose CreateTopics found them existing (made between plan and apply): each is
+/// adopted when it has the planned partitions, replication factor and managed configs
+/// ([`adoptable`]), else an error names both settings. Returns the adopted names.
+async fn adopt_appeared(
+    admin: &KafkaAdmin,
+    cluster: &str,
+    desired: &[InternalTopic],
+    appeared: &[String],
+    managed_keys: &BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
+    let found = match read_topics(admin, cluster, appeared, managed_keys).await {
+        Ok(found) => found,
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+            return Vec::new();
+        }
+    };
+    let planned: HashMap<&str, &InternalTopic> =
+        desired.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut adopted = Vec::new();
+    for name in appeared {
+        let key = (cluster.to_string(), name.clone());
+        match (planned.get(name.as_str()), found.get(&key)) {
+            (Some(topic), Some(existing)) => match adoptable(topic, existing) {
+                Ok(()) => adopted.push(name.clone()),
+                Err(differences) => diags.push(Diagnostic::error(
+                    "Internal topic created meanwhile with other settings",
+                    format!(
+                        "cluster {cluster:?}: topic {name:?} was created by someone else between \
+                         plan and apply, with settings other than the plan's ({}); the provider \
+                         does not recreate topics: change it by hand or adjust the inputs",
+                        differences.join("; ")
+                    ),
+                )),
+            },
+            _ => diags.push(Diagnostic::error(
+                "Cannot create internal topic",
+                format!(
+                    "cluster {cluster:?}: topic {name:?}: TOPIC_ALREADY_EXISTS, yet it is not \
+                     found when described"
+                ),
+            )),
+        }
+    }
+    adopted
 }
