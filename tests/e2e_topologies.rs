@@ -6,11 +6,12 @@
 //! Judged by reading the brokers back, never the state: after every step the brokers hold
 //! every binding and internal topic each remaining flow needs (computed by the provider's
 //! planner, see `topologies`), and exactly those plus what existed before any flow.
-//! Covered: active-active at Terraform's default parallelism (repeated on fresh brokers),
-//! removing either flow of active-active, hub-and-spoke and fan-out, a shrink that leaves a
-//! binding to its other claimant (plan warning), two states on one hub (sequential and
-//! concurrent, with a destroy's deletion held back until the other state has claimed), the
-//! provider SIGKILLed mid-apply, `ownership = "state"`, and missing rights on the claims topic.
+//! Covered: active-active at Terraform's default parallelism (repeated on fresh brokers);
+//! removing either flow of active-active, hub-and-spoke, fan-out, and of an MM2 flow and a
+//! cluster link sharing a source cluster; a shrink that leaves bindings to their other
+//! claimant (plan warning); two states on one hub (sequential and concurrent, with a
+//! destroy's deletion held back until the other state has claimed); the provider SIGKILLed
+//! mid-apply; `ownership = "state"`; missing rights on the claims topic.
 
 mod support;
 mod topologies;
@@ -162,10 +163,7 @@ fn active_active_removing_either_flow_keeps_what_the_other_needs() {
         // A shrink: without heartbeats east->west no longer needs its reverse herder's
         // bindings, but west->east still does. The plan says so, naming the claimant, and
         // the bindings stay.
-        let shrunk = Flow {
-            emit_heartbeats: false,
-            ..east_to_west.clone()
-        };
+        let shrunk = east_to_west.without_heartbeats();
         let left = east_to_west
             .needed_bindings()
             .difference(&shrunk.needed_bindings())
@@ -211,6 +209,24 @@ fn hub_and_spoke_removing_either_spoke_keeps_what_the_other_needs() {
             &Flow::new(EAST, HUB),
             &Flow::new(WEST, HUB),
         );
+    });
+}
+
+/// MM2 replicates `hub -> west` and a cluster link `hub -> east` mirrors `orders`, both as
+/// `User:mm2`: they share the source-side READ and DESCRIBE_CONFIGS on `orders` in the hub's
+/// claims record.
+#[test]
+fn mm2_and_a_cluster_link_on_one_cluster_removing_either_keeps_what_the_other_needs() {
+    let mm2 = Flow::new(HUB, WEST);
+    let link = Flow::link(HUB, EAST);
+    assert!(
+        !mm2.needed_bindings().is_disjoint(&link.needed_bindings()),
+        "the flow and the link share bindings"
+    );
+    for_each_terraform(|tf| {
+        let clusters = Clusters::plaintext();
+        let dir = Workdir::with_dev_overrides(tf, "");
+        removing_either_flow_keeps_the_others_needs(tf, &clusters, &dir, &mm2, &link);
     });
 }
 

@@ -1,10 +1,10 @@
 //! Helpers of `tests/e2e_topologies.rs`: three in-process test brokers (`east`, `west`, `hub`,
-//! authorizer on) per test, MM2 flows of one principal rendered as HCL and planned with the
-//! provider's own planner (`plan_mm2`, the code behind the resource and the data source), and
-//! checks that read the brokers back, never the state.
+//! authorizer on) per test, flows of one principal (MM2 or a cluster link) rendered as HCL and
+//! planned with the provider's own planners (`plan_mm2`, `plan_cluster_link`: the code behind
+//! the resources and the data sources), and checks that read the brokers back, never the state.
 //!
-//! Expected sets are computed, not copied by hand: a flow's needs are `plan_mm2` of the same
-//! inputs the HCL gives the resource, so a change of the permission tables moves the tests
+//! Expected sets are computed, not copied by hand: a flow's needs are the planner's output for
+//! the inputs the HCL gives the resource, so a change of the permission tables moves the tests
 //! with it. Every test that applies flows also checks that the brokers hold exactly the union
 //! of the applied flows' needs, which pins the HCL and the planner inputs to each other.
 
@@ -12,6 +12,7 @@ use kafka_testbroker::{
     AclOperation, AclPermission, AclRecord, BrokerConfig, PatternType, ResourceType, TestBroker,
 };
 use kafkamirror::model::acl::AclBinding;
+use kafkamirror::model::cluster_link::{plan_cluster_link, ClusterLinkInputs};
 use kafkamirror::model::mm2::{plan_mm2, Mm2Inputs};
 use kafkamirror::model::plan::{DesiredState, InternalTopic};
 use std::collections::{BTreeMap, BTreeSet};
@@ -278,71 +279,106 @@ fn acl_rows(needs: &DesiredState) -> BTreeSet<Row> {
         .collect()
 }
 
-/// One MM2 flow `source -> target` of `User:mm2`, with MM2's defaults apart from what the
-/// fields say.
+/// What replicates a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replicator {
+    /// `kafkamirror_mm2_replication_permissions`, MM2's defaults apart from heartbeats.
+    Mm2 { emit_heartbeats: bool },
+    /// `kafkamirror_cluster_link_acls` with the defaults, mirroring `orders`.
+    ClusterLink,
+}
+
+/// One flow `source -> target` of `User:mm2` (MM2's principal, or a cluster link's
+/// credential).
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub source: &'static str,
     pub target: &'static str,
-    pub emit_heartbeats: bool,
+    pub replicator: Replicator,
 }
 
-/// The application topics and consumer groups every flow replicates.
+/// The application topics and consumer groups every MM2 flow replicates; a cluster link
+/// mirrors the first topic.
 const TOPICS: [&str; 2] = ["orders", "payments"];
 const GROUPS: [&str; 1] = ["orders-app"];
 
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Flow {
+    /// An MM2 flow with MM2's defaults.
     pub fn new(source: &'static str, target: &'static str) -> Flow {
         Flow {
             source,
             target,
-            emit_heartbeats: true,
+            replicator: Replicator::Mm2 {
+                emit_heartbeats: true,
+            },
         }
     }
 
-    /// The resource's `id` (its import id): how the provider names this claimant.
+    /// A cluster link `source -> target` whose credential is `User:mm2`.
+    pub fn link(source: &'static str, target: &'static str) -> Flow {
+        Flow {
+            source,
+            target,
+            replicator: Replicator::ClusterLink,
+        }
+    }
+
+    /// The same MM2 flow with `emit_heartbeats = false`.
+    pub fn without_heartbeats(&self) -> Flow {
+        Flow {
+            replicator: Replicator::Mm2 {
+                emit_heartbeats: false,
+            },
+            ..self.clone()
+        }
+    }
+
+    /// The resource's `id` (its import id), which the claimant's name contains.
     pub fn id(&self) -> String {
         format!("{}:{}:{MM2}", self.source, self.target)
     }
 
-    /// The resource block. Keep in step with [`Flow::inputs`].
+    /// The resource block. Keep in step with [`Flow::needs`].
     pub fn hcl(&self) -> String {
-        let quoted = |names: &[&str]| {
-            names
-                .iter()
-                .map(|n| format!("\"{n}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut hcl = format!(
-            "resource \"kafkamirror_mm2_replication_permissions\" \"{}_to_{}\" {{\n  source_cluster = \"{}\"\n  target_cluster = \"{}\"\n  principal      = \"{MM2}\"\n  topics         = [{}]\n  groups         = [{}]\n",
-            self.source,
-            self.target,
-            self.source,
-            self.target,
-            quoted(&TOPICS),
-            quoted(&GROUPS)
-        );
-        if !self.emit_heartbeats {
-            hcl.push_str("  emit_heartbeats = false\n");
-        }
-        hcl.push_str("}\n");
-        hcl
-    }
-
-    /// The planner's inputs for the same flow (aliases default to the cluster keys).
-    fn inputs(&self) -> Mm2Inputs {
-        Mm2Inputs {
-            topics: TOPICS.iter().map(|t| t.to_string()).collect(),
-            groups: GROUPS.iter().map(|g| g.to_string()).collect(),
-            emit_heartbeats: self.emit_heartbeats,
-            ..Mm2Inputs::with_defaults(self.source, self.target, MM2)
+        let (source, target) = (self.source, self.target);
+        match self.replicator {
+            Replicator::Mm2 { emit_heartbeats } => format!(
+                "resource \"kafkamirror_mm2_replication_permissions\" \"{source}_to_{target}\" {{\n  source_cluster = \"{source}\"\n  target_cluster = \"{target}\"\n  principal      = \"{MM2}\"\n  topics         = [{}]\n  groups         = [{}]\n{}}}\n",
+                quoted(&TOPICS),
+                quoted(&GROUPS),
+                if emit_heartbeats { "" } else { "  emit_heartbeats = false\n" }
+            ),
+            Replicator::ClusterLink => format!(
+                "resource \"kafkamirror_cluster_link_acls\" \"{source}_to_{target}\" {{\n  source_cluster      = \"{source}\"\n  destination_cluster = \"{target}\"\n  link_principal      = \"{MM2}\"\n  topics              = [{}]\n}}\n",
+                quoted(&TOPICS[..1])
+            ),
         }
     }
 
-    /// Every binding and internal topic this flow needs, from the provider's planner.
+    /// Every binding and internal topic this flow needs, from the provider's planner with
+    /// the inputs [`Flow::hcl`] gives the resource (aliases default to the cluster keys).
     pub fn needs(&self) -> DesiredState {
-        plan_mm2(&self.inputs())
+        let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        match self.replicator {
+            Replicator::Mm2 { emit_heartbeats } => plan_mm2(&Mm2Inputs {
+                topics: names(&TOPICS),
+                groups: names(&GROUPS),
+                emit_heartbeats,
+                ..Mm2Inputs::with_defaults(self.source, self.target, MM2)
+            }),
+            Replicator::ClusterLink => plan_cluster_link(&ClusterLinkInputs {
+                topics: names(&TOPICS[..1]),
+                ..ClusterLinkInputs::with_defaults(self.source, self.target, MM2)
+            }),
+        }
     }
 
     /// The bindings this flow needs.
