@@ -250,7 +250,11 @@ impl ClaimsSession {
             )
             .collect();
         let releases = releases_after(&self.plan, &failed, &self.me.id);
-        if let Err(error) = self.log.append(log_records(releases)).await {
+        let released = self.log.append(log_records(releases)).await;
+        if released.is_ok() && !self.plan.kept_for_others.is_empty() {
+            self.collect_orphans(admin, diags).await;
+        }
+        if let Err(error) = released {
             diags.push(Diagnostic::error(
                 "Cannot release claims",
                 format!(
@@ -262,6 +266,54 @@ impl ClaimsSession {
             return false;
         }
         true
+    }
+}
+
+impl ClaimsSession {
+    /// After the releases: bindings kept for other claimants that no claim names any more
+    /// (their last claimants released them at the same moment, each seeing the other's
+    /// claim) are deleted, then re-verified as in step 5, so a claimant that appeared
+    /// meanwhile gets them back.
+    async fn collect_orphans(&self, admin: &KafkaAdmin, diags: &mut Diagnostics) {
+        let Ok(claims) = read_claims(&self.log, admin).await else {
+            return;
+        };
+        let orphans: Vec<AclBinding> = self
+            .plan
+            .kept_for_others
+            .iter()
+            .filter_map(|kept| match &kept.object {
+                Claimed::Binding(binding) if !claims.is_claimed(&kept.object) => {
+                    Some(binding.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        if orphans.is_empty() {
+            return;
+        }
+        let filters: Vec<crate::kafka::AclFilter> =
+            orphans.iter().map(crate::kafka::AclFilter::exact).collect();
+        let deleted: Vec<AclBinding> = match admin.delete_acls(&filters).await {
+            Ok(results) => orphans
+                .iter()
+                .zip(results)
+                .filter(|(_, result)| result.is_ok())
+                .map(|(binding, _)| binding.clone())
+                .collect(),
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot delete ACLs", &error));
+                return;
+            }
+        };
+        let Ok(reread) = read_claims(&self.log, admin).await else {
+            return;
+        };
+        let objects: Vec<Claimed> = deleted.iter().cloned().map(Claimed::Binding).collect();
+        let again: HashSet<Claimed> = recreate_after_reverify(&self.plan, &objects, &reread, "")
+            .into_iter()
+            .collect();
+        recreate(admin, &self.cluster, &deleted, &[], &again, diags).await;
     }
 }
 

@@ -672,11 +672,11 @@ mod tests {
     }
 
     #[test]
-    fn mm2_state_of_version_0_upgrades_with_null_regex_inputs() {
+    fn mm2_state_of_version_0_upgrades_with_null_regex_inputs_and_a_derived_claimant() {
         use tfplugin::Value;
         let resource = FlowResource::<Mm2Flow>::new();
-        assert_eq!(resource.schema().version, 1);
-        let v0 = br#"{"source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
+        assert_eq!(resource.schema().version, 2);
+        let v0 = br#"{"id":"primary:dr:User:mm2","source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
         let mut diags = Diagnostics::new();
         let raw = RawState {
             version: 0,
@@ -688,14 +688,26 @@ mod tests {
         assert_eq!(state["topic_regexes"], Value::Null);
         assert_eq!(state["group_regexes"], Value::Null);
         assert_eq!(state["source_cluster"], Value::string("primary"));
+        let claimant = claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2");
+        assert_eq!(state["claimant"], Value::string(&claimant));
         // A version-0 state never held the new attributes.
         let raw = RawState {
             version: 0,
             json: br#"{"topic_regexes":null}"#.to_vec().into(),
         };
         assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        // Version 1 (with the regex inputs) takes the claimant step only.
+        let v1 = br#"{"id":"primary:dr:User:mm2","topic_regexes":null,"group_regexes":null}"#;
         let raw = RawState {
             version: 1,
+            json: v1.to_vec().into(),
+        };
+        let Some(UpgradedState::Upgraded(state)) = resource.upgrade_state(&raw, &mut diags) else {
+            panic!("not upgraded: {diags:?}");
+        };
+        assert_eq!(state["claimant"], Value::string(&claimant));
+        let raw = RawState {
+            version: 2,
             json: v0.to_vec().into(),
         };
         assert!(matches!(
@@ -703,7 +715,7 @@ mod tests {
             Some(UpgradedState::Current)
         ));
         let raw = RawState {
-            version: 2,
+            version: 3,
             json: v0.to_vec().into(),
         };
         let mut diags = Diagnostics::new();
