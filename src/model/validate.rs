@@ -227,6 +227,23 @@ pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError> {
             ),
         ));
     }
+    for (index, alias) in inputs.upstream_aliases.iter().enumerate() {
+        let mut alias_errors = Vec::new();
+        check_alias("upstream_aliases", alias, &mut alias_errors);
+        if let Some(error) = alias_errors.pop() {
+            errors.push(InputError::at("upstream_aliases", index, error.message));
+        } else if alias == &inputs.source_alias || alias == &inputs.target_alias {
+            errors.push(InputError::at(
+                "upstream_aliases",
+                index,
+                format!(
+                    "{alias:?} is an alias of this flow; upstream aliases name the clusters \
+                     the source replicates from (MM2 never replicates a cluster's own \
+                     heartbeats back to it)"
+                ),
+            ));
+        }
+    }
     check_optional_principal("principal", &inputs.principal, &mut errors);
     check_optional_principal("source_principal", &inputs.source_principal, &mut errors);
     check_optional_principal("target_principal", &inputs.target_principal, &mut errors);
@@ -390,6 +407,16 @@ mod tests {
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
             vec![("source_alias", None), ("target_alias", None)]
+        );
+    }
+
+    #[test]
+    fn upstream_aliases_name_other_clusters() {
+        let mut inputs = valid_mm2();
+        inputs.upstream_aliases = strings(&["up", "", "primary", "dr", "bad/alias"]);
+        assert_eq!(
+            attributes(&validate_mm2(&inputs)),
+            [1, 2, 3, 4].map(|index| ("upstream_aliases", Some(index)))
         );
     }
 

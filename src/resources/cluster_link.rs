@@ -4,10 +4,15 @@
 //! everything else is the shared engine. Cluster links have no internal topics.
 
 use super::flow::{default_to, Flow, InputReader};
-use crate::model::cluster_link::{plan_cluster_link, ClusterLinkInputs, LinkMode};
+use crate::model::cluster_link::{
+    acl_sync_pitfall, plan_cluster_link, ClusterLinkInputs, LinkMode, ACL_SYNC_DELETES_ROW,
+};
 use crate::model::plan::DesiredState;
 use crate::model::validate::{validate_cluster_link, InputError};
-use tfplugin::{Attr, Block, Diagnostics, Field, Object};
+use tfplugin::{Attr, Block, Diagnostic, Diagnostics, Field, Object};
+
+/// At most this many of the exposed bindings are listed in the ACL-sync warning.
+const LISTED_BINDINGS: usize = 20;
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
     "source_cluster",
@@ -152,6 +157,37 @@ impl Flow for ClusterLinkFlow {
 
     fn plan(inputs: &ClusterLinkInputs) -> DesiredState {
         plan_cluster_link(inputs)
+    }
+
+    fn plan_warnings(inputs: &ClusterLinkInputs, desired: &DesiredState) -> Vec<Diagnostic> {
+        let Some(pitfall) = acl_sync_pitfall(inputs, desired) else {
+            return Vec::new();
+        };
+        let mut listed: Vec<String> = pitfall
+            .exposed
+            .iter()
+            .take(LISTED_BINDINGS)
+            .map(|acl| format!("  cluster {:?}: {}", acl.cluster, acl.binding))
+            .collect();
+        if pitfall.exposed.len() > LISTED_BINDINGS {
+            listed.push(format!(
+                "  and {} more (every binding of this resource on those clusters)",
+                pitfall.exposed.len() - LISTED_BINDINGS
+            ));
+        }
+        let clusters: Vec<String> = pitfall.clusters.iter().map(|c| format!("{c:?}")).collect();
+        vec![Diagnostic::warning(
+            "ACL sync deletes bindings that match the link's acl.filters",
+            format!(
+                "with acl_sync on, the cluster link deletes the bindings on {} that match its \
+                 acl.filters and are absent on the cluster it syncs from [spec \
+                 {ACL_SYNC_DELETES_ROW}]. Keep acl.filters from matching these bindings of this \
+                 resource, or the link removes them and the next plan recreates them:\n{}",
+                clusters.join(" and "),
+                listed.join("\n")
+            ),
+        )
+        .at(ACL_SYNC.path())]
     }
 
     fn id(inputs: &ClusterLinkInputs) -> String {

@@ -15,6 +15,7 @@
 //! apply fail. Inputs have no `requires_replace`: any change is an in-place update whose
 //! apply is the set difference, so only what must change is replaced.
 
+use super::access_check::{self, DENY_CHECK};
 use super::apply::{apply_flow, ApplyPlan};
 use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
 use super::preflight::preflight;
@@ -38,7 +39,7 @@ pub const IMPORTED_REASON: &str =
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
     if resource {
-        block = F::resource_attributes(block);
+        block = F::resource_attributes(block).attr(&DENY_CHECK);
     }
     block = block.attr(&ACLS);
     if resource {
@@ -103,6 +104,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
 
     fn validate(&self, config: &Object, diags: &mut Diagnostics) {
         validate_config::<F>(config, diags);
+        access_check::validate(config, diags);
     }
 
     /// Plan sets all three from the planner (or unknown), apply from what the clusters hold.
@@ -132,6 +134,9 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     return None;
                 }
                 let desired = F::plan(&inputs);
+                for warning in F::plan_warnings(&inputs, &desired) {
+                    diags.push(warning);
+                }
                 // Rows are made one at a time as they are written: 60 000 of them at once
                 // would double the plan's memory for large flows.
                 let acls = AclRow::keys_of(&desired.acls);

@@ -37,6 +37,11 @@ pub trait Flow: Send + Sync + 'static {
     fn decode(object: &Object, diags: &mut Diagnostics) -> Option<Field<Self::Inputs>>;
     fn validate(inputs: &Self::Inputs) -> Vec<InputError>;
     fn plan(inputs: &Self::Inputs) -> DesiredState;
+    /// Plan warnings the inputs call for without reading a cluster (e.g. a feature of the
+    /// replicator that deletes bindings).
+    fn plan_warnings(_inputs: &Self::Inputs, _desired: &DesiredState) -> Vec<Diagnostic> {
+        Vec::new()
+    }
     /// The resource id, in the import form.
     fn id(inputs: &Self::Inputs) -> String;
     /// Inputs for an import id `(first cluster, second cluster, principal)`, with every other

@@ -5,8 +5,10 @@
 //! - [`engine`]: a flow as a Terraform resource and data source (plan, apply, read, import);
 //! - [`record`] and [`rows`]: what state records and its row objects;
 //! - [`read`]: reading what clusters hold; [`apply`] (per cluster: [`acls`], [`topics`]),
-//!   [`refresh`] and [`preflight`]: the cluster work, decisions taken by `crate::model`.
+//!   [`refresh`] and [`preflight`] (with [`access_check`], Kafka's authorizer over the plan):
+//!   the cluster work, decisions taken by `crate::model`.
 
+pub mod access_check;
 pub mod acls;
 pub mod apply;
 pub mod cluster_link;

@@ -1,7 +1,9 @@
 //! The plan-time preflight against the clusters, so apply does not fail halfway:
 //! reachability, authorizer, the provider's own rights, self-lockout, replication factor vs
-//! brokers, conflicting internal topics and pre-existing bindings (a warning).
+//! brokers, conflicting internal topics, pre-existing bindings (a warning) and DENY bindings
+//! that block an access the plan grants (`super::access_check`).
 
+use super::access_check::{check_cluster, deny_check};
 use super::flow::{cluster_paths, Flow};
 use super::read::{
     connect_all, kafka_diagnostic, lockout_guard, principals_of, read_acls, read_topics,
@@ -27,6 +29,7 @@ pub(crate) async fn preflight<F: Flow>(
     diags: &mut Diagnostics,
 ) {
     let paths = cluster_paths::<F>(planned);
+    let deny_mode = diags.take(deny_check(planned)).unwrap_or_default();
     let mut prior_by_cluster = prior.into_clusters();
     // Unknown keys are reported on their attribute; pending ones are not known yet.
     let configured = paths
@@ -78,6 +81,16 @@ pub(crate) async fn preflight<F: Flow>(
         let expected = Some(desired_acls.len() + recorded.acls.len());
         match read_acls(&admin, cluster, &principals, expected).await {
             Ok(actual) => {
+                check_cluster(
+                    &admin,
+                    cluster,
+                    &desired_acls,
+                    &actual,
+                    deny_mode,
+                    path,
+                    diags,
+                )
+                .await;
                 // Ownership from state: `acls - preexisting_acls`.
                 let owned = owned_keys(&recorded, diags);
                 let guard = lockout_guard(ctx.provider, cluster);
