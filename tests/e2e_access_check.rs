@@ -4,7 +4,7 @@
 //! warning (with the access and the rule's spec row), and `deny_check = "error"` fails the
 //! plan with the same diagnostic; a cluster link with `acl_sync` on plans with a warning on
 //! `acl_sync` listing the destination bindings the link's `acl.filters` must leave alone; a
-//! state written before the new optional inputs existed plans empty.
+//! state of the previous schema version upgrades and plans empty.
 
 mod support;
 
@@ -152,12 +152,10 @@ fn acl_sync_on_a_cluster_link_warns_which_bindings_its_filters_must_leave_alone(
     });
 }
 
-/// `deny_check`, `upstream_aliases` and `idempotent_write` are optional without a default in
-/// state (null means the default), so a state written before they existed, which lacks them,
-/// reads as null (Terraform decodes the stored JSON with every missing attribute null) and
-/// plans empty: no state upgrade step is needed for them.
+/// A state of the previous MM2 schema version (1: before `upstream_aliases`,
+/// `idempotent_write` and `deny_check`) upgrades with them null, and plans empty.
 #[test]
-fn states_written_before_the_optional_inputs_existed_plan_empty() {
+fn states_of_the_previous_schema_version_upgrade_and_plan_empty() {
     for_each_terraform(|tf| {
         let token = unique("u");
         let topic = format!("orders-{token}");
@@ -169,6 +167,8 @@ fn states_written_before_the_optional_inputs_existed_plan_empty() {
         let mut removed = 0;
         for resource in state["resources"].as_array_mut().unwrap() {
             for instance in resource["instances"].as_array_mut().unwrap() {
+                assert_eq!(instance["schema_version"], 2);
+                instance["schema_version"] = Json::from(1);
                 let attributes = instance["attributes"].as_object_mut().unwrap();
                 for key in ["deny_check", "upstream_aliases", "idempotent_write"] {
                     removed += usize::from(attributes.remove(key).is_some());

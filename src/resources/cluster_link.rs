@@ -3,13 +3,14 @@
 //! [`ClusterLinkInputs`] and its import id. Planning is `model::plan_cluster_link`;
 //! everything else is the shared engine. Cluster links have no internal topics.
 
-use super::flow::{default_to, Flow, InputReader};
+use super::access_check::DENY_CHECK;
+use super::flow::{default_to, Flow, InputReader, UpgradeStep};
 use crate::model::cluster_link::{
     acl_sync_pitfall, plan_cluster_link, ClusterLinkInputs, LinkMode, ACL_SYNC_DELETES_ROW,
 };
 use crate::model::plan::DesiredState;
 use crate::model::validate::{validate_cluster_link, InputError};
-use tfplugin::{Attr, Block, Diagnostic, Diagnostics, Field, Object};
+use tfplugin::{Attr, Block, Diagnostics, Field, Object};
 
 /// At most this many of the exposed bindings are listed in the ACL-sync warning.
 const LISTED_BINDINGS: usize = 20;
@@ -159,36 +160,14 @@ impl Flow for ClusterLinkFlow {
         plan_cluster_link(inputs)
     }
 
-    fn plan_warnings(inputs: &ClusterLinkInputs, desired: &DesiredState) -> Vec<Diagnostic> {
-        let Some(pitfall) = acl_sync_pitfall(inputs, desired) else {
-            return Vec::new();
-        };
-        let mut listed: Vec<String> = pitfall
-            .exposed
-            .iter()
-            .take(LISTED_BINDINGS)
-            .map(|acl| format!("  cluster {:?}: {}", acl.cluster, acl.binding))
-            .collect();
-        if pitfall.exposed.len() > LISTED_BINDINGS {
-            listed.push(format!(
-                "  and {} more (every binding of this resource on those clusters)",
-                pitfall.exposed.len() - LISTED_BINDINGS
-            ));
-        }
-        let clusters: Vec<String> = pitfall.clusters.iter().map(|c| format!("{c:?}")).collect();
-        vec![Diagnostic::warning(
-            "ACL sync deletes bindings that match the link's acl.filters",
-            format!(
-                "with acl_sync on, the cluster link deletes the bindings on {} that match its \
-                 acl.filters and are absent on the cluster it syncs from [spec \
-                 {ACL_SYNC_DELETES_ROW}]. Keep acl.filters from matching these bindings of this \
-                 resource, or the link removes them and the next plan recreates them:\n{}",
-                clusters.join(" and "),
-                listed.join("\n")
-            ),
-        )
-        .at(ACL_SYNC.path())]
+    fn warnings(inputs: &ClusterLinkInputs) -> Vec<(&'static str, InputError)> {
+        acl_sync_warning(inputs).into_iter().collect()
     }
+
+    /// Version 1 added `deny_check`.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[UpgradeStep {
+        added_attributes: &[DENY_CHECK.name],
+    }];
 
     fn id(inputs: &ClusterLinkInputs) -> String {
         format!(
@@ -204,4 +183,45 @@ impl Flow for ClusterLinkFlow {
         LINK_PRINCIPAL.set(&mut object, &link_principal.to_string());
         object
     }
+}
+
+/// The ACL-sync pitfall as a warning on `acl_sync` (spec row 6.8): the link deletes the
+/// bindings matching its `acl.filters`, so this resource's bindings there must stay outside
+/// them. Plans the link only when `acl_sync` is on.
+fn acl_sync_warning(inputs: &ClusterLinkInputs) -> Option<(&'static str, InputError)> {
+    if !inputs.acl_sync {
+        return None;
+    }
+    let desired = plan_cluster_link(inputs);
+    let pitfall = acl_sync_pitfall(inputs, &desired)?;
+    let mut listed: Vec<String> = pitfall
+        .exposed
+        .iter()
+        .take(LISTED_BINDINGS)
+        .map(|acl| format!("  cluster {:?}: {}", acl.cluster, acl.binding))
+        .collect();
+    if pitfall.exposed.len() > LISTED_BINDINGS {
+        listed.push(format!(
+            "  and {} more (every binding of this resource on those clusters)",
+            pitfall.exposed.len() - LISTED_BINDINGS
+        ));
+    }
+    let clusters: Vec<String> = pitfall.clusters.iter().map(|c| format!("{c:?}")).collect();
+    let message = format!(
+        "with acl_sync on, the cluster link deletes the bindings on {} that match its \
+         acl.filters and are absent on the cluster it syncs from [spec {ACL_SYNC_DELETES_ROW}]. \
+         Keep acl.filters from matching these bindings of this resource, or the link removes \
+         them and the next apply recreates them:\n{}",
+        clusters.join(" and "),
+        listed.join("\n")
+    );
+    let warning = InputError {
+        attribute: ACL_SYNC.name,
+        index: None,
+        message,
+    };
+    Some((
+        "ACL sync deletes bindings that match the link's acl.filters",
+        warning,
+    ))
 }
