@@ -9,7 +9,7 @@ use crate::model::cluster_link::{
     acl_sync_pitfall, plan_cluster_link, ClusterLinkInputs, LinkMode, ACL_SYNC_DELETES_ROW,
 };
 use crate::model::plan::DesiredState;
-use crate::model::validate::{validate_cluster_link, InputError};
+use crate::model::validate::{validate_cluster_link, ClusterLinkField, InputError};
 use tfplugin::{Attr, Block, Diagnostics, Field, Object};
 
 /// At most this many of the exposed bindings are listed in the ACL-sync warning.
@@ -152,7 +152,25 @@ impl Flow for ClusterLinkFlow {
         })
     }
 
-    fn validate(inputs: &ClusterLinkInputs) -> Vec<InputError> {
+    type Field = ClusterLinkField;
+    const FIELDS: &'static [ClusterLinkField] = &ClusterLinkField::ALL;
+
+    fn attribute(field: ClusterLinkField) -> &'static str {
+        match field {
+            ClusterLinkField::SourceCluster => SOURCE_CLUSTER.name,
+            ClusterLinkField::DestinationCluster => DESTINATION_CLUSTER.name,
+            ClusterLinkField::LinkPrincipal => LINK_PRINCIPAL.name,
+            ClusterLinkField::DestinationBrokerPrincipal => DESTINATION_BROKER_PRINCIPAL.name,
+            ClusterLinkField::OperatorPrincipal => OPERATOR_PRINCIPAL.name,
+            ClusterLinkField::Topics => TOPICS.name,
+            ClusterLinkField::TopicPrefixes => TOPIC_PREFIXES.name,
+            ClusterLinkField::Groups => GROUPS.name,
+            ClusterLinkField::GroupPrefixes => GROUP_PREFIXES.name,
+            ClusterLinkField::AclSync => ACL_SYNC.name,
+        }
+    }
+
+    fn validate(inputs: &ClusterLinkInputs) -> Vec<InputError<ClusterLinkField>> {
         validate_cluster_link(inputs)
     }
 
@@ -160,7 +178,7 @@ impl Flow for ClusterLinkFlow {
         plan_cluster_link(inputs)
     }
 
-    fn warnings(inputs: &ClusterLinkInputs) -> Vec<(&'static str, InputError)> {
+    fn warnings(inputs: &ClusterLinkInputs) -> Vec<(&'static str, InputError<ClusterLinkField>)> {
         acl_sync_warning(inputs).into_iter().collect()
     }
 
@@ -188,7 +206,9 @@ impl Flow for ClusterLinkFlow {
 /// The ACL-sync pitfall as a warning on `acl_sync` (spec row 6.8): the link deletes the
 /// bindings matching its `acl.filters`, so this resource's bindings there must stay outside
 /// them. Plans the link only when `acl_sync` is on.
-fn acl_sync_warning(inputs: &ClusterLinkInputs) -> Option<(&'static str, InputError)> {
+fn acl_sync_warning(
+    inputs: &ClusterLinkInputs,
+) -> Option<(&'static str, InputError<ClusterLinkField>)> {
     if !inputs.acl_sync {
         return None;
     }
@@ -216,7 +236,7 @@ fn acl_sync_warning(inputs: &ClusterLinkInputs) -> Option<(&'static str, InputEr
         listed.join("\n")
     );
     let warning = InputError {
-        attribute: ACL_SYNC.name,
+        field: ClusterLinkField::AclSync,
         index: None,
         message,
     };

@@ -71,14 +71,21 @@ pub(crate) async fn apply_cluster_topics(
         .iter()
         .flat_map(|t| t.configs.keys().cloned())
         .collect();
-    let existing = match read_topics(admin, cluster, &names, &managed_keys).await {
-        Ok(existing) => existing,
+    let read = match read_topics(admin, cluster, &names, &managed_keys, diags).await {
+        Ok(read) => read,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
             return prior.clone();
         }
     };
-    let changes = reconcile_topics(desired, &existing);
+    // Topics whose configs could not be read are left alone and stay as recorded.
+    let checked: Vec<InternalTopic> = desired
+        .iter()
+        .filter(|topic| !read.unread.contains(&topic.name))
+        .cloned()
+        .collect();
+    let existing = read.existing;
+    let changes = reconcile_topics(&checked, &existing);
 
     let new_topics: Vec<NewTopic> = changes
         .to_create
@@ -117,8 +124,9 @@ pub(crate) async fn apply_cluster_topics(
     }
 
     // Created since they were read: recorded as they exist.
-    let raced = match read_topics(admin, cluster, &raced, &managed_keys).await {
+    let raced = match read_topics(admin, cluster, &raced, &managed_keys, diags).await {
         Ok(found) => found
+            .existing
             .into_iter()
             .map(|((_, name), topic)| (name, topic))
             .collect(),
@@ -174,12 +182,18 @@ pub(crate) async fn apply_cluster_topics(
         fixed,
         raced,
     };
-    topics_after_apply(desired, &existing, &changes, &progress)
+    topics_after_apply(&checked, &existing, &changes, &progress)
         .into_iter()
         .filter_map(|(topic, left)| match left {
             TopicLeft::AsPlanned => Some(TopicRow::from(topic)),
             TopicLeft::AsFound(found) => Some(existing_topic_row(&TopicRow::from(topic), found)),
             TopicLeft::Absent => None,
         })
+        .chain(
+            prior
+                .iter()
+                .filter(|row| read.unread.contains(&row.name))
+                .cloned(),
+        )
         .collect()
 }
