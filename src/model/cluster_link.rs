@@ -5,8 +5,8 @@
 
 use super::acl::{Operation, ResourceType};
 use super::plan::{
-    evaluate_rules, input_names, DesiredState, DesiredStateBuilder, NameSelection, ResourcePattern,
-    RuleContext, RuleRow, Side,
+    evaluate_rules, input_names, ClusterAcl, DesiredState, DesiredStateBuilder, NameSelection,
+    ResourcePattern, RuleContext, RuleRow, Side,
 };
 
 /// Which side opens the link's connections.
@@ -264,6 +264,42 @@ impl RuleContext for LinkContext<'_> {
             R::Cluster => vec![ResourcePattern::cluster()],
         }
     }
+}
+
+/// The spec row of the ACL-sync pitfall (section 6, Cluster Linking: "ACL sync on a link
+/// deletes destination bindings that match its `acl.filters` and are absent on the source").
+pub const ACL_SYNC_DELETES_ROW: &str = "6.8";
+
+/// With `acl_sync` on, the link deletes the bindings of the cluster it syncs onto that match
+/// its `acl.filters` and are absent on the other cluster: the destination, and for a
+/// bidirectional link the source too. These are this resource's bindings there, which must
+/// stay outside the filters (`acl.filters` is link config the provider does not see).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclSyncPitfall<'a> {
+    /// Cluster keys the link syncs ACLs onto, destination first.
+    pub clusters: Vec<&'a str>,
+    /// This resource's bindings on those clusters, in plan order.
+    pub exposed: Vec<&'a ClusterAcl>,
+}
+
+/// The ACL-sync pitfall of a plan, `None` when `acl_sync` is off.
+pub fn acl_sync_pitfall<'a>(
+    inputs: &'a ClusterLinkInputs,
+    desired: &'a DesiredState,
+) -> Option<AclSyncPitfall<'a>> {
+    if !inputs.acl_sync {
+        return None;
+    }
+    let mut clusters = vec![inputs.destination_cluster.as_str()];
+    if inputs.link_mode == LinkMode::Bidirectional {
+        clusters.push(&inputs.source_cluster);
+    }
+    let exposed = desired
+        .acls
+        .iter()
+        .filter(|acl| clusters.contains(&acl.cluster.as_str()))
+        .collect();
+    Some(AclSyncPitfall { clusters, exposed })
 }
 
 /// Plans every ACL one cluster link needs. Pure and deterministic; Cluster Linking creates

@@ -97,6 +97,9 @@ pub struct Mm2Inputs {
     pub separator: String,
     pub emit_heartbeats: bool,
     pub replicate_heartbeats: bool,
+    /// Aliases of the clusters upstream of the source in a chain (`U->A->B`: the flow `A->B`
+    /// names `U`): MM2 also replicates their heartbeats `U<sep>heartbeats` (spec 6.2).
+    pub upstream_aliases: Vec<String>,
     pub emit_checkpoints: bool,
     pub emit_offset_syncs: bool,
     pub offset_syncs_topic_location: OffsetSyncsLocation,
@@ -104,6 +107,9 @@ pub struct Mm2Inputs {
     pub sync_topic_acls: bool,
     pub sync_group_offsets: bool,
     pub exactly_once: bool,
+    /// IDEMPOTENT_WRITE on the clusters MM2 produces to, for brokers older than Kafka 2.8
+    /// (spec 6.5); newer brokers accept WRITE on a topic instead.
+    pub idempotent_write: bool,
     pub manage_internal_topics: bool,
     /// RF of the topics whose MM2/Connect config defaults to 3.
     pub internal_topics_replication_factor: i16,
@@ -134,6 +140,7 @@ impl Mm2Inputs {
             separator: ".".to_string(),
             emit_heartbeats: true,
             replicate_heartbeats: true,
+            upstream_aliases: Vec::new(),
             emit_checkpoints: true,
             emit_offset_syncs: true,
             offset_syncs_topic_location: OffsetSyncsLocation::Source,
@@ -141,6 +148,7 @@ impl Mm2Inputs {
             sync_topic_acls: true,
             sync_group_offsets: false,
             exactly_once: false,
+            idempotent_write: false,
             manage_internal_topics: true,
             internal_topics_replication_factor: 3,
             remote_topics_replication_factor: 2,
@@ -199,6 +207,15 @@ pub enum Mm2Condition {
     ReverseHerderWorker,
     /// `exactly.once.source.support=enabled`.
     ExactlyOnce,
+    /// `heartbeats.replication.enabled` with `upstream_aliases` set (a replication chain).
+    ReplicateUpstreamHeartbeats,
+    /// `sync.topic.configs.enabled` on the replicated upstream heartbeats topics.
+    SyncUpstreamHeartbeatsConfigs,
+    /// `idempotent_write`: MM2's idempotent producers on a broker older than 2.8, on the target.
+    IdempotentWriteTarget,
+    /// `idempotent_write` on the source, where MM2 produces offset syncs (location `source`)
+    /// or the reverse herder's heartbeats and worker topics.
+    IdempotentWriteSource,
 }
 
 /// Which herder of a dedicated MM2 a worker resource belongs to.
@@ -229,6 +246,11 @@ pub enum Mm2Resource {
     Heartbeats,
     /// The remote copy of heartbeats, `A<sep>heartbeats` under both policies.
     RemoteHeartbeats,
+    /// The upstream clusters' heartbeats on the source, `U<sep>heartbeats` per upstream alias.
+    UpstreamHeartbeats,
+    /// Their remote copies on the target, `A<sep>U<sep>heartbeats` under both policies
+    /// (IdentityReplicationPolicy prefixes every topic that looks like heartbeats).
+    RemoteUpstreamHeartbeats,
     /// The offset-syncs topic on the given side, named after the other side's alias:
     /// `mm2-offset-syncs<sep>B<sep>internal` on the source, `...<sep>A<sep>internal` on the target.
     OffsetSyncsTopicOn(Side),
@@ -278,7 +300,7 @@ const fn rule(
 use Herder::{Forward, Reverse};
 use Mm2Condition as C;
 use Mm2Resource as R;
-use Operation::{AlterConfigs, Create, Describe, DescribeConfigs, Read, Write};
+use Operation::{AlterConfigs, Create, Describe, DescribeConfigs, IdempotentWrite, Read, Write};
 use Side::{Source as S, Target as T};
 
 /// MM2's ACLs, spec section 1 row by row. Columns: spec row, condition, cluster side,
@@ -341,6 +363,16 @@ pub static MM2_RULES: &[Mm2Rule] = &[
         "the reverse herder's Connect worker creates, reads and writes its internal {resource} (CreateTopics, Fetch, Produce)"),
     rule("1.15", C::ExactlyOnce, T, R::TransactionalIds, &[Write, Describe],
         "the Connect worker and its tasks use {resource} for transactions (InitProducerId, EndTxn)"),
+    rule("6.2", C::ReplicateUpstreamHeartbeats, S, R::UpstreamHeartbeats, &[Read, DescribeConfigs],
+        "MM2 reads the upstream cluster's heartbeats, {resource}, and their configs, to replicate them down the chain (Fetch, DescribeConfigs)"),
+    rule("6.2", C::ReplicateUpstreamHeartbeats, T, R::RemoteUpstreamHeartbeats, &[Create, Write, Operation::Alter],
+        "MM2 creates, writes and grows the remote copy of upstream heartbeats, {resource} (CreateTopics, Produce, CreatePartitions)"),
+    rule("6.2", C::SyncUpstreamHeartbeatsConfigs, T, R::RemoteUpstreamHeartbeats, &[AlterConfigs],
+        "MM2 writes synced configs to the remote copy of upstream heartbeats, {resource} (IncrementalAlterConfigs)"),
+    rule("6.5", C::IdempotentWriteTarget, T, R::Cluster, &[IdempotentWrite],
+        "MM2's idempotent producers initialise on {resource} of a broker older than Kafka 2.8 (InitProducerId)"),
+    rule("6.5", C::IdempotentWriteSource, S, R::Cluster, &[IdempotentWrite],
+        "MM2's idempotent producers on the source (offset syncs, reverse herder) initialise on {resource} of a broker older than Kafka 2.8 (InitProducerId)"),
 ];
 
 /// How many partitions an internal topic gets.
@@ -413,6 +445,8 @@ pub static MM2_TOPICS: &[Mm2TopicRow] = &[
         "{resource} written by the reverse herder B->A (heartbeats.topic.replication.factor)"),
     topic_row(C::ReplicateHeartbeats, T, R::RemoteHeartbeats, One, Remote,
         "remote copy of heartbeats, {resource} (replication.factor)"),
+    topic_row(C::ReplicateUpstreamHeartbeats, T, R::RemoteUpstreamHeartbeats, One, Remote,
+        "remote copy of upstream heartbeats, {resource} (replication.factor)"),
     topic_row(C::Worker, T, R::WorkerTopic(Forward, Configs), One, Internal,
         "Connect config {resource}, one partition (config.storage.replication.factor)"),
     topic_row(C::Worker, T, R::WorkerTopic(Forward, Offsets), WorkerOffsets, Internal,
@@ -543,6 +577,20 @@ impl RuleContext for Mm2Context<'_> {
             C::EmitHeartbeats => inputs.emit_heartbeats,
             C::ReverseHerderHeartbeats | C::ReverseHerderWorker => inputs.runs_reverse_herder(),
             C::ExactlyOnce => inputs.exactly_once,
+            C::ReplicateUpstreamHeartbeats => {
+                inputs.replicate_heartbeats && !inputs.upstream_aliases.is_empty()
+            }
+            C::SyncUpstreamHeartbeatsConfigs => {
+                inputs.replicate_heartbeats
+                    && inputs.sync_topic_configs
+                    && !inputs.upstream_aliases.is_empty()
+            }
+            C::IdempotentWriteTarget => inputs.idempotent_write,
+            C::IdempotentWriteSource => {
+                let offset_syncs_on_source = inputs.emit_offset_syncs
+                    && inputs.offset_syncs_topic_location == OffsetSyncsLocation::Source;
+                inputs.idempotent_write && (offset_syncs_on_source || inputs.runs_reverse_herder())
+            }
         }
     }
 
@@ -566,6 +614,9 @@ impl RuleContext for Mm2Context<'_> {
             },
             C::ReverseHerderWorker => format!("Connect worker of reverse herder {b}->{a} (emit.heartbeats.enabled, dedicated mode)"),
             C::ExactlyOnce => "exactly-once (exactly.once.source.support=enabled)".to_string(),
+            C::ReplicateUpstreamHeartbeats => "heartbeats replication in a chain (heartbeats.replication.enabled, upstream_aliases)".to_string(),
+            C::SyncUpstreamHeartbeatsConfigs => "topic config sync of replicated upstream heartbeats (sync.topic.configs.enabled, upstream_aliases)".to_string(),
+            C::IdempotentWriteTarget | C::IdempotentWriteSource => "idempotent producers on brokers before Kafka 2.8 (idempotent_write)".to_string(),
         }
     }
 
@@ -606,6 +657,24 @@ impl RuleContext for Mm2Context<'_> {
             R::Heartbeats => Self::topic_literal(HEARTBEATS_TOPIC),
             R::RemoteHeartbeats => {
                 Self::topic_literal(self.prefixed_with_source_alias(HEARTBEATS_TOPIC))
+            }
+            R::UpstreamHeartbeats | R::RemoteUpstreamHeartbeats => {
+                let mut patterns: Vec<ResourcePattern> = self
+                    .inputs
+                    .upstream_aliases
+                    .iter()
+                    .map(|alias| {
+                        let upstream = format!("{alias}{sep}{HEARTBEATS_TOPIC}");
+                        let name = match resource {
+                            R::UpstreamHeartbeats => upstream,
+                            _ => self.prefixed_with_source_alias(&upstream),
+                        };
+                        ResourcePattern::literal(ResourceType::Topic, name)
+                    })
+                    .collect();
+                patterns.sort();
+                patterns.dedup();
+                patterns
             }
             R::OffsetSyncsTopicOn(side) => {
                 let other = match side {

@@ -3,6 +3,7 @@
 //! Nothing here does I/O or knows about Terraform.
 
 pub mod acl;
+pub mod authorizer;
 pub mod cluster_link;
 pub mod mm2;
 pub mod mm2_config;

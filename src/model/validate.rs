@@ -27,6 +27,7 @@ pub enum Mm2Field {
     GroupPrefixes,
     GroupRegexes,
     Separator,
+    UpstreamAliases,
     InternalTopicsReplicationFactor,
     RemoteTopicsReplicationFactor,
     ConnectGroupId,
@@ -37,7 +38,7 @@ pub enum Mm2Field {
 
 impl Mm2Field {
     /// Every field [`validate_mm2`] may name.
-    pub const ALL: [Mm2Field; 20] = [
+    pub const ALL: [Mm2Field; 21] = [
         Mm2Field::SourceCluster,
         Mm2Field::TargetCluster,
         Mm2Field::SourceAlias,
@@ -52,6 +53,7 @@ impl Mm2Field {
         Mm2Field::GroupPrefixes,
         Mm2Field::GroupRegexes,
         Mm2Field::Separator,
+        Mm2Field::UpstreamAliases,
         Mm2Field::InternalTopicsReplicationFactor,
         Mm2Field::RemoteTopicsReplicationFactor,
         Mm2Field::ConnectGroupId,
@@ -73,11 +75,13 @@ pub enum ClusterLinkField {
     TopicPrefixes,
     Groups,
     GroupPrefixes,
+    /// Named by the ACL-sync warning, not by validation.
+    AclSync,
 }
 
 impl ClusterLinkField {
-    /// Every field [`validate_cluster_link`] may name.
-    pub const ALL: [ClusterLinkField; 9] = [
+    /// Every field [`validate_cluster_link`] or the link's plan warnings may name.
+    pub const ALL: [ClusterLinkField; 10] = [
         ClusterLinkField::SourceCluster,
         ClusterLinkField::DestinationCluster,
         ClusterLinkField::LinkPrincipal,
@@ -87,6 +91,7 @@ impl ClusterLinkField {
         ClusterLinkField::TopicPrefixes,
         ClusterLinkField::Groups,
         ClusterLinkField::GroupPrefixes,
+        ClusterLinkField::AclSync,
     ];
 }
 
@@ -303,6 +308,27 @@ pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
             ),
         ));
     }
+    for (index, alias) in inputs.upstream_aliases.iter().enumerate() {
+        let mut alias_errors = Vec::new();
+        check_alias(Mm2Field::UpstreamAliases, alias, &mut alias_errors);
+        if let Some(error) = alias_errors.pop() {
+            errors.push(InputError::at(
+                Mm2Field::UpstreamAliases,
+                index,
+                error.message,
+            ));
+        } else if alias == &inputs.source_alias || alias == &inputs.target_alias {
+            errors.push(InputError::at(
+                Mm2Field::UpstreamAliases,
+                index,
+                format!(
+                    "{alias:?} is an alias of this flow; upstream aliases name the clusters \
+                     the source replicates from (MM2 never replicates a cluster's own \
+                     heartbeats back to it)"
+                ),
+            ));
+        }
+    }
     check_optional_principal(Mm2Field::Principal, &inputs.principal, &mut errors);
     check_optional_principal(
         Mm2Field::SourcePrincipal,
@@ -501,6 +527,16 @@ mod tests {
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
             vec![(Mm2Field::SourceAlias, None), (Mm2Field::TargetAlias, None)]
+        );
+    }
+
+    #[test]
+    fn upstream_aliases_name_other_clusters() {
+        let mut inputs = valid_mm2();
+        inputs.upstream_aliases = strings(&["up", "", "primary", "dr", "bad/alias"]);
+        assert_eq!(
+            attributes(&validate_mm2(&inputs)),
+            [1, 2, 3, 4].map(|index| (Mm2Field::UpstreamAliases, Some(index)))
         );
     }
 

@@ -3,11 +3,17 @@
 //! [`ClusterLinkInputs`] and its import id. Planning is `model::plan_cluster_link`;
 //! everything else is the shared engine. Cluster links have no internal topics.
 
-use super::flow::{default_to, Flow, InputReader};
-use crate::model::cluster_link::{plan_cluster_link, ClusterLinkInputs, LinkMode};
+use super::access_check::DENY_CHECK;
+use super::flow::{default_to, Flow, InputReader, UpgradeStep};
+use crate::model::cluster_link::{
+    acl_sync_pitfall, plan_cluster_link, ClusterLinkInputs, LinkMode, ACL_SYNC_DELETES_ROW,
+};
 use crate::model::plan::DesiredState;
 use crate::model::validate::{validate_cluster_link, ClusterLinkField, InputError};
 use tfplugin::{Attr, Block, Diagnostics, Field, Object};
+
+/// At most this many of the exposed bindings are listed in the ACL-sync warning.
+const LISTED_BINDINGS: usize = 20;
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
     "source_cluster",
@@ -160,6 +166,7 @@ impl Flow for ClusterLinkFlow {
             ClusterLinkField::TopicPrefixes => TOPIC_PREFIXES.name,
             ClusterLinkField::Groups => GROUPS.name,
             ClusterLinkField::GroupPrefixes => GROUP_PREFIXES.name,
+            ClusterLinkField::AclSync => ACL_SYNC.name,
         }
     }
 
@@ -170,6 +177,15 @@ impl Flow for ClusterLinkFlow {
     fn plan(inputs: &ClusterLinkInputs) -> DesiredState {
         plan_cluster_link(inputs)
     }
+
+    fn warnings(inputs: &ClusterLinkInputs) -> Vec<(&'static str, InputError<ClusterLinkField>)> {
+        acl_sync_warning(inputs).into_iter().collect()
+    }
+
+    /// Version 1 added `deny_check`.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[UpgradeStep {
+        added_attributes: &[DENY_CHECK.name],
+    }];
 
     fn id(inputs: &ClusterLinkInputs) -> String {
         format!(
@@ -185,4 +201,47 @@ impl Flow for ClusterLinkFlow {
         LINK_PRINCIPAL.set(&mut object, &link_principal.to_string());
         object
     }
+}
+
+/// The ACL-sync pitfall as a warning on `acl_sync` (spec row 6.8): the link deletes the
+/// bindings matching its `acl.filters`, so this resource's bindings there must stay outside
+/// them. Plans the link only when `acl_sync` is on.
+fn acl_sync_warning(
+    inputs: &ClusterLinkInputs,
+) -> Option<(&'static str, InputError<ClusterLinkField>)> {
+    if !inputs.acl_sync {
+        return None;
+    }
+    let desired = plan_cluster_link(inputs);
+    let pitfall = acl_sync_pitfall(inputs, &desired)?;
+    let mut listed: Vec<String> = pitfall
+        .exposed
+        .iter()
+        .take(LISTED_BINDINGS)
+        .map(|acl| format!("  cluster {:?}: {}", acl.cluster, acl.binding))
+        .collect();
+    if pitfall.exposed.len() > LISTED_BINDINGS {
+        listed.push(format!(
+            "  and {} more (every binding of this resource on those clusters)",
+            pitfall.exposed.len() - LISTED_BINDINGS
+        ));
+    }
+    let clusters: Vec<String> = pitfall.clusters.iter().map(|c| format!("{c:?}")).collect();
+    let message = format!(
+        "with acl_sync on, the cluster link deletes the bindings on {} that match its \
+         acl.filters and are absent on the cluster it syncs from [spec {ACL_SYNC_DELETES_ROW}]. \
+         Keep acl.filters from matching these bindings of this resource, or the link removes \
+         them and the next apply recreates them:\n{}",
+        clusters.join(" and "),
+        listed.join("\n")
+    );
+    let warning = InputError {
+        field: ClusterLinkField::AclSync,
+        index: None,
+        message,
+    };
+    Some((
+        "ACL sync deletes bindings that match the link's acl.filters",
+        warning,
+    ))
 }

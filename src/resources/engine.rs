@@ -15,6 +15,7 @@
 //! apply fail. Inputs have no `requires_replace`: any change is an in-place update whose
 //! apply is the set difference, so only what must change is replaced.
 
+use super::access_check::{self, DENY_CHECK};
 use super::apply::{apply_flow, ApplyPlan};
 use super::claims::claimant;
 use super::flow::{
@@ -42,7 +43,7 @@ use tfplugin::{
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
     if resource {
-        block = F::resource_attributes(block);
+        block = F::resource_attributes(block).attr(&DENY_CHECK);
     }
     block = block.attr(&ACLS);
     if resource {
@@ -171,6 +172,11 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
 
     fn schema(&self) -> Schema {
         schema_of::<F>(F::RESOURCE_DESCRIPTION, true)
+    }
+
+    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
+        validate_config::<F>(config, diags);
+        access_check::validate(config, diags);
     }
 
     fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
@@ -680,7 +686,7 @@ mod tests {
     fn mm2_state_of_version_0_upgrades_with_null_regex_inputs_and_a_derived_claimant() {
         use tfplugin::Value;
         let resource = FlowResource::<Mm2Flow>::new();
-        assert_eq!(resource.schema().version, 2);
+        assert_eq!(resource.schema().version, 3);
         let v0 = br#"{"id":"primary:dr:User:mm2","source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
         let mut diags = Diagnostics::new();
         let raw = RawState {
@@ -692,6 +698,7 @@ mod tests {
         };
         assert_eq!(state["topic_regexes"], Value::Null);
         assert_eq!(state["group_regexes"], Value::Null);
+        assert_eq!(state["upstream_aliases"], Value::Null, "both steps run");
         assert_eq!(state["source_cluster"], Value::string("primary"));
         let claimant = claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2", []);
         assert_eq!(state["claimant"], Value::string(&claimant));
@@ -701,7 +708,7 @@ mod tests {
             json: br#"{"topic_regexes":null}"#.to_vec().into(),
         };
         assert!(resource.upgrade_state(&raw, &mut diags).is_none());
-        // Version 1 (with the regex inputs) takes the claimant step only.
+        // Version 1 (with the regex inputs) takes the access-check step and the claimant step.
         let v1 = br#"{"id":"primary:dr:User:mm2","topic_regexes":null,"group_regexes":null}"#;
         let raw = RawState {
             version: 1,
@@ -712,7 +719,7 @@ mod tests {
         };
         assert_eq!(state["claimant"], Value::string(&claimant));
         let raw = RawState {
-            version: 2,
+            version: 3,
             json: v0.to_vec().into(),
         };
         assert!(matches!(
@@ -720,11 +727,50 @@ mod tests {
             Some(UpgradedState::Current)
         ));
         let raw = RawState {
-            version: 3,
+            version: 4,
             json: v0.to_vec().into(),
         };
         let mut diags = Diagnostics::new();
         assert!(resource.upgrade_state(&raw, &mut diags).is_none());
         assert!(diags.has_errors());
+    }
+
+    #[test]
+    fn states_of_the_previous_version_upgrade_with_null_chain_and_access_inputs() {
+        use crate::resources::cluster_link::ClusterLinkFlow;
+        use tfplugin::Value;
+        let mm2 = FlowResource::<Mm2Flow>::new();
+        let v1 = br#"{"source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"topic_regexes":null,"acls":{}}"#;
+        let mut diags = Diagnostics::new();
+        let raw = RawState {
+            version: 1,
+            json: v1.to_vec().into(),
+        };
+        let Some(UpgradedState::Upgraded(state)) = mm2.upgrade_state(&raw, &mut diags) else {
+            panic!("not upgraded: {diags:?}");
+        };
+        for added in ["upstream_aliases", "idempotent_write", "deny_check"] {
+            assert_eq!(state[added], Value::Null, "{added}");
+        }
+        assert_eq!(state["topics"], Value::List(vec![Value::string("orders")]));
+        // A version-1 state never held them.
+        let raw = RawState {
+            version: 1,
+            json: br#"{"deny_check":"error"}"#.to_vec().into(),
+        };
+        assert!(mm2.upgrade_state(&raw, &mut diags).is_none());
+
+        let link = FlowResource::<ClusterLinkFlow>::new();
+        assert_eq!(link.schema().version, 2);
+        let v0 = br#"{"source_cluster":"a","destination_cluster":"b","link_principal":"User:l","acls":{}}"#;
+        let raw = RawState {
+            version: 0,
+            json: v0.to_vec().into(),
+        };
+        let Some(UpgradedState::Upgraded(state)) = link.upgrade_state(&raw, &mut diags) else {
+            panic!("not upgraded: {diags:?}");
+        };
+        assert_eq!(state["deny_check"], Value::Null);
+        assert_eq!(state["link_principal"], Value::string("User:l"));
     }
 }

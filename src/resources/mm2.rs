@@ -3,6 +3,7 @@
 //! [`Mm2Inputs`] and its import id. Planning is `model::plan_mm2`; everything else is the
 //! shared engine.
 
+use super::access_check::DENY_CHECK;
 use super::flow::{default_to, default_to_attribute, Flow, InputReader, UpgradeStep};
 use crate::model::mm2::{
     plan_mm2, ConnectWorker, Mm2Deployment, Mm2Inputs, OffsetSyncsLocation, ReplicationPolicy,
@@ -90,6 +91,13 @@ const REPLICATE_HEARTBEATS: Attr<bool> = Attr::optional_computed(
     "replicate_heartbeats",
     "Whether the source's `heartbeats` topic is replicated (MM2 does by default). Default true.",
 );
+const UPSTREAM_ALIASES: Attr<Vec<String>> = Attr::optional(
+    "upstream_aliases",
+    "In a replication chain (`U -> source -> target`), the aliases of the clusters upstream of \
+     the source: MM2 replicates their heartbeats too, so the flow reads `<alias><separator>heartbeats` \
+     on the source and creates and writes its remote copy on the target (spec row 6.2). \
+     Default none.",
+);
 const EMIT_CHECKPOINTS: Attr<bool> = Attr::optional_computed(
     "emit_checkpoints",
     "MM2's `emit.checkpoints.enabled`. Default true.",
@@ -117,6 +125,13 @@ const SYNC_GROUP_OFFSETS: Attr<bool> = Attr::optional_computed(
 const EXACTLY_ONCE: Attr<bool> = Attr::optional_computed(
     "exactly_once",
     "MM2's `exactly.once.support = enabled` (transactional ids, idempotent writes). Default false.",
+);
+const IDEMPOTENT_WRITE: Attr<bool> = Attr::optional(
+    "idempotent_write",
+    "Grant `IDEMPOTENT_WRITE` on the CLUSTER of each cluster MM2 produces to (the target; the \
+     source too when offset syncs live there or the reverse herder runs). Only brokers older \
+     than Kafka 2.8 need it for MM2's idempotent producers; newer ones accept WRITE on a topic \
+     instead (spec row 6.5). Default false.",
 );
 const MANAGE_INTERNAL_TOPICS: Attr<bool> = Attr::optional_computed(
     "manage_internal_topics",
@@ -214,6 +229,7 @@ impl Flow for Mm2Flow {
             .attr(&SEPARATOR)
             .attr(&EMIT_HEARTBEATS)
             .attr(&REPLICATE_HEARTBEATS)
+            .attr(&UPSTREAM_ALIASES)
             .attr(&EMIT_CHECKPOINTS)
             .attr(&EMIT_OFFSET_SYNCS)
             .attr(&OFFSET_SYNCS_TOPIC_LOCATION)
@@ -221,6 +237,7 @@ impl Flow for Mm2Flow {
             .attr(&SYNC_TOPIC_ACLS)
             .attr(&SYNC_GROUP_OFFSETS)
             .attr(&EXACTLY_ONCE)
+            .attr(&IDEMPOTENT_WRITE)
             .attr(&MANAGE_INTERNAL_TOPICS)
             .attr(&INTERNAL_RF)
             .attr(&REMOTE_RF)
@@ -306,6 +323,9 @@ impl Flow for Mm2Flow {
         let separator = read.get(&SEPARATOR, diags);
         let emit_heartbeats = read.get(&EMIT_HEARTBEATS, diags);
         let replicate_heartbeats = read.get(&REPLICATE_HEARTBEATS, diags);
+        // Optional without a default in state: null is none / false.
+        let upstream_aliases = read.get(&UPSTREAM_ALIASES, diags).unwrap_or_default();
+        let idempotent_write = read.get(&IDEMPOTENT_WRITE, diags).unwrap_or_default();
         let emit_checkpoints = read.get(&EMIT_CHECKPOINTS, diags);
         let emit_offset_syncs = read.get(&EMIT_OFFSET_SYNCS, diags);
         let offset_syncs_location =
@@ -364,6 +384,7 @@ impl Flow for Mm2Flow {
                 separator: separator?,
                 emit_heartbeats: emit_heartbeats?,
                 replicate_heartbeats: replicate_heartbeats?,
+                upstream_aliases,
                 emit_checkpoints: emit_checkpoints?,
                 emit_offset_syncs: emit_offset_syncs?,
                 offset_syncs_topic_location: offset_syncs_location?,
@@ -371,6 +392,7 @@ impl Flow for Mm2Flow {
                 sync_topic_acls: sync_topic_acls?,
                 sync_group_offsets: sync_group_offsets?,
                 exactly_once: exactly_once?,
+                idempotent_write,
                 manage_internal_topics: manage_internal_topics?,
                 internal_topics_replication_factor: internal_rf?,
                 remote_topics_replication_factor: remote_rf?,
@@ -398,6 +420,7 @@ impl Flow for Mm2Flow {
             Mm2Field::GroupPrefixes => GROUP_PREFIXES.name,
             Mm2Field::GroupRegexes => GROUP_REGEXES.name,
             Mm2Field::Separator => SEPARATOR.name,
+            Mm2Field::UpstreamAliases => UPSTREAM_ALIASES.name,
             Mm2Field::InternalTopicsReplicationFactor => INTERNAL_RF.name,
             Mm2Field::RemoteTopicsReplicationFactor => REMOTE_RF.name,
             Mm2Field::ConnectGroupId => CONNECT_GROUP_ID.name,
@@ -419,10 +442,20 @@ impl Flow for Mm2Flow {
         mm2_warnings(inputs)
     }
 
-    /// Version 1 added the regex inputs.
-    const UPGRADE_STEPS: &'static [UpgradeStep] = &[UpgradeStep {
-        added_attributes: &[TOPIC_REGEXES.name, GROUP_REGEXES.name],
-    }];
+    /// Version 1 added the regex inputs; version 2 the chain, idempotent-write and
+    /// effective-access inputs.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[
+        UpgradeStep {
+            added_attributes: &[TOPIC_REGEXES.name, GROUP_REGEXES.name],
+        },
+        UpgradeStep {
+            added_attributes: &[
+                UPSTREAM_ALIASES.name,
+                IDEMPOTENT_WRITE.name,
+                DENY_CHECK.name,
+            ],
+        },
+    ];
 
     fn id(inputs: &Mm2Inputs) -> String {
         let principal = inputs

@@ -6,8 +6,10 @@
 //! - [`engine`]: a flow as a Terraform resource and data source (plan, apply, read, import);
 //! - `record` and [`rows`]: what state records and its row objects;
 //! - `read`: reading what clusters hold; `apply` (per cluster: [`acls`], `topics`),
-//!   `refresh` and `preflight`: the cluster work, whose decisions `crate::model` takes.
+//!   `refresh` and `preflight` (with [`access_check`], Kafka's authorizer over the plan): the
+//!   cluster work, whose decisions `crate::model` takes.
 
+pub mod access_check;
 pub mod acls;
 mod apply;
 mod claims;

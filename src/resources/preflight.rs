@@ -1,8 +1,10 @@
 //! The plan-time preflight against the clusters, so apply does not fail halfway:
 //! reachability, authorizer, the provider's own rights, self-lockout, replication factor vs
-//! brokers, conflicting internal topics and pre-existing bindings (a warning); for a destroy,
-//! what stays on the clusters for other claimants (a warning).
+//! brokers, conflicting internal topics, pre-existing bindings (a warning), DENY bindings
+//! that block an access the plan grants (`super::access_check`); for a destroy, what stays on
+//! the clusters for other claimants (a warning).
 
+use super::access_check::{check_cluster, deny_check};
 use super::claims::{destroy_warning, preflight_claims, ClusterNeeds};
 use super::flow::{cluster_paths, Flow};
 use super::read::{
@@ -44,6 +46,7 @@ pub(crate) async fn preflight<F: Flow>(
         claimant,
     } = checks;
     let paths = cluster_paths::<F>(planned);
+    let deny_mode = diags.take(deny_check(planned)).unwrap_or_default();
     let mut prior_by_cluster = prior.into_clusters();
     // Unknown keys are reported on their attribute; pending ones are not known yet.
     let configured = paths
@@ -95,6 +98,16 @@ pub(crate) async fn preflight<F: Flow>(
         let expected = Some(desired_acls.len() + recorded.acls.len());
         match read_acls(&admin, cluster, &principals, expected).await {
             Ok(actual) => {
+                check_cluster(
+                    &admin,
+                    cluster,
+                    &desired_acls,
+                    &actual,
+                    deny_mode,
+                    path,
+                    diags,
+                )
+                .await;
                 // Ownership from state (`acls - preexisting_acls`), or what the resource
                 // holds alone per the claims record.
                 let owned = owned_keys(&recorded, diags);

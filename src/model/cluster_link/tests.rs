@@ -346,3 +346,32 @@ fn link_mode_parses_its_terraform_names() {
     }
     assert!("outbound".parse::<LinkMode>().is_err());
 }
+
+#[test]
+fn acl_sync_exposes_the_destination_bindings_to_the_link() {
+    let mut inputs = ClusterLinkInputs::with_defaults("src", "dst", "User:link");
+    inputs.topics = strings(&["orders"]);
+    inputs.destination_broker_principal = Some("User:brokers".into());
+    inputs.operator_principal = Some("User:ops".into());
+    let plan = plan_cluster_link(&inputs);
+    assert_eq!(acl_sync_pitfall(&inputs, &plan), None, "acl_sync off");
+
+    inputs.acl_sync = true;
+    let plan = plan_cluster_link(&inputs);
+    let pitfall = acl_sync_pitfall(&inputs, &plan).unwrap();
+    assert_eq!(pitfall.clusters, ["dst"]);
+    let on_destination: Vec<&ClusterAcl> =
+        plan.acls.iter().filter(|a| a.cluster == "dst").collect();
+    assert!(!on_destination.is_empty());
+    assert_eq!(pitfall.exposed, on_destination);
+
+    inputs.link_mode = LinkMode::Bidirectional;
+    let plan = plan_cluster_link(&inputs);
+    let pitfall = acl_sync_pitfall(&inputs, &plan).unwrap();
+    assert_eq!(pitfall.clusters, ["dst", "src"]);
+    assert_eq!(
+        pitfall.exposed.len(),
+        plan.acls.len(),
+        "both ends sync ACLs"
+    );
+}

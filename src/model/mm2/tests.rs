@@ -8,7 +8,9 @@ use super::*;
 use crate::model::acl::{Operation, PatternType, Permission, ResourceType};
 use crate::model::plan::{InternalTopic, REASON_SEPARATOR};
 use crate::model::test_support::{assert_same_grants, grant, grants, shuffled, strings, Grant};
-use Operation::{Alter, AlterConfigs, Create, Describe, DescribeConfigs, Read, Write};
+use Operation::{
+    Alter, AlterConfigs, Create, Describe, DescribeConfigs, IdempotentWrite, Read, Write,
+};
 use PatternType::{Literal, Prefixed};
 use ResourceType::{Cluster, Group, Topic, TransactionalId};
 
@@ -429,6 +431,56 @@ fn deltas() -> Vec<Delta> {
             .concat(),
         },
         Delta {
+            name: "upstream_aliases = [up] (row 6.2): the chain's heartbeats",
+            change: |i| i.upstream_aliases = strings(&["up", "up"]),
+            added: [
+                on(s, Topic, "up.heartbeats", Literal, &[Read, DescribeConfigs]),
+                on(t, Topic, "primary.up.heartbeats", Literal, &[Create, Write, Alter, AlterConfigs]),
+            ]
+            .concat(),
+            removed: vec![],
+        },
+        Delta {
+            name: "upstream_aliases with sync_topic_configs = false: no ALTER_CONFIGS (rows 6.2, 1.7)",
+            change: |i| {
+                i.upstream_aliases = strings(&["up"]);
+                i.sync_topic_configs = false;
+            },
+            added: [
+                on(s, Topic, "up.heartbeats", Literal, &[Read, DescribeConfigs]),
+                on(t, Topic, "primary.up.heartbeats", Literal, &[Create, Write, Alter]),
+            ]
+            .concat(),
+            removed: [
+                remote(&[AlterConfigs]),
+                on(t, Topic, "primary.heartbeats", Literal, &[AlterConfigs]),
+            ]
+            .concat(),
+        },
+        Delta {
+            name: "upstream_aliases without heartbeats replication: nothing to replicate (row 6.2)",
+            change: |i| {
+                i.upstream_aliases = strings(&["up"]);
+                i.replicate_heartbeats = false;
+            },
+            added: vec![],
+            removed: [
+                on(s, Topic, "heartbeats", Literal, &[Read, DescribeConfigs]),
+                on(t, Topic, "primary.heartbeats", Literal, &[Write, Create, Alter, AlterConfigs]),
+            ]
+            .concat(),
+        },
+        Delta {
+            name: "idempotent_write = true (row 6.5): both clusters MM2 produces to",
+            change: |i| i.idempotent_write = true,
+            added: [
+                on(t, Cluster, "kafka-cluster", Literal, &[IdempotentWrite]),
+                on(s, Cluster, "kafka-cluster", Literal, &[IdempotentWrite]),
+            ]
+            .concat(),
+            removed: vec![],
+        },
+        Delta {
             name: "Aiven deployment: same ACLs as Apache dedicated mode",
             change: |i| i.deployment = Mm2Deployment::Aiven,
             added: vec![],
@@ -461,6 +513,75 @@ fn each_input_changes_exactly_its_rows() {
         let actual = grants(&plan_mm2(&inputs));
         assert_same_grants(delta.name, &expected, &actual);
     }
+}
+
+#[test]
+fn upstream_heartbeats_follow_the_separator_and_keep_the_prefix_under_identity() {
+    let mut inputs = example();
+    inputs.upstream_aliases = strings(&["east", "west"]);
+    inputs.separator = "-".to_string();
+    inputs.replication_policy = ReplicationPolicy::Identity;
+    let plan = plan_mm2(&inputs);
+    let names = |cluster: &str, reason: &str| -> BTreeSet<String> {
+        plan.acls
+            .iter()
+            .filter(|a| a.cluster == cluster && a.reason.contains(reason))
+            .map(|a| a.binding.resource_name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(SOURCE, "[spec 6.2]"),
+        BTreeSet::from(["east-heartbeats".to_string(), "west-heartbeats".to_string()])
+    );
+    // IdentityReplicationPolicy prefixes topics that look like heartbeats.
+    assert_eq!(
+        names(TARGET, "[spec 6.2]"),
+        BTreeSet::from([
+            "primary-east-heartbeats".to_string(),
+            "primary-west-heartbeats".to_string()
+        ])
+    );
+    let copies: BTreeSet<&str> = plan
+        .topics
+        .iter()
+        .filter(|t| t.reason.contains("upstream heartbeats"))
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        copies,
+        BTreeSet::from(["primary-east-heartbeats", "primary-west-heartbeats"])
+    );
+}
+
+#[test]
+fn idempotent_write_goes_only_where_mm2_produces() {
+    let cluster_grants = |inputs: &Mm2Inputs| -> BTreeSet<String> {
+        plan_mm2(inputs)
+            .acls
+            .iter()
+            .filter(|a| a.binding.operation == IdempotentWrite)
+            .map(|a| {
+                assert_eq!(a.binding.resource_type, Cluster);
+                assert!(a.reason.contains("[spec 6.5]"), "{}", a.reason);
+                a.cluster.clone()
+            })
+            .collect()
+    };
+    let mut inputs = example();
+    assert!(cluster_grants(&inputs).is_empty(), "opt-in");
+    inputs.idempotent_write = true;
+    // Connect mode has no reverse herder; offset syncs on the target leave the source read-only.
+    inputs.deployment = Mm2Deployment::Connect(ConnectWorker::strimzi_defaults());
+    inputs.offset_syncs_topic_location = OffsetSyncsLocation::Target;
+    assert_eq!(
+        cluster_grants(&inputs),
+        BTreeSet::from([TARGET.to_string()])
+    );
+    inputs.offset_syncs_topic_location = OffsetSyncsLocation::Source;
+    assert_eq!(
+        cluster_grants(&inputs),
+        BTreeSet::from([SOURCE.to_string(), TARGET.to_string()])
+    );
 }
 
 #[test]
@@ -794,6 +915,7 @@ fn reference_tables() -> String {
     inputs.topics = strings(&["orders"]);
     inputs.topic_prefixes = strings(&["billing."]);
     inputs.groups = strings(&["orders-app"]);
+    inputs.upstream_aliases = strings(&["U"]);
     let context = Mm2Context {
         inputs: &inputs,
         topics: NameSelection::new(&inputs.topics, &inputs.topic_prefixes),
