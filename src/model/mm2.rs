@@ -3,7 +3,8 @@
 //! (`MM2_TOPICS`, spec section 2) and the pure planner `plan_mm2`.
 
 use super::acl::{Operation, ResourceType};
-use super::mm2_regexes::{group_selection, topic_selection};
+use super::mm2_config::regex_cover::NameKind;
+use super::mm2_selection::selection;
 use super::plan::{
     evaluate_rules, format_reason, input_names, DesiredState, DesiredStateBuilder, NameSelection,
     ResourcePattern, RuleContext, RuleRow, Side,
@@ -85,7 +86,7 @@ pub struct Mm2Inputs {
     pub topics: Vec<String>,
     pub topic_prefixes: Vec<String>,
     /// MM2 `topics` values (comma-separated Java regexes), compiled to LITERAL/PREFIXED
-    /// covers by `mm2_regexes::topic_selection`.
+    /// covers by [`Mm2Inputs::topic_selection`].
     pub topic_regexes: Vec<String>,
     /// Groups for checkpoints and offset sync; `["*"]` = all groups.
     pub groups: Vec<String>,
@@ -119,6 +120,26 @@ pub struct Mm2Inputs {
 }
 
 impl Mm2Inputs {
+    /// The topics the flow replicates: `topics`, `topic_prefixes` and `topic_regexes`.
+    pub fn topic_selection(&self) -> NameSelection {
+        selection(
+            NameKind::Topic,
+            &self.topics,
+            &self.topic_prefixes,
+            &self.topic_regexes,
+        )
+    }
+
+    /// The groups the flow checkpoints: `groups`, `group_prefixes` and `group_regexes`.
+    pub fn group_selection(&self) -> NameSelection {
+        selection(
+            NameKind::Group,
+            &self.groups,
+            &self.group_prefixes,
+            &self.group_regexes,
+        )
+    }
+
     /// A flow with MM2's defaults: aliases = cluster keys, all features MM2 enables by
     /// default, group offset sync and exactly-once off, dedicated deployment.
     pub fn with_defaults(source_cluster: &str, target_cluster: &str, principal: &str) -> Self {
@@ -717,8 +738,8 @@ impl RuleContext for Mm2Context<'_> {
 pub fn plan_mm2(inputs: &Mm2Inputs) -> DesiredState {
     let context = Mm2Context {
         inputs,
-        topics: topic_selection(inputs),
-        groups: group_selection(inputs),
+        topics: inputs.topic_selection(),
+        groups: inputs.group_selection(),
     };
     let mut out = DesiredStateBuilder::default();
     evaluate_rules(MM2_RULES, &context, &mut out);

@@ -1,102 +1,12 @@
-//! The resource's `topic_regexes` / `group_regexes` inputs (MM2's `topics` / `groups`
-//! values pasted as they are) compiled to name selections, and the plan-time checks of an
-//! MM2 flow ([`MM2_CHECKS`], each with its spec row): what a regex cover allows beyond the
-//! filter, and the row-10 pitfall (checkpoints on while no group ACL can cover MM2's
-//! `groups` filter, whose default is every group).
+//! The plan-time checks of an MM2 flow ([`MM2_CHECKS`], each with its spec row): what a
+//! regex cover (`super::mm2_selection`) allows beyond the filter, and the row-10 pitfall
+//! (checkpoints on while no group ACL can cover MM2's `groups` filter, whose default is
+//! every group).
 
 use super::mm2::Mm2Inputs;
-use super::mm2_config::regex_cover::{compile, split_list, Cover, NameKind};
-use super::plan::{NameSelection, ALL_NAMES};
+use super::mm2_config::regex_cover::NameKind;
+use super::mm2_selection::element_cover;
 use super::validate::{InputError, Mm2Field};
-
-pub const TOPIC_REGEXES: &str = "topic_regexes";
-pub const GROUP_REGEXES: &str = "group_regexes";
-
-/// One element of a regex input (an MM2 list value) compiled alone.
-fn element_cover(kind: NameKind, value: &str) -> Result<Cover, String> {
-    let key = match kind {
-        NameKind::Topic => TOPIC_REGEXES,
-        NameKind::Group => GROUP_REGEXES,
-    };
-    compile(kind, &split_list(value), key, &[], "").map_err(|e| e.to_string())
-}
-
-/// The names and prefixes of `names` + `prefixes` + the covers of `regexes` (elements that
-/// do not compile add nothing: validation reports them).
-fn selection(
-    kind: NameKind,
-    names: &[String],
-    prefixes: &[String],
-    regexes: &[String],
-) -> NameSelection {
-    let mut names = names.to_vec();
-    let mut prefixes = prefixes.to_vec();
-    for cover in regexes.iter().filter_map(|r| element_cover(kind, r).ok()) {
-        if cover.all {
-            names.push(ALL_NAMES.to_string());
-        }
-        names.extend(cover.literals);
-        prefixes.extend(cover.prefixes);
-    }
-    NameSelection::new(&names, &prefixes)
-}
-
-/// The topics the flow replicates: `topics`, `topic_prefixes` and `topic_regexes`.
-pub fn topic_selection(inputs: &Mm2Inputs) -> NameSelection {
-    selection(
-        NameKind::Topic,
-        &inputs.topics,
-        &inputs.topic_prefixes,
-        &inputs.topic_regexes,
-    )
-}
-
-/// The groups the flow checkpoints: `groups`, `group_prefixes` and `group_regexes`.
-pub fn group_selection(inputs: &Mm2Inputs) -> NameSelection {
-    selection(
-        NameKind::Group,
-        &inputs.groups,
-        &inputs.group_prefixes,
-        &inputs.group_regexes,
-    )
-}
-
-/// Regex elements that do not compile, or select nothing, on their attribute and index.
-pub fn validate_regexes(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
-    let mut errors = Vec::new();
-    for (field, kind, values) in [
-        (
-            Mm2Field::TopicRegexes,
-            NameKind::Topic,
-            &inputs.topic_regexes,
-        ),
-        (
-            Mm2Field::GroupRegexes,
-            NameKind::Group,
-            &inputs.group_regexes,
-        ),
-    ] {
-        for (index, value) in values.iter().enumerate() {
-            let message = match element_cover(kind, value) {
-                Err(message) => message,
-                Ok(cover) if cover.is_empty() => format!(
-                    "{value:?} matches no legal {} name",
-                    match kind {
-                        NameKind::Topic => "topic",
-                        NameKind::Group => "group",
-                    }
-                ),
-                Ok(_) => continue,
-            };
-            errors.push(InputError {
-                field,
-                index: Some(index),
-                message,
-            });
-        }
-    }
-    errors
-}
 
 /// A plan-time check of an MM2 flow: a warning, never an error (MM2 may be configured to
 /// match, which the provider cannot see).
@@ -129,7 +39,7 @@ pub static MM2_CHECKS: &[Mm2Check] = &[
 /// them all, and one group without GROUP DESCRIBE fails the whole offset lookup.
 fn checkpoint_groups(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
     let uses_groups = inputs.emit_checkpoints || inputs.sync_group_offsets;
-    if !uses_groups || !group_selection(inputs).is_empty() {
+    if !uses_groups || !inputs.group_selection().is_empty() {
         return Vec::new();
     }
     let switch = if inputs.emit_checkpoints {
@@ -200,11 +110,11 @@ mod tests {
         flow.topics = vec!["audit".into()];
         flow.topic_regexes = vec!["orders\\..*, payments".into()];
         assert_eq!(
-            topic_selection(&flow),
+            flow.topic_selection(),
             NameSelection::new(&["audit".into(), "payments".into()], &["orders.".into()])
         );
         flow.group_regexes = vec![".*".into()];
-        assert!(group_selection(&flow).is_all());
+        assert!(flow.group_selection().is_all());
     }
 
     #[test]

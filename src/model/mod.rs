@@ -8,11 +8,13 @@ pub mod cluster_link;
 pub mod mm2;
 pub mod mm2_config;
 pub mod mm2_regexes;
+pub mod mm2_selection;
 pub mod outcome;
 pub mod ownership;
 pub mod plan;
 pub mod preflight;
 pub mod reconcile;
+pub mod topic_name;
 pub mod validate;
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 //! to attribute paths.
 //! Also `normalize_principal`, the form principals are compared in.
 
+use super::topic_name::{check_topic_chars, check_topic_name, MAX_TOPIC_NAME_LEN};
 use super::cluster_link::ClusterLinkInputs;
 use super::mm2::{Mm2Deployment, Mm2Inputs};
+use super::mm2_config::regex_cover::NameKind;
+use super::mm2_selection::element_cover;
 use super::plan::ALL_NAMES;
-
-/// Kafka's longest legal topic name.
-pub const MAX_TOPIC_NAME_LEN: usize = 249;
 
 /// An input of an MM2 flow: a field of [`Mm2Inputs`] (or of its Connect worker).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,34 +164,6 @@ pub fn normalize_principal(principal: &str) -> Result<String, String> {
     Ok(format!("{kind}:{name}"))
 }
 
-/// A legal Kafka topic name: 1-249 of ASCII alphanumerics, `.`, `_`, `-`, and not `.`/`..`.
-pub fn check_topic_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("topic name is empty".to_string());
-    }
-    if name == "." || name == ".." {
-        return Err(format!("{name:?} is not a legal topic name"));
-    }
-    if name.len() > MAX_TOPIC_NAME_LEN {
-        return Err(format!(
-            "topic name is {} characters long; Kafka allows at most {MAX_TOPIC_NAME_LEN}",
-            name.len()
-        ));
-    }
-    check_topic_chars(name, "topic name")
-}
-
-fn check_topic_chars(value: &str, what: &str) -> Result<(), String> {
-    match value
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        Some(bad) => Err(format!(
-            "{what} {value:?} contains {bad:?}; Kafka topic names allow only ASCII letters, digits, '.', '_' and '-'"
-        )),
-        None => Ok(()),
-    }
-}
 
 fn check_principal<F>(field: F, principal: &str, errors: &mut Vec<InputError<F>>) {
     if let Err(message) = normalize_principal(principal) {
@@ -285,6 +257,43 @@ fn check_replication_factor<F>(field: F, value: i16, errors: &mut Vec<InputError
     }
 }
 
+/// Regex elements that do not compile, or select nothing, on their attribute and index.
+pub fn validate_regexes(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
+    let mut errors = Vec::new();
+    for (field, kind, values) in [
+        (
+            Mm2Field::TopicRegexes,
+            NameKind::Topic,
+            &inputs.topic_regexes,
+        ),
+        (
+            Mm2Field::GroupRegexes,
+            NameKind::Group,
+            &inputs.group_regexes,
+        ),
+    ] {
+        for (index, value) in values.iter().enumerate() {
+            let message = match element_cover(kind, value) {
+                Err(message) => message,
+                Ok(cover) if cover.is_empty() => format!(
+                    "{value:?} matches no legal {} name",
+                    match kind {
+                        NameKind::Topic => "topic",
+                        NameKind::Group => "group",
+                    }
+                ),
+                Ok(_) => continue,
+            };
+            errors.push(InputError {
+                field,
+                index: Some(index),
+                message,
+            });
+        }
+    }
+    errors
+}
+
 /// Every problem with the inputs of an MM2 flow (empty when valid).
 pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
     let mut errors = Vec::new();
@@ -359,7 +368,7 @@ pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
             &mut errors,
         );
     }
-    errors.extend(super::mm2_regexes::validate_regexes(inputs));
+    errors.extend(validate_regexes(inputs));
     check_group_selection(
         (&inputs.groups, Mm2Field::Groups),
         (&inputs.group_prefixes, Mm2Field::GroupPrefixes),

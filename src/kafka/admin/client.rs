@@ -61,7 +61,7 @@ impl ClientContext for AdminContext {
         );
         if is_authentication {
             health.authentication_failure = Some(reason.to_string());
-        } else if super::connect::is_definitive_tls_failure(reason) {
+        } else if is_definitive_tls_failure(reason) {
             health.tls_failure = Some(reason.to_string());
         } else {
             health.last_error = Some(reason.to_string());
@@ -77,6 +77,24 @@ pub(super) struct Shared {
     pub(super) timeout: Duration,
     /// The settings an authentication failure points at, in the provider's terms.
     pub(super) credentials: &'static str,
+}
+
+/// Whether a librdkafka error names a TLS failure that retrying cannot fix: a certificate
+/// check failed, or the broker sent a TLS alert (OpenSSL's "SSL alert number N"; 0 is a
+/// plain close). A plaintext listener answering TLS is not one (it may be a port mix-up
+/// the user fixes, but it reads as unreachable).
+pub(super) fn is_definitive_tls_failure(reason: &str) -> bool {
+    if reason.contains("certificate verify failed") {
+        return true;
+    }
+    reason
+        .split("SSL alert number ")
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        })
+        .any(|alert| alert != 0)
 }
 
 /// The librdkafka configuration for a connection. Holds secrets: never format it.

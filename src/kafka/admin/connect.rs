@@ -10,6 +10,8 @@ use rdkafka::client::Client;
 use rdkafka::types::RDKafkaType;
 
 use super::client::{client_config, redact, AdminContext, Shared};
+#[cfg(test)]
+use super::client::is_definitive_tls_failure;
 use super::KafkaAdmin;
 use crate::kafka::config::{ClusterConnection, OAuthSettings};
 use crate::kafka::error::KafkaError;
@@ -125,24 +127,6 @@ fn credentials(connection: &ClusterConnection) -> &'static str {
     } else {
         "tls.client_cert and tls.client_key"
     }
-}
-
-/// Whether a librdkafka error names a TLS failure that retrying cannot fix: a certificate
-/// check failed, or the broker sent a TLS alert (OpenSSL's "SSL alert number N"; 0 is a
-/// plain close). A plaintext listener answering TLS is not one (it may be a port mix-up
-/// the user fixes, but it reads as unreachable).
-pub(super) fn is_definitive_tls_failure(reason: &str) -> bool {
-    if reason.contains("certificate verify failed") {
-        return true;
-    }
-    reason
-        .split("SSL alert number ")
-        .skip(1)
-        .filter_map(|rest| {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u32>().ok()
-        })
-        .any(|alert| alert != 0)
 }
 
 /// The `host:port` a librdkafka error names (`ssl://HOST:PORT/ID: ...`).

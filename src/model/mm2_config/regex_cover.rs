@@ -14,7 +14,7 @@
 //! ASCII ones for topics; for groups Rust's classes are a superset of Java's, which only
 //! widens the cover.
 
-use super::super::validate::check_topic_name;
+use super::super::topic_name::check_topic_name;
 use regex_syntax::hir::{Class, Hir, HirKind, Look, Repetition};
 use std::collections::BTreeMap;
 
