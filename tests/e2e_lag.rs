@@ -223,3 +223,55 @@ fn cluster_link_converges_under_metadata_lag() {
         converges_under_lag(tf, &case);
     });
 }
+
+/// Two MM2 flows between the same clusters with the same aliases share their internal topics
+/// and are applied concurrently: one creates them, the other's CreateTopics answers
+/// TOPIC_ALREADY_EXISTS and it reads them a moment after their creation. Both record them as
+/// they exist, so the plan right after is empty.
+#[test]
+fn flows_sharing_internal_topics_converge_under_metadata_lag() {
+    for_each_terraform(|tf| {
+        let token = unique("s");
+        let rf = clusters().replication_factor();
+        let principals = [format!("User:one-{token}"), format!("User:two-{token}")];
+        let resources: String = principals
+            .iter()
+            .enumerate()
+            .map(|(i, principal)| {
+                format!(
+                    "resource \"kafkamirror_mm2_replication_permissions\" \"flow{i}\" {{\n  source_cluster = \"{SOURCE}\"\n  target_cluster = \"{TARGET}\"\n  source_alias   = \"src{token}\"\n  target_alias   = \"dst{token}\"\n  principal      = \"{principal}\"\n  topics         = [\"t{i}-{token}\"]\n  groups         = [\"app-{token}\"]\n  internal_topics_replication_factor = {rf}\n  delete_internal_topics_on_destroy  = true\n}}\n"
+                )
+            })
+            .collect();
+        let main_tf = format!("{HEADER}{}{resources}", clusters().provider_hcl());
+        let dir = Workdir::with_dev_overrides(tf, &main_tf);
+        dir.apply();
+        let plan = dir.plan_exit_code();
+        assert_eq!(
+            plan.code, 0,
+            "the plan right after the apply is empty:\n{}\n{}",
+            plan.stdout, plan.stderr
+        );
+        let mut all_topics = BTreeSet::new();
+        for (i, principal) in principals.iter().enumerate() {
+            let address = format!("kafkamirror_mm2_replication_permissions.flow{i}");
+            assert_recorded_as_held(&dir, &address, principal);
+            let values = state_resource(&dir.state_json(), &address)["values"].clone();
+            let topics = topic_rows(&values["internal_topics"]);
+            assert!(!topics.is_empty(), "{address} records its internal topics");
+            all_topics.extend(topics.into_keys());
+        }
+        dir.destroy();
+        for principal in &principals {
+            assert_eq!(
+                eventually(&BTreeSet::new(), || held(principal)),
+                BTreeSet::new(),
+                "destroy removes every binding of {principal}"
+            );
+        }
+        assert_eq!(
+            eventually(&BTreeMap::new(), || held_topics(&all_topics)),
+            BTreeMap::new()
+        );
+    });
+}
