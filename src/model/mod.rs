@@ -11,6 +11,7 @@ pub mod outcome;
 pub mod plan;
 pub mod preflight;
 pub mod reconcile;
+pub mod timing;
 pub mod validate;
 
 #[cfg(test)]

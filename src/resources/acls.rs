@@ -1,16 +1,19 @@
-//! Apply of one cluster's ACLs: read the managed principals' bindings, reconcile with
+//! Apply of one cluster's ACLs: read the managed principals' bindings (again until the
+//! recorded ones show: Kafka's metadata lags behind its writes), reconcile with
 //! ownership and the self-lockout guard, one CreateAcls and one DeleteAcls batch split above
 //! [`ACL_BATCH_LIMIT`]; the returned record lists only the bindings that exist.
 
 use super::read::{cancelled, kafka_diagnostic, lockout_guard, principals_of, read_acls};
 use super::record::{keyed, Record};
 use super::rows::AclRow;
+use super::settle::{read_bound, read_until};
 use crate::clusters::Clusters;
 use crate::kafka::{AclFilter, KafkaAdmin};
 use crate::model::acl::AclBinding;
 use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
+use crate::model::timing::unseen_bindings;
 use std::collections::{BTreeSet, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
@@ -38,7 +41,17 @@ pub(crate) async fn apply_cluster_acls(
             .chain(prior.acls.iter().map(|row| row.principal.as_str())),
     );
     let expected = Some(desired.len() + prior.acls.len());
-    let actual = match read_acls(admin, cluster, &principals, expected).await {
+    let prior_acls = keyed(prior.acls.iter().cloned(), diags);
+    let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
+    // The recorded bindings exist (their writes were acknowledged): read until all show.
+    let recorded: Vec<ClusterBinding> = prior_acls.iter().map(|(key, _)| key.clone()).collect();
+    let read = read_until(
+        ctx,
+        read_bound(ctx, cluster),
+        || read_acls(admin, cluster, &principals, expected),
+        |actual| unseen_bindings(&recorded, &comparable_keys(actual)).is_empty(),
+    );
+    let actual = match read.await {
         Ok(actual) => actual,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read ACLs", &error));
@@ -48,12 +61,7 @@ pub(crate) async fn apply_cluster_acls(
             };
         }
     };
-    let actual_keys: HashSet<ClusterBinding> = actual
-        .iter()
-        .map(|(cluster, binding)| comparable(cluster, binding))
-        .collect();
-    let prior_acls = keyed(prior.acls.iter().cloned(), diags);
-    let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
+    let actual_keys = comparable_keys(&actual);
     let guard = lockout_guard(ctx.provider, cluster);
     let changes = match reconcile_acls(desired, &actual, owned_before, &guard) {
         Ok(changes) => changes,
@@ -85,6 +93,13 @@ pub(crate) async fn apply_cluster_acls(
     };
     let left = acls_after_apply(desired, &actual_keys, owned_before, &changes, &progress);
     rows_left(&left, desired, prior_acls, prior_preexisting)
+}
+
+/// Bindings as held, in comparable form.
+fn comparable_keys(held: &HashSet<ClusterBinding>) -> HashSet<ClusterBinding> {
+    held.iter()
+        .map(|(cluster, binding)| comparable(cluster, binding))
+        .collect()
 }
 
 /// The state rows of what is left: desired bindings with their planned reason, the others

@@ -5,7 +5,8 @@
 //! - [`mm2_config`]: the data source reading MM2's own configuration into flows;
 //! - [`engine`]: a flow as a Terraform resource and data source (plan, apply, read, import);
 //! - [`record`] and [`rows`]: what state records and its row objects;
-//! - [`read`]: reading what clusters hold; [`apply`] (per cluster: [`acls`], [`topics`]),
+//! - [`read`]: reading what clusters hold, [`settle`] repeating reads until they show what
+//!   is known to exist (Kafka's timing); [`apply`] (per cluster: [`acls`], [`topics`]),
 //!   [`refresh`] and [`preflight`]: the cluster work, decisions taken by `crate::model`.
 
 pub mod acls;
@@ -20,4 +21,5 @@ mod read;
 pub mod record;
 mod refresh;
 pub mod rows;
+mod settle;
 mod topics;

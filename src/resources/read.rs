@@ -6,6 +6,7 @@ use crate::clusters::Clusters;
 use crate::kafka::{KafkaAdmin, KafkaError, TopicLookup};
 use crate::model::acl::AclBinding;
 use crate::model::reconcile::{ClusterBinding, ExistingTopic};
+use crate::model::timing::TopicsRead;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tfplugin::{Ctx, Diagnostic};
@@ -62,8 +63,23 @@ pub(crate) async fn read_topics(
     names: &[String],
     managed_keys: &BTreeSet<String>,
 ) -> Result<HashMap<(String, String), ExistingTopic>, KafkaError> {
+    Ok(read_cluster_topics(admin, names, managed_keys)
+        .await?
+        .found
+        .into_iter()
+        .map(|(name, topic)| ((cluster.to_string(), name), topic))
+        .collect())
+}
+
+/// [`read_topics`] by name, telling apart the found topics whose configs could not be
+/// described (their managed configs then read as unset).
+pub(crate) async fn read_cluster_topics(
+    admin: &KafkaAdmin,
+    names: &[String],
+    managed_keys: &BTreeSet<String>,
+) -> Result<TopicsRead, KafkaError> {
     if names.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(TopicsRead::default());
     }
     let existing: Vec<_> = admin
         .describe_topics(names)
@@ -89,17 +105,20 @@ pub(crate) async fn read_topics(
             );
         }
     }
-    Ok(existing
-        .into_iter()
-        .map(|topic| {
-            let existing = ExistingTopic {
-                partitions: i32::try_from(topic.partitions).unwrap_or(i32::MAX),
-                replication_factor: i16::try_from(topic.replication_factor).unwrap_or(i16::MAX),
-                configs: configs.remove(&topic.name).unwrap_or_default(),
-            };
-            ((cluster.to_string(), topic.name), existing)
-        })
-        .collect())
+    let mut read = TopicsRead::default();
+    for topic in existing {
+        let described = configs.remove(&topic.name);
+        if described.is_none() {
+            read.undescribed.insert(topic.name.clone());
+        }
+        let existing = ExistingTopic {
+            partitions: i32::try_from(topic.partitions).unwrap_or(i32::MAX),
+            replication_factor: i16::try_from(topic.replication_factor).unwrap_or(i16::MAX),
+            configs: described.unwrap_or_default(),
+        };
+        read.found.insert(topic.name, existing);
+    }
+    Ok(read)
 }
 
 /// The state row of an existing topic: actual sizes, actual values of the managed configs.

@@ -1,14 +1,19 @@
 //! Refresh: keeps the recorded rows that still exist and the topics as they exist now,
-//! decoding rows only when a recorded binding is gone.
+//! decoding rows only when a recorded binding is gone. Reads are repeated (bounded) while
+//! they do not show what the state records, since Kafka's metadata lags behind its writes.
 
-use super::read::{connect_all, existing_topic_row, kafka_diagnostic, read_bindings, read_topics};
+use super::read::{
+    connect_all, existing_topic_row, kafka_diagnostic, read_bindings, read_cluster_topics,
+};
 use super::record::{
     group_by_cluster, keyed, Record, RecordedRows, ACLS, INTERNAL_TOPICS, PREEXISTING_ACLS,
 };
 use super::rows::{AclRow, TopicRow};
+use super::settle::{read_bound, read_until};
 use crate::clusters::Clusters;
 use crate::model::acl::AclBinding;
-use crate::model::reconcile::{comparable_binding, ClusterBinding};
+use crate::model::reconcile::{comparable_binding, ClusterBinding, ExistingTopic};
+use crate::model::timing::topics_not_as_recorded;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 
@@ -72,6 +77,15 @@ fn all_recorded_held(cluster: &str, recorded: &[&str], held: &[AclBinding]) -> b
         .all(|key| AclRow::comparable_key(key).is_some_and(|key| held_keys.contains(key.as_ref())))
 }
 
+/// A recorded topic row as the topic it records.
+fn recorded_topic(row: &TopicRow) -> ExistingTopic {
+    ExistingTopic {
+        partitions: i32::try_from(row.partitions).unwrap_or(i32::MAX),
+        replication_factor: i16::try_from(row.replication_factor).unwrap_or(i16::MAX),
+        configs: row.configs.clone(),
+    }
+}
+
 /// Refresh: keeps the recorded rows that still exist; topics as they exist now. Each
 /// cluster's bindings are read once; the recorded rows are decoded only when a recorded key
 /// is not among the keys of what the cluster holds.
@@ -110,7 +124,15 @@ pub(crate) async fn refresh(
         };
         let principals: Vec<String> = recorded_keys.principals.into_iter().collect();
         let expected = Some(recorded_keys.keys.len());
-        match read_bindings(&admin, &principals, expected).await {
+        // Recorded rows come from acknowledged writes: read until they show (or the bound).
+        let bound = read_bound(ctx, &cluster);
+        let read = read_until(
+            ctx,
+            bound,
+            || read_bindings(&admin, &principals, expected),
+            |actual| all_recorded_held(&cluster, &recorded_keys.keys, actual),
+        );
+        match read.await {
             Ok(actual) => {
                 if !all_recorded_held(&cluster, &recorded_keys.keys, &actual) {
                     let comparable = actual
@@ -128,13 +150,23 @@ pub(crate) async fn refresh(
             .iter()
             .flat_map(|t| t.configs.keys().cloned())
             .collect();
-        match read_topics(&admin, &cluster, &names, &managed_keys).await {
-            Ok(existing) => {
+        let as_recorded: BTreeMap<String, ExistingTopic> = recorded_topics
+            .iter()
+            .map(|row| (row.name.clone(), recorded_topic(row)))
+            .collect();
+        let read = read_until(
+            ctx,
+            bound,
+            || read_cluster_topics(&admin, &names, &managed_keys),
+            |read| topics_not_as_recorded(&as_recorded, read).is_empty(),
+        );
+        match read.await {
+            Ok(read) => {
                 let mut found: BTreeSet<TopicRow> = recorded_topics
                     .iter()
                     .filter_map(|row| {
-                        existing
-                            .get(&(cluster.clone(), row.name.clone()))
+                        read.found
+                            .get(&row.name)
                             .map(|found| existing_topic_row(row, found))
                     })
                     .collect();

@@ -1,8 +1,11 @@
 //! Apply of one cluster's internal topics: create missing ones, fix managed configs,
 //! report size conflicts (never recreate), delete them on destroy when asked.
 
-use super::read::{cancelled, existing_topic_row, kafka_diagnostic, read_topics};
+use super::read::{
+    cancelled, existing_topic_row, kafka_diagnostic, read_cluster_topics, read_topics,
+};
 use super::rows::TopicRow;
+use super::settle::{read_bound, read_until};
 use crate::clusters::Clusters;
 use crate::kafka::{ConfigChange, KafkaAdmin, NewTopic, TopicConfigAlteration};
 use crate::model::outcome::{
@@ -10,6 +13,7 @@ use crate::model::outcome::{
 };
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
+use crate::model::timing::unseen_topics;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
@@ -116,12 +120,16 @@ pub(crate) async fn apply_cluster_topics(
         }
     }
 
-    // Created since they were read: recorded as they exist.
-    let raced = match read_topics(admin, cluster, &raced, &managed_keys).await {
-        Ok(found) => found
-            .into_iter()
-            .map(|((_, name), topic)| (name, topic))
-            .collect(),
+    // Created since they were read (the controller says they exist): read until they show,
+    // then recorded as they exist.
+    let read = read_until(
+        ctx,
+        read_bound(ctx, cluster),
+        || read_cluster_topics(admin, &raced, &managed_keys),
+        |read| unseen_topics(raced.iter().map(String::as_str), read).is_empty(),
+    );
+    let raced = match read.await {
+        Ok(read) => read.found,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
             HashMap::new()
