@@ -7,7 +7,7 @@
 use super::mm2::Mm2Inputs;
 use super::mm2_config::regex_cover::{compile, split_list, Cover, NameKind};
 use super::plan::{NameSelection, ALL_NAMES};
-use super::validate::InputError;
+use super::validate::{InputError, Mm2Field};
 
 pub const TOPIC_REGEXES: &str = "topic_regexes";
 pub const GROUP_REGEXES: &str = "group_regexes";
@@ -62,11 +62,19 @@ pub fn group_selection(inputs: &Mm2Inputs) -> NameSelection {
 }
 
 /// Regex elements that do not compile, or select nothing, on their attribute and index.
-pub fn validate_regexes(inputs: &Mm2Inputs) -> Vec<InputError> {
+pub fn validate_regexes(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
     let mut errors = Vec::new();
-    for (attribute, kind, values) in [
-        (TOPIC_REGEXES, NameKind::Topic, &inputs.topic_regexes),
-        (GROUP_REGEXES, NameKind::Group, &inputs.group_regexes),
+    for (field, kind, values) in [
+        (
+            Mm2Field::TopicRegexes,
+            NameKind::Topic,
+            &inputs.topic_regexes,
+        ),
+        (
+            Mm2Field::GroupRegexes,
+            NameKind::Group,
+            &inputs.group_regexes,
+        ),
     ] {
         for (index, value) in values.iter().enumerate() {
             let message = match element_cover(kind, value) {
@@ -81,7 +89,7 @@ pub fn validate_regexes(inputs: &Mm2Inputs) -> Vec<InputError> {
                 Ok(_) => continue,
             };
             errors.push(InputError {
-                attribute,
+                field,
                 index: Some(index),
                 message,
             });
@@ -97,7 +105,7 @@ pub struct Mm2Check {
     pub summary: &'static str,
     /// When it warns, as the permissions reference states it.
     pub when: &'static str,
-    pub check: fn(&Mm2Inputs) -> Vec<InputError>,
+    pub check: fn(&Mm2Inputs) -> Vec<InputError<Mm2Field>>,
 }
 
 /// Every check, with the spec row it enforces.
@@ -119,7 +127,7 @@ pub static MM2_CHECKS: &[Mm2Check] = &[
 /// Row 10: checkpoints (or group offset sync) on and no group selected. MM2's `groups`
 /// filter defaults to every group; with CLUSTER DESCRIBE on the source, ListGroups returns
 /// them all, and one group without GROUP DESCRIBE fails the whole offset lookup.
-fn checkpoint_groups(inputs: &Mm2Inputs) -> Vec<InputError> {
+fn checkpoint_groups(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
     let uses_groups = inputs.emit_checkpoints || inputs.sync_group_offsets;
     if !uses_groups || !group_selection(inputs).is_empty() {
         return Vec::new();
@@ -130,7 +138,7 @@ fn checkpoint_groups(inputs: &Mm2Inputs) -> Vec<InputError> {
         "sync_group_offsets"
     };
     vec![InputError {
-        attribute: "groups",
+        field: Mm2Field::Groups,
         index: None,
         message: format!(
             "{switch} is on but no group is given (groups, group_prefixes and group_regexes are empty): MM2's `groups` filter defaults to every group (`.*`), and without GROUP DESCRIBE on the groups it matches MM2 emits no checkpoints at all (spec row 1.10). Set group_regexes to MM2's `groups` value, groups = [\"*\"], or turn {switch} off."
@@ -139,16 +147,24 @@ fn checkpoint_groups(inputs: &Mm2Inputs) -> Vec<InputError> {
 }
 
 /// What the covers of `topic_regexes` / `group_regexes` allow beyond MM2's filters.
-fn cover_warnings(inputs: &Mm2Inputs) -> Vec<InputError> {
+fn cover_warnings(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
     let mut warnings = Vec::new();
-    for (attribute, kind, values) in [
-        (TOPIC_REGEXES, NameKind::Topic, &inputs.topic_regexes),
-        (GROUP_REGEXES, NameKind::Group, &inputs.group_regexes),
+    for (field, kind, values) in [
+        (
+            Mm2Field::TopicRegexes,
+            NameKind::Topic,
+            &inputs.topic_regexes,
+        ),
+        (
+            Mm2Field::GroupRegexes,
+            NameKind::Group,
+            &inputs.group_regexes,
+        ),
     ] {
         for (index, value) in values.iter().enumerate() {
             if let Ok(cover) = element_cover(kind, value) {
                 warnings.extend(cover.warnings.into_iter().map(|message| InputError {
-                    attribute,
+                    field,
                     index: Some(index),
                     message,
                 }));
@@ -159,7 +175,7 @@ fn cover_warnings(inputs: &Mm2Inputs) -> Vec<InputError> {
 }
 
 /// Every check's warnings, with the check's summary.
-pub fn mm2_warnings(inputs: &Mm2Inputs) -> Vec<(&'static str, InputError)> {
+pub fn mm2_warnings(inputs: &Mm2Inputs) -> Vec<(&'static str, InputError<Mm2Field>)> {
     MM2_CHECKS
         .iter()
         .flat_map(|check| {
@@ -196,9 +212,15 @@ mod tests {
         let mut flow = inputs();
         flow.topic_regexes = vec!["orders".into(), "(x".into(), "a b".into()];
         let errors = validate_regexes(&flow);
-        let at: Vec<(&str, Option<usize>)> =
-            errors.iter().map(|e| (e.attribute, e.index)).collect();
-        assert_eq!(at, [(TOPIC_REGEXES, Some(1)), (TOPIC_REGEXES, Some(2))]);
+        let at: Vec<(Mm2Field, Option<usize>)> =
+            errors.iter().map(|e| (e.field, e.index)).collect();
+        assert_eq!(
+            at,
+            [
+                (Mm2Field::TopicRegexes, Some(1)),
+                (Mm2Field::TopicRegexes, Some(2))
+            ]
+        );
     }
 
     #[test]
@@ -207,7 +229,7 @@ mod tests {
         flow.topics = vec!["orders".into()];
         let warnings = mm2_warnings(&flow);
         assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].1.attribute, "groups");
+        assert_eq!(warnings[0].1.field, Mm2Field::Groups);
         assert!(warnings[0].1.message.contains("every group"));
         for fix in [
             |f: &mut Mm2Inputs| f.groups = vec!["*".into()],
@@ -249,8 +271,8 @@ mod tests {
         let warnings = mm2_warnings(&flow);
         assert_eq!(warnings.len(), 1);
         assert_eq!(
-            (warnings[0].1.attribute, warnings[0].1.index),
-            (TOPIC_REGEXES, Some(1))
+            (warnings[0].1.field, warnings[0].1.index),
+            (Mm2Field::TopicRegexes, Some(1))
         );
     }
 }

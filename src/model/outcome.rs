@@ -114,6 +114,22 @@ pub fn acls_after_apply(
     }
 }
 
+/// What `terraform import` adopts: every binding held (owned from then on), each with the
+/// reason the plan of the inputs the import implies gives it, `None` when that plan does
+/// not need it. `held` as the cluster holds it; compared in comparable form.
+pub fn adopt<'a>(
+    held: &'a HashSet<ClusterBinding>,
+    implied: &'a [ClusterAcl],
+) -> Vec<(&'a ClusterBinding, Option<&'a str>)> {
+    let reasons: HashMap<ClusterBinding, &str> = implied
+        .iter()
+        .map(|acl| (comparable(&acl.cluster, &acl.binding), acl.reason.as_ref()))
+        .collect();
+    held.iter()
+        .map(|key| (key, reasons.get(&comparable(&key.0, &key.1)).copied()))
+        .collect()
+}
+
 /// How an internal topic is recorded after an apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TopicLeft<'a> {
@@ -423,6 +439,43 @@ mod tests {
         assert_eq!(left.recorded, set(&[&kept, &by_hand]));
         assert_eq!(left.preexisting, set(&[&by_hand]));
         assert_eq!(left.owned(), set(&[&kept]));
+    }
+
+    #[test]
+    fn import_adopts_every_held_binding_with_the_reason_the_implied_plan_gives() {
+        let (needed, spelled, extra) = (
+            read("User:mm2", "needed"),
+            read("User:SA-1", "spelled"),
+            read("User:mm2", "legacy"),
+        );
+        let implied = vec![
+            ClusterAcl {
+                reason: "rule A".into(),
+                ..desired(&needed)
+            },
+            ClusterAcl {
+                reason: "rule B".into(),
+                ..desired(&read("User:sa-1", "spelled"))
+            },
+            ClusterAcl {
+                reason: "rule C".into(),
+                ..desired(&read("User:mm2", "not-held"))
+            },
+        ];
+        let held = set(&[&needed, &spelled, &extra]);
+        let mut adopted: Vec<(&str, Option<&str>)> = adopt(&held, &implied)
+            .into_iter()
+            .map(|((_, binding), reason)| (binding.resource_name.as_str(), reason))
+            .collect();
+        adopted.sort();
+        assert_eq!(
+            adopted,
+            vec![
+                ("legacy", None),
+                ("needed", Some("rule A")),
+                ("spelled", Some("rule B")),
+            ]
+        );
     }
 
     fn topic(name: &str) -> InternalTopic {

@@ -41,49 +41,57 @@ pub fn unseen_bindings<'a>(
         .collect()
 }
 
-/// What a read of one cluster's topics showed: the topics it found (by name) and the found
-/// ones whose configs it could not describe (a node that does not know them yet answers
-/// DescribeConfigs with UNKNOWN_TOPIC_OR_PARTITION while another already lists them).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TopicsRead {
-    pub found: HashMap<String, ExistingTopic>,
-    pub undescribed: HashSet<String>,
+/// What a read of one cluster's topics showed: `existing` by (cluster, name), and `unread`,
+/// the listed ones whose configs it could not describe (a node that does not know a topic
+/// yet answers DescribeConfigs with UNKNOWN_TOPIC_OR_PARTITION while another lists it).
+#[derive(Debug, Clone, Copy)]
+pub struct TopicsShown<'a> {
+    pub cluster: &'a str,
+    pub existing: &'a HashMap<(String, String), ExistingTopic>,
+    pub unread: &'a HashSet<String>,
 }
 
-impl TopicsRead {
-    /// Whether `name` was found and its configs described.
-    pub fn shows(&self, name: &str) -> bool {
-        self.found.contains_key(name) && !self.undescribed.contains(name)
+impl TopicsShown<'_> {
+    /// The topic `name` when it was found and its configs described.
+    pub fn get(&self, name: &str) -> Option<&ExistingTopic> {
+        if self.unread.contains(name) {
+            return None;
+        }
+        self.existing
+            .get(&(self.cluster.to_string(), name.to_string()))
     }
 }
 
-/// The topics known to exist that `read` does not show with their configs.
+/// The topics known to exist that the read does not show with their configs.
 pub fn unseen_topics<'a>(
     known: impl IntoIterator<Item = &'a str>,
-    read: &TopicsRead,
+    shown: TopicsShown<'_>,
 ) -> Vec<&'a str> {
-    known.into_iter().filter(|name| !read.shows(name)).collect()
+    known
+        .into_iter()
+        .filter(|name| shown.get(name).is_none())
+        .collect()
 }
 
-/// The recorded topics (by name: sizes and the values of their recorded configs) that `read`
-/// does not show as recorded: missing, undescribed, or with other sizes or values. A refresh
-/// reads again while any is left, since the record was written from acknowledged writes.
+/// The recorded topics (by name: sizes and the values of their recorded configs) that the
+/// read does not show as recorded: missing, undescribed, or with other sizes or values. A
+/// refresh reads again while any is left, since the record was written from acknowledged
+/// writes.
 pub fn topics_not_as_recorded<'a>(
     recorded: &'a BTreeMap<String, ExistingTopic>,
-    read: &TopicsRead,
+    shown: TopicsShown<'_>,
 ) -> Vec<&'a str> {
     recorded
         .iter()
         .filter(|(name, expected)| {
-            !read.shows(name)
-                || read.found.get(*name).is_none_or(|found| {
-                    found.partitions != expected.partitions
-                        || found.replication_factor != expected.replication_factor
-                        || expected
-                            .configs
-                            .iter()
-                            .any(|(key, value)| found.configs.get(key) != Some(value))
-                })
+            shown.get(name).is_none_or(|found| {
+                found.partitions != expected.partitions
+                    || found.replication_factor != expected.replication_factor
+                    || expected
+                        .configs
+                        .iter()
+                        .any(|(key, value)| found.configs.get(key) != Some(value))
+            })
         })
         .map(|(name, _)| name.as_str())
         .collect()
@@ -164,13 +172,24 @@ mod tests {
         }
     }
 
-    fn read(found: &[(&str, ExistingTopic)], undescribed: &[&str]) -> TopicsRead {
-        TopicsRead {
-            found: found
+    /// A read of cluster "dr": the topics found, and those of them left undescribed.
+    type Read = (HashMap<(String, String), ExistingTopic>, HashSet<String>);
+
+    fn read(found: &[(&str, ExistingTopic)], undescribed: &[&str]) -> Read {
+        (
+            found
                 .iter()
-                .map(|(name, t)| (name.to_string(), t.clone()))
+                .map(|(name, t)| (("dr".to_string(), name.to_string()), t.clone()))
                 .collect(),
-            undescribed: undescribed.iter().map(|n| n.to_string()).collect(),
+            undescribed.iter().map(|n| n.to_string()).collect(),
+        )
+    }
+
+    fn shown(read: &Read) -> TopicsShown<'_> {
+        TopicsShown {
+            cluster: "dr",
+            existing: &read.0,
+            unread: &read.1,
         }
     }
 
@@ -190,7 +209,7 @@ mod tests {
                 vec!["t"],
             ),
         ] {
-            assert_eq!(unseen_topics(["t"], &read), unseen, "{name}");
+            assert_eq!(unseen_topics(["t"], shown(&read)), unseen, "{name}");
         }
     }
 
@@ -239,7 +258,7 @@ mod tests {
             ("value not shown", read(&[("t", topic(1, None))], &[]), true),
         ] {
             assert_eq!(
-                topics_not_as_recorded(&recorded, &read) == vec!["t"],
+                topics_not_as_recorded(&recorded, shown(&read)) == vec!["t"],
                 differs,
                 "{name}"
             );

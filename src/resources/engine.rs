@@ -19,10 +19,15 @@ use super::apply::{apply_flow, ApplyPlan};
 use super::flow::{check_cluster_keys, input_error_diagnostics, input_warning_diagnostics, Flow};
 use super::preflight::preflight;
 use super::read::{connect_all, kafka_diagnostic, read_acls};
-use super::record::{Record, RecordedRows, ACLS, ID, INTERNAL_TOPICS, PREEXISTING_ACLS};
+use super::record::{
+    same_acl_rows, Record, RecordedRows, ACLS, ID, IMPORTED_REASON, INTERNAL_TOPICS,
+    PREEXISTING_ACLS,
+};
 use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::clusters::Clusters;
+use crate::model::outcome::adopt;
+use crate::model::plan::DesiredState;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
@@ -30,10 +35,6 @@ use tfplugin::{
     ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
     Planned, RawState, Resource, Schema, UpgradedState,
 };
-
-/// The reason recorded for bindings adopted by `terraform import`.
-pub const IMPORTED_REASON: &str =
-    "adopted by terraform import (owned by this resource; the next apply sets the planned reason)";
 
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
@@ -102,7 +103,7 @@ fn validate_config<F: Flow>(config: &Object, diags: &mut Diagnostics) {
     let mut object = config.clone();
     F::fill_defaults(&mut object);
     if let Some(Field::Known(inputs)) = F::decode(&object, diags) {
-        input_error_diagnostics(F::validate(&inputs), diags);
+        input_error_diagnostics::<F>(F::validate(&inputs), diags);
     }
 }
 
@@ -179,10 +180,10 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             Field::Known(inputs) => {
                 let errors = F::validate(&inputs);
                 if !errors.is_empty() {
-                    input_error_diagnostics(errors, diags);
+                    input_error_diagnostics::<F>(errors, diags);
                     return None;
                 }
-                input_warning_diagnostics(F::warnings(&inputs), diags);
+                input_warning_diagnostics::<F>(F::warnings(&inputs), diags);
                 let desired = F::plan(&inputs);
                 // Rows are made one at a time as they are written: 60 000 of them at once
                 // would double the plan's memory for large flows.
@@ -202,7 +203,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     (_, None) => Some(Record::default()),
                 };
                 let unchanged = |prior: &Record| {
-                    same_rows(&prior.acls, acls.iter().map(|(_, acl)| AclRow::from(*acl)))
+                    same_acl_rows(&prior.acls, acls.iter().map(|(_, acl)| AclRow::from(*acl)))
                         && (!F::HAS_TOPICS || same_rows(&prior.topics, topics.values().cloned()))
                 };
                 match (recorded, prior) {
@@ -257,8 +258,9 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
-                let owned_left = left.acls.iter().any(|row| !left.preexisting.contains(row));
-                if !diags.has_errors() || (!owned_left && left.topics.is_empty()) {
+                // Done: the resource is gone. Failed partway: the state records exactly what
+                // is left (pre-existing rows included, even when nothing owned is left).
+                if !diags.has_errors() {
                     return None;
                 }
                 let mut state = state;
@@ -277,13 +279,23 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     }
                 };
                 let desired = F::plan(&inputs);
+                // Rows adopted by import keep their reason while the rows do not change
+                // otherwise, as plan promised (`same_acl_rows`).
+                let prior_rows = prior.has_imported_rows().then(|| prior.clone());
                 let plan = ApplyPlan {
                     desired_acls: &desired.acls,
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
                     prior,
                     delete_topics: false,
                 };
-                let record = apply_flow(&ctx, plan, diags).await;
+                let mut record = apply_flow(&ctx, plan, diags).await;
+                if let Some(prior) = prior_rows {
+                    if record.topics == prior.topics
+                        && same_acl_rows(&prior.acls, record.acls.iter().cloned())
+                    {
+                        record.acls = prior.acls;
+                    }
+                }
                 ID.set(&mut planned, &F::id(&inputs));
                 record.write::<F>(&mut planned);
                 Some(planned)
@@ -327,6 +339,13 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             .collect();
         state.extend(F::import_inputs(first, second, principal));
         F::fill_defaults(&mut state);
+        // The plan of the inputs the id implies (the others at their defaults) gives the
+        // adopted bindings it needs their reason, so a configuration with those inputs plans
+        // no change; the topics it would use are recorded and refresh keeps those that exist.
+        let implied = match F::decode(&state, diags) {
+            Some(Field::Known(inputs)) => F::plan(&inputs),
+            _ => DesiredState::default(),
+        };
         let mut record = Record::default();
         let clusters = [first.to_string(), second.to_string()];
         for (cluster, connection) in connect_all(&ctx, clusters).await {
@@ -340,11 +359,13 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             };
             // Import cannot tell how many bindings the principal holds: read it split.
             match read_acls(&admin, cluster, &[principal.to_string()], None).await {
-                Ok(actual) => record.acls.extend(
-                    actual
-                        .iter()
-                        .map(|(cluster, binding)| AclRow::new(cluster, binding, IMPORTED_REASON)),
-                ),
+                Ok(held) => record
+                    .acls
+                    .extend(adopt(&held, &implied.acls).into_iter().map(
+                        |((cluster, binding), reason)| {
+                            AclRow::new(cluster, binding, reason.unwrap_or(IMPORTED_REASON))
+                        },
+                    )),
                 Err(error) => {
                     diags.push(kafka_diagnostic("Cannot read ACLs", &error));
                     return None;
@@ -352,11 +373,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             }
         }
         if F::HAS_TOPICS {
-            if let Some(Field::Known(inputs)) = F::decode(&state, diags) {
-                // The topics the flow would use with default inputs; refresh keeps those
-                // that exist, with their actual settings.
-                record.topics = F::plan(&inputs).topics.iter().map(TopicRow::from).collect();
-            }
+            record.topics = implied.topics.iter().map(TopicRow::from).collect();
         }
         ID.set(&mut state, &id.to_string());
         record.write::<F>(&mut state);
@@ -417,7 +434,7 @@ impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
         };
         let errors = F::validate(&inputs);
         if !errors.is_empty() {
-            input_error_diagnostics(errors, diags);
+            input_error_diagnostics::<F>(errors, diags);
             return None;
         }
         let desired = F::plan(&inputs);
@@ -435,7 +452,7 @@ impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::validate::InputError;
+    use crate::model::validate::{InputError, Mm2Field};
     use crate::resources::mm2::Mm2Flow;
 
     #[test]
@@ -458,15 +475,15 @@ mod tests {
     #[test]
     fn input_errors_land_on_their_attribute_and_element() {
         let mut diags = Diagnostics::new();
-        input_error_diagnostics(
+        input_error_diagnostics::<Mm2Flow>(
             vec![
                 InputError {
-                    attribute: "topics",
+                    field: Mm2Field::Topics,
                     index: Some(1),
                     message: "bad".into(),
                 },
                 InputError {
-                    attribute: "principal",
+                    field: Mm2Field::Separator,
                     index: None,
                     message: "bad".into(),
                 },
@@ -477,7 +494,29 @@ mod tests {
             .iter()
             .map(|d| d.path.clone().unwrap().to_string())
             .collect();
-        assert_eq!(paths, ["topics[1]", "principal"]);
+        assert_eq!(paths, ["topics[1]", "replication_policy_separator"]);
+    }
+
+    fn every_field_is_an_input_attribute<F: Flow>() {
+        let resource = FlowResource::<F>::new().schema().block;
+        let data_source = FlowDataSource::<F>::new().schema().block;
+        for block in [resource, data_source] {
+            let names: BTreeSet<&str> = block.attributes.iter().map(|a| a.name.as_str()).collect();
+            for field in F::FIELDS {
+                let attribute = F::attribute(*field);
+                assert!(
+                    names.contains(attribute),
+                    "{}: {field:?} maps to {attribute:?}, not an attribute of the schema",
+                    F::TYPE_NAME
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_input_field_maps_to_an_attribute_of_the_schema() {
+        every_field_is_an_input_attribute::<Mm2Flow>();
+        every_field_is_an_input_attribute::<crate::resources::cluster_link::ClusterLinkFlow>();
     }
 
     fn mm2_object(values: Vec<(&str, tfplugin::Value)>) -> Object {

@@ -35,7 +35,13 @@ pub trait Flow: Send + Sync + 'static {
     fn fill_defaults(object: &mut Object);
     /// The inputs, `Unknown` when any is not known yet; `None` after a diagnostic.
     fn decode(object: &Object, diags: &mut Diagnostics) -> Option<Field<Self::Inputs>>;
-    fn validate(inputs: &Self::Inputs) -> Vec<InputError>;
+    /// The input fields the model's validator names.
+    type Field: Copy + std::fmt::Debug + Send + Sync + 'static;
+    /// Every field (each must map to an attribute of the schema).
+    const FIELDS: &'static [Self::Field];
+    /// The attribute holding `field`.
+    fn attribute(field: Self::Field) -> &'static str;
+    fn validate(inputs: &Self::Inputs) -> Vec<InputError<Self::Field>>;
     fn plan(inputs: &Self::Inputs) -> DesiredState;
     /// The resource id, in the import form.
     fn id(inputs: &Self::Inputs) -> String;
@@ -52,7 +58,7 @@ pub trait Flow: Send + Sync + 'static {
         false
     }
     /// Plan-time warnings about valid inputs, each with a summary (e.g. MM2 checks).
-    fn warnings(_inputs: &Self::Inputs) -> Vec<(&'static str, InputError)> {
+    fn warnings(_inputs: &Self::Inputs) -> Vec<(&'static str, InputError<Self::Field>)> {
         Vec::new()
     }
     /// The resource's state upgrades: step `k` rewrites version `k` into `k + 1`, so the
@@ -67,12 +73,12 @@ pub struct UpgradeStep {
 }
 
 /// Maps the model's warnings to warning diagnostics on their attribute (and list element).
-pub fn input_warning_diagnostics(
-    warnings: Vec<(&'static str, InputError)>,
+pub fn input_warning_diagnostics<F: Flow>(
+    warnings: Vec<(&'static str, InputError<F::Field>)>,
     diags: &mut Diagnostics,
 ) {
     for (summary, warning) in warnings {
-        let mut path = AttributePath::attribute(warning.attribute);
+        let mut path = AttributePath::attribute(F::attribute(warning.field));
         if let Some(index) = warning.index {
             path = path.index(index);
         }
@@ -81,9 +87,12 @@ pub fn input_warning_diagnostics(
 }
 
 /// Maps the model's input errors to diagnostics on their attribute (and list element).
-pub fn input_error_diagnostics(errors: Vec<InputError>, diags: &mut Diagnostics) {
+pub fn input_error_diagnostics<F: Flow>(
+    errors: Vec<InputError<F::Field>>,
+    diags: &mut Diagnostics,
+) {
     for error in errors {
-        let mut path = AttributePath::attribute(error.attribute);
+        let mut path = AttributePath::attribute(F::attribute(error.field));
         if let Some(index) = error.index {
             path = path.index(index);
         }

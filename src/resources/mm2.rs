@@ -9,7 +9,7 @@ use crate::model::mm2::{
 };
 use crate::model::mm2_regexes::mm2_warnings;
 use crate::model::plan::{DesiredState, InternalTopic};
-use crate::model::validate::{validate_mm2, InputError};
+use crate::model::validate::{validate_mm2, InputError, Mm2Field};
 use tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
@@ -379,7 +379,35 @@ impl Flow for Mm2Flow {
         })
     }
 
-    fn validate(inputs: &Mm2Inputs) -> Vec<InputError> {
+    type Field = Mm2Field;
+    const FIELDS: &'static [Mm2Field] = &Mm2Field::ALL;
+
+    fn attribute(field: Mm2Field) -> &'static str {
+        match field {
+            Mm2Field::SourceCluster => SOURCE_CLUSTER.name,
+            Mm2Field::TargetCluster => TARGET_CLUSTER.name,
+            Mm2Field::SourceAlias => SOURCE_ALIAS.name,
+            Mm2Field::TargetAlias => TARGET_ALIAS.name,
+            Mm2Field::Principal => PRINCIPAL.name,
+            Mm2Field::SourcePrincipal => SOURCE_PRINCIPAL.name,
+            Mm2Field::TargetPrincipal => TARGET_PRINCIPAL.name,
+            Mm2Field::Topics => TOPICS.name,
+            Mm2Field::TopicPrefixes => TOPIC_PREFIXES.name,
+            Mm2Field::TopicRegexes => TOPIC_REGEXES.name,
+            Mm2Field::Groups => GROUPS.name,
+            Mm2Field::GroupPrefixes => GROUP_PREFIXES.name,
+            Mm2Field::GroupRegexes => GROUP_REGEXES.name,
+            Mm2Field::Separator => SEPARATOR.name,
+            Mm2Field::InternalTopicsReplicationFactor => INTERNAL_RF.name,
+            Mm2Field::RemoteTopicsReplicationFactor => REMOTE_RF.name,
+            Mm2Field::ConnectGroupId => CONNECT_GROUP_ID.name,
+            Mm2Field::ConnectConfigTopic => CONNECT_CONFIG_TOPIC.name,
+            Mm2Field::ConnectOffsetTopic => CONNECT_OFFSET_TOPIC.name,
+            Mm2Field::ConnectStatusTopic => CONNECT_STATUS_TOPIC.name,
+        }
+    }
+
+    fn validate(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
         validate_mm2(inputs)
     }
 
@@ -387,7 +415,7 @@ impl Flow for Mm2Flow {
         plan_mm2(inputs)
     }
 
-    fn warnings(inputs: &Mm2Inputs) -> Vec<(&'static str, InputError)> {
+    fn warnings(inputs: &Mm2Inputs) -> Vec<(&'static str, InputError<Mm2Field>)> {
         mm2_warnings(inputs)
     }
 

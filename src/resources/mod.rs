@@ -4,13 +4,13 @@
 //!   (`kafkamirror_cluster_link_acls`) are the two flow types (schema, decode, import id);
 //! - [`mm2_config`]: the data source reading MM2's own configuration into flows;
 //! - [`engine`]: a flow as a Terraform resource and data source (plan, apply, read, import);
-//! - [`record`] and [`rows`]: what state records and its row objects;
-//! - [`read`]: reading what clusters hold, [`settle`] repeating reads until they show what
-//!   is known to exist (Kafka's timing); [`apply`] (per cluster: [`acls`], [`topics`]),
-//!   [`refresh`] and [`preflight`]: the cluster work, decisions taken by `crate::model`.
+//! - `record` and [`rows`]: what state records and its row objects;
+//! - `read`: reading what clusters hold, `settle` repeating reads until they show what is
+//!   known to exist (Kafka's timing); `apply` (per cluster: [`acls`], `topics`),
+//!   `refresh` and `preflight`: the cluster work, whose decisions `crate::model` takes.
 
 pub mod acls;
-pub mod apply;
+mod apply;
 pub mod cluster_link;
 pub mod engine;
 pub mod flow;
@@ -18,7 +18,7 @@ pub mod mm2;
 pub mod mm2_config;
 mod preflight;
 mod read;
-pub mod record;
+mod record;
 mod refresh;
 pub mod rows;
 mod settle;

@@ -6,10 +6,9 @@ use crate::clusters::Clusters;
 use crate::kafka::{KafkaAdmin, KafkaError, TopicLookup};
 use crate::model::acl::AclBinding;
 use crate::model::reconcile::{ClusterBinding, ExistingTopic};
-use crate::model::timing::TopicsRead;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use tfplugin::{Ctx, Diagnostic};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// The provider's own principal on `cluster`, when known, for the self-lockout guard.
 pub(crate) fn lockout_guard(provider: &Clusters, cluster: &str) -> HashMap<String, String> {
@@ -56,27 +55,24 @@ pub(crate) async fn read_bindings(
     Ok(held.into_values().flatten().collect())
 }
 
-/// The named topics that exist on one cluster, with the configs the provider manages.
+/// What [`read_topics`] found on one cluster.
+#[derive(Debug, Default)]
+pub(crate) struct TopicsRead {
+    /// The topics that exist, by (cluster key, name), with the managed configs they have.
+    pub existing: HashMap<(String, String), ExistingTopic>,
+    /// Existing topics whose configs Kafka did not describe (each reported as an error):
+    /// unknown, so neither fixed nor recorded anew.
+    pub unread: HashSet<String>,
+}
+
+/// The named topics that exist on one cluster, with the configs the provider manages. A
+/// topic whose configs cannot be read is an error diagnostic naming it and Kafka's error.
 pub(crate) async fn read_topics(
     admin: &KafkaAdmin,
     cluster: &str,
     names: &[String],
     managed_keys: &BTreeSet<String>,
-) -> Result<HashMap<(String, String), ExistingTopic>, KafkaError> {
-    Ok(read_cluster_topics(admin, names, managed_keys)
-        .await?
-        .found
-        .into_iter()
-        .map(|(name, topic)| ((cluster.to_string(), name), topic))
-        .collect())
-}
-
-/// [`read_topics`] by name, telling apart the found topics whose configs could not be
-/// described (their managed configs then read as unset).
-pub(crate) async fn read_cluster_topics(
-    admin: &KafkaAdmin,
-    names: &[String],
-    managed_keys: &BTreeSet<String>,
+    diags: &mut Diagnostics,
 ) -> Result<TopicsRead, KafkaError> {
     if names.is_empty() {
         return Ok(TopicsRead::default());
@@ -92,33 +88,42 @@ pub(crate) async fn read_cluster_topics(
         .collect();
     let existing_names: Vec<String> = existing.iter().map(|t| t.name.clone()).collect();
     let mut configs: HashMap<String, BTreeMap<String, String>> = HashMap::new();
+    let mut unread = HashSet::new();
     for (name, outcome) in admin.describe_topic_configs(&existing_names).await? {
-        if let Ok(described) = outcome {
-            configs.insert(
-                name,
-                described
+        match outcome {
+            Ok(described) => {
+                let managed = described
                     .entries
                     .into_iter()
                     .filter(|(key, _)| managed_keys.contains(key))
                     .filter_map(|(key, entry)| entry.value.map(|value| (key, value)))
-                    .collect(),
-            );
+                    .collect();
+                configs.insert(name, managed);
+            }
+            Err(error) => {
+                diags.push(Diagnostic::error(
+                    "Cannot read internal topic configs",
+                    format!(
+                        "cluster {cluster:?}: topic {name:?}: DescribeConfigs answered {error}"
+                    ),
+                ));
+                unread.insert(name);
+            }
         }
     }
-    let mut read = TopicsRead::default();
-    for topic in existing {
-        let described = configs.remove(&topic.name);
-        if described.is_none() {
-            read.undescribed.insert(topic.name.clone());
-        }
-        let existing = ExistingTopic {
-            partitions: i32::try_from(topic.partitions).unwrap_or(i32::MAX),
-            replication_factor: i16::try_from(topic.replication_factor).unwrap_or(i16::MAX),
-            configs: described.unwrap_or_default(),
-        };
-        read.found.insert(topic.name, existing);
-    }
-    Ok(read)
+    let existing = existing
+        .into_iter()
+        .filter(|topic| !unread.contains(&topic.name))
+        .map(|topic| {
+            let existing = ExistingTopic {
+                partitions: i32::try_from(topic.partitions).unwrap_or(i32::MAX),
+                replication_factor: i16::try_from(topic.replication_factor).unwrap_or(i16::MAX),
+                configs: configs.remove(&topic.name).unwrap_or_default(),
+            };
+            ((cluster.to_string(), topic.name), existing)
+        })
+        .collect();
+    Ok(TopicsRead { existing, unread })
 }
 
 /// The state row of an existing topic: actual sizes, actual values of the managed configs.

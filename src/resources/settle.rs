@@ -1,11 +1,14 @@
 //! Reads repeated until they show what is known to exist (Kafka's metadata trails the
 //! controller: see `model::timing`), bounded by the cluster's `timeout_seconds`.
 
+use super::read::{read_topics, TopicsRead};
 use crate::clusters::Clusters;
-use crate::model::timing::next_wait;
+use crate::kafka::{KafkaAdmin, KafkaError};
+use crate::model::timing::{next_wait, TopicsShown};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
-use tfplugin::Ctx;
+use tfplugin::{Ctx, Diagnostics};
 
 /// How long reads of `cluster` may be repeated: its `timeout_seconds` (none when unknown).
 pub(crate) fn read_bound(ctx: &Ctx<'_, Clusters>, cluster: &str) -> Duration {
@@ -41,5 +44,27 @@ where
             () = ctx.cancel.cancelled() => return Ok(value),
         }
         attempt += 1;
+    }
+}
+
+/// [`read_topics`] with its diagnostics kept apart, so that only those of the read that
+/// stands are reported.
+pub(crate) async fn read_topics_quietly(
+    admin: &KafkaAdmin,
+    cluster: &str,
+    names: &[String],
+    managed_keys: &BTreeSet<String>,
+) -> Result<(TopicsRead, Diagnostics), KafkaError> {
+    let mut diags = Diagnostics::new();
+    let read = read_topics(admin, cluster, names, managed_keys, &mut diags).await?;
+    Ok((read, diags))
+}
+
+/// What `read` shows of `cluster`'s topics, for the rules of `model::timing`.
+pub(crate) fn shown<'a>(cluster: &'a str, read: &'a TopicsRead) -> TopicsShown<'a> {
+    TopicsShown {
+        cluster,
+        existing: &read.existing,
+        unread: &read.unread,
     }
 }

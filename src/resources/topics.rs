@@ -1,11 +1,9 @@
 //! Apply of one cluster's internal topics: create missing ones, fix managed configs,
 //! report size conflicts (never recreate), delete them on destroy when asked.
 
-use super::read::{
-    cancelled, existing_topic_row, kafka_diagnostic, read_cluster_topics, read_topics,
-};
+use super::read::{cancelled, existing_topic_row, kafka_diagnostic};
 use super::rows::TopicRow;
-use super::settle::{read_bound, read_until};
+use super::settle::{read_bound, read_topics_quietly, read_until, shown};
 use crate::clusters::Clusters;
 use crate::kafka::{ConfigChange, KafkaAdmin, NewTopic, TopicConfigAlteration};
 use crate::model::outcome::{
@@ -75,14 +73,32 @@ pub(crate) async fn apply_cluster_topics(
         .iter()
         .flat_map(|t| t.configs.keys().cloned())
         .collect();
-    let existing = match read_topics(admin, cluster, &names, &managed_keys).await {
-        Ok(existing) => existing,
+    // A topic listed whose configs a node cannot describe yet (created a moment ago) is read
+    // again, within the bound.
+    let read = read_until(
+        ctx,
+        read_bound(ctx, cluster),
+        || read_topics_quietly(admin, cluster, &names, &managed_keys),
+        |(read, _)| read.unread.is_empty(),
+    );
+    let read = match read.await {
+        Ok((read, read_diags)) => {
+            diags.extend(read_diags);
+            read
+        }
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
             return prior.clone();
         }
     };
-    let changes = reconcile_topics(desired, &existing);
+    // Topics whose configs could not be read are left alone and stay as recorded.
+    let checked: Vec<InternalTopic> = desired
+        .iter()
+        .filter(|topic| !read.unread.contains(&topic.name))
+        .cloned()
+        .collect();
+    let existing = read.existing;
+    let changes = reconcile_topics(&checked, &existing);
 
     let new_topics: Vec<NewTopic> = changes
         .to_create
@@ -122,14 +138,23 @@ pub(crate) async fn apply_cluster_topics(
 
     // Created since they were read (the controller says they exist): read until they show,
     // then recorded as they exist.
-    let read = read_until(
+    let raced_read = read_until(
         ctx,
         read_bound(ctx, cluster),
-        || read_cluster_topics(admin, &raced, &managed_keys),
-        |read| unseen_topics(raced.iter().map(String::as_str), read).is_empty(),
+        || read_topics_quietly(admin, cluster, &raced, &managed_keys),
+        |(read, _)| {
+            unseen_topics(raced.iter().map(String::as_str), shown(cluster, read)).is_empty()
+        },
     );
-    let raced = match read.await {
-        Ok(read) => read.found,
+    let raced = match raced_read.await {
+        Ok((raced_read, read_diags)) => {
+            diags.extend(read_diags);
+            raced_read
+                .existing
+                .into_iter()
+                .map(|((_, name), topic)| (name, topic))
+                .collect()
+        }
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
             HashMap::new()
@@ -182,12 +207,18 @@ pub(crate) async fn apply_cluster_topics(
         fixed,
         raced,
     };
-    topics_after_apply(desired, &existing, &changes, &progress)
+    topics_after_apply(&checked, &existing, &changes, &progress)
         .into_iter()
         .filter_map(|(topic, left)| match left {
             TopicLeft::AsPlanned => Some(TopicRow::from(topic)),
             TopicLeft::AsFound(found) => Some(existing_topic_row(&TopicRow::from(topic), found)),
             TopicLeft::Absent => None,
         })
+        .chain(
+            prior
+                .iter()
+                .filter(|row| read.unread.contains(&row.name))
+                .cloned(),
+        )
         .collect()
 }
