@@ -108,11 +108,14 @@ fn held_topics(names: &BTreeSet<(String, String)>) -> BTreeMap<(String, String),
         .collect()
 }
 
+/// A resource's body for a topic list.
+type BodyFor = Box<dyn Fn(&[String]) -> String>;
+
 /// One resource under test: its type, principal and body for a topic list.
 struct Case {
     resource_type: &'static str,
     principal: String,
-    body: Box<dyn Fn(&[String]) -> String>,
+    body: BodyFor,
 }
 
 fn config(case: &Case, topics: &[String]) -> String {
