@@ -11,22 +11,34 @@ tf="$(command -v terraform || echo "$root/.tools/bin/terraform-1.0.3")"
 
 work="$(mktemp -d)"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# Stops the brokers and waits for them, so none outlives the script.
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
-start_broker() { # name -> prints bootstrap address
-  local name=$1 log="$work/$1.log"
-  "$broker_bin" --listen 127.0.0.1:0 --nodes 3 --user admin:demo-admin-secret --super-user User:admin >"$log" 2>&1 &
+# Starts a broker in the background of this shell, logging to $work/NAME.log. Called directly,
+# never inside $(...): `pids` must be this shell's for the exit trap to stop the broker.
+start_broker() { # name
+  "$broker_bin" --listen 127.0.0.1:0 --nodes 3 --user admin:demo-admin-secret --super-user User:admin >"$work/$1.log" 2>&1 &
   pids+=($!)
+}
+
+broker_address() { # name -> prints the bootstrap address once the broker listens
+  local log="$work/$1.log"
   for _ in $(seq 1 100); do
     if grep -q 'listening on' "$log"; then sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$log" | head -1; return; fi
     sleep 0.1
   done
-  echo "broker $name did not start:" >&2; cat "$log" >&2; exit 1
+  echo "broker $1 did not start:" >&2; cat "$log" >&2; return 1
 }
 
-primary=$(start_broker primary)
-dr=$(start_broker dr)
+start_broker primary
+start_broker dr
+primary=$(broker_address primary)
+dr=$(broker_address dr)
 echo "==> test brokers: primary at $primary, dr at $dr (3 nodes each, SASL/SCRAM-SHA-512, authorizer on)"
 
 cat >"$work/terraform.rc" <<RC

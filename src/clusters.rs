@@ -4,7 +4,7 @@
 //! The provider fills a [`Clusters`] at configure; resources get it with every call.
 
 use crate::kafka::config::ClusterConnection;
-use crate::kafka::KafkaAdmin;
+use crate::kafka::{principal, KafkaAdmin};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tfplugin::Diagnostic;
@@ -20,9 +20,13 @@ pub struct Clusters {
 }
 
 /// Admin clients by alias: each cluster is connected on first use by a resource and the
-/// client is kept for the rest of the provider process. A failed connect is not cached.
+/// outcome is kept for the rest of the provider process. A failed connect is kept too: every
+/// later call gets the same diagnostic at once, so one plan waits for an unreachable cluster
+/// once, not once per call (Terraform starts a provider process per command).
 #[derive(Debug, Default)]
-struct AdminCache(tokio::sync::Mutex<BTreeMap<String, Arc<OnceCell<Arc<KafkaAdmin>>>>>);
+struct AdminCache(tokio::sync::Mutex<BTreeMap<String, Arc<AdminCell>>>);
+
+type AdminCell = OnceCell<Result<Arc<KafkaAdmin>, Diagnostic>>;
 
 impl Clusters {
     /// Adds a cluster whose settings are known.
@@ -75,7 +79,8 @@ impl Clusters {
     }
 
     /// The connected admin client of cluster `alias`, connecting on first use (within the
-    /// cluster's `timeout_seconds`). Errors name the alias and its bootstrap servers.
+    /// cluster's `timeout_seconds`; concurrent callers wait for the one attempt). Errors name
+    /// the alias and its bootstrap servers.
     pub async fn admin(&self, alias: &str) -> Result<Arc<KafkaAdmin>, Diagnostic> {
         let connection = self.cluster(alias)?;
         let cell = self
@@ -86,24 +91,28 @@ impl Clusters {
             .entry(alias.to_string())
             .or_default()
             .clone();
-        cell.get_or_try_init(|| async { KafkaAdmin::connect(connection).await.map(Arc::new) })
-            .await
-            .cloned()
-            .map_err(|error| {
-                Diagnostic::error("Cannot connect to Kafka cluster", error.to_string())
-            })
+        cell.get_or_init(|| async {
+            KafkaAdmin::connect(connection)
+                .await
+                .map(Arc::new)
+                .map_err(|error| {
+                    Diagnostic::error("Cannot connect to Kafka cluster", error.to_string())
+                })
+        })
+        .await
+        .clone()
     }
 
-    /// The principal the provider connects to `alias` as, when it can be told from the
-    /// settings: `User:<username>` with SASL, `User:ANONYMOUS` without SASL and without a TLS
-    /// client certificate; `None` otherwise (e.g. mTLS, whose principal the broker maps).
+    /// The principal the provider connects to `alias` as, when it can be told: the
+    /// cluster's `principal` setting, else Kafka's default for the settings (see
+    /// [`crate::kafka::principal`]); with OAUTHBEARER the token's `sub`, known once connected.
     pub fn provider_principal(&self, alias: &str) -> Option<String> {
         let connection = self.clusters.get(alias)?;
-        match (&connection.sasl, &connection.tls) {
-            (Some(sasl), _) => Some(format!("User:{}", sasl.username)),
-            (None, Some(tls)) if tls.client_cert_pem.is_some() => None,
-            (None, _) => Some("User:ANONYMOUS".to_string()),
-        }
+        principal::of_settings(connection).or_else(|| {
+            let admins = self.admins.0.try_lock().ok()?;
+            let admin = admins.get(alias)?.get()?.as_ref().ok()?;
+            admin.principal().map(str::to_string)
+        })
     }
 
     /// Whether `alias` is configured but its settings are still unknown (plan time).

@@ -5,7 +5,7 @@
 use crate::provider::{KafkamirrorProvider, PROVIDER_NAME};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tfplugin::docs::{render, write_pages, DocsError, Page, ProviderSchemas};
+use tfplugin::docs::{render_with_provider_notes, write_pages, DocsError, Page, ProviderSchemas};
 
 /// The schemas the published docs describe: every registered type except test-only ones.
 pub fn published_schemas() -> ProviderSchemas {
@@ -28,9 +28,32 @@ fn is_test_only(_type_name: &str) -> bool {
     false
 }
 
+/// The platforms each release publishes a package for, as the registry names them (`os_arch`),
+/// with what they mean. The Makefile's RELEASE_TARGETS builds exactly these
+/// (tests/docs_and_examples.rs holds the two together).
+pub const PUBLISHED_PLATFORMS: [(&str, &str); 5] = [
+    ("darwin_amd64", "macOS on Intel"),
+    ("darwin_arm64", "macOS on Apple silicon"),
+    ("linux_amd64", "Linux on x86-64, glibc"),
+    ("linux_arm64", "Linux on arm64, glibc"),
+    ("windows_amd64", "Windows on x86-64"),
+];
+
+/// The provider page's "Platforms" section.
+fn platforms_section() -> String {
+    let mut section = String::from(
+        "## Platforms\n\nEach release publishes a package for these platforms; `terraform init` \
+         elsewhere finds none.\n\n",
+    );
+    for (platform, meaning) in PUBLISHED_PLATFORMS {
+        section.push_str(&format!("- `{platform}`: {meaning}\n"));
+    }
+    section
+}
+
 /// The published pages, rendered with the examples under `examples`.
 pub fn render_published(examples: &Path) -> Result<Vec<Page>, DocsError> {
-    render(&published_schemas(), examples)
+    render_with_provider_notes(&published_schemas(), examples, &platforms_section())
 }
 
 const USAGE: &str = "usage: terraform-provider-kafkamirror docs [--out DIR] [--examples DIR]\n\

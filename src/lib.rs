@@ -9,6 +9,7 @@
 //! - `resources` (the glue between them, per resource) and `provider` (config schema,
 //!   parsed into [`clusters::Clusters`]; registers the resources).
 
+pub mod cluster_block;
 pub mod clusters;
 pub mod docs;
 pub mod kafka;

@@ -5,7 +5,7 @@
 
 mod support;
 
-use kafkamirror::docs::{all_schemas, render_published};
+use kafkamirror::docs::{all_schemas, render_published, PUBLISHED_PLATFORMS};
 use std::path::{Path, PathBuf};
 use support::{for_each_terraform, Workdir};
 use tfplugin::docs::{description_problems, stale_pages};
@@ -31,6 +31,50 @@ fn committed_docs_match_the_schema() {
         "docs/ is out of date with the provider schema or examples/:\n{}\nrun `make docs` and commit the result",
         report.join("\n")
     );
+}
+
+/// The `os_arch` names in the Makefile's `RELEASE_TARGETS ?= os_arch:triple ...` (with its
+/// continuation lines), sorted.
+fn makefile_release_platforms() -> Vec<String> {
+    let makefile = std::fs::read_to_string(repo().join("Makefile")).unwrap();
+    let start = makefile
+        .find("RELEASE_TARGETS ?=")
+        .expect("the Makefile sets RELEASE_TARGETS");
+    let mut value = String::new();
+    for line in makefile[start + "RELEASE_TARGETS ?=".len()..].lines() {
+        let continued = line.trim_end().ends_with('\\');
+        value.push_str(line.trim_end().trim_end_matches('\\'));
+        value.push(' ');
+        if !continued {
+            break;
+        }
+    }
+    let mut platforms: Vec<String> = value
+        .split_whitespace()
+        .map(|entry| entry.split(':').next().unwrap_or(entry).to_string())
+        .collect();
+    platforms.sort();
+    platforms
+}
+
+#[test]
+fn the_docs_list_the_platforms_make_release_builds() {
+    let documented: Vec<String> = PUBLISHED_PLATFORMS
+        .iter()
+        .map(|(platform, _)| platform.to_string())
+        .collect();
+    assert_eq!(makefile_release_platforms(), documented);
+    let pages = render_published(&examples()).unwrap_or_else(|err| panic!("{err}"));
+    let index = pages
+        .iter()
+        .find(|page| page.path == Path::new("index.md"))
+        .expect("an index page");
+    for platform in &documented {
+        assert!(
+            index.content.contains(&format!("- `{platform}`: ")),
+            "docs/index.md does not list {platform}"
+        );
+    }
 }
 
 #[test]

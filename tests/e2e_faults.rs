@@ -746,6 +746,7 @@ fn sasl_clusters(nodes: i32) -> Clusters {
         users: vec![(PROVIDER_USER.to_string(), PROVIDER_PASSWORD.to_string())],
         super_users: Vec::new(),
         authorizer: true,
+        ..BrokerConfig::default()
     };
     Clusters::start([("primary", config.clone()), ("dr", config)])
 }

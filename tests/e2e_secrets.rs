@@ -3,10 +3,14 @@
 //! flow against two SASL/SCRAM test brokers with `TF_LOG=TRACE`, and every byte it printed or
 //! logged, the state files, `terraform show -json` of the plan and all diagnostics are
 //! searched for the secrets. A wrong password fails naming the cluster, never the password.
+//! The same holds for an OAuth client secret and the access tokens the provider fetched
+//! (OAUTHBEARER over TLS) and for a mutual-TLS client key that is in use.
 
 mod support;
 
-use kafka_testbroker::{BrokerConfig, TestBroker};
+use kafka_testbroker::pki::{TestCa, TokenSigner};
+use kafka_testbroker::token_endpoint::TokenEndpoint;
+use kafka_testbroker::{BrokerConfig, Jwks, TestBroker, TlsListener};
 use support::{for_each_terraform, Run, Workdir};
 
 const HEADER: &str = r#"terraform {
@@ -59,6 +63,7 @@ fn start_broker(runtime: &tokio::runtime::Runtime) -> TestBroker {
                 users: vec![("terraform".to_string(), PASSWORD.to_string())],
                 super_users: vec!["User:terraform".to_string()],
                 authorizer: true,
+                ..BrokerConfig::default()
             },
         ))
         .expect("start the test broker")
@@ -131,7 +136,14 @@ fn assert_run_clean(what: &str, run: &Run, needles: &[String]) {
 /// purpose (the key, cert and password files) and the binary plan file (its JSON form is
 /// checked instead).
 fn assert_workdir_clean(dir: &Workdir, needles: &[String]) {
-    let skip = ["password.txt", "client.key", "client.crt", "tfplan"];
+    let skip = [
+        "password.txt",
+        "client.key",
+        "client.crt",
+        "ca.pem",
+        "client_secret.txt",
+        "tfplan",
+    ];
     let mut pending = vec![dir.path().to_path_buf()];
     while let Some(folder) = pending.pop() {
         for entry in std::fs::read_dir(&folder).unwrap() {
@@ -253,4 +265,128 @@ fn wrong_password_names_the_cluster_never_the_password() {
     });
     runtime.block_on(primary.shutdown());
     runtime.block_on(dr.shutdown());
+}
+
+const CLIENT_SECRET: &str = "cs-Vb7nQ2xR5kP9-never-print-me";
+
+/// OAUTHBEARER over SASL_SSL on `primary` (client secret from a file), mutual TLS on `dr`
+/// (client key from a file): plan, apply, refresh and destroy with `TF_LOG=TRACE`; the client
+/// secret, every access token the endpoint issued and the client key appear nowhere.
+#[test]
+fn oauth_secrets_tokens_and_a_used_client_key_stay_out_of_logs_state_and_plans() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let ca = TestCa::new("secrets test CA");
+    let client = ca.client(&[("CN", "terraform")]);
+    let signer = TokenSigner::new("secrets-key");
+    let jwks = Jwks::parse(signer.jwks()).unwrap();
+    let endpoint = runtime
+        .block_on(TokenEndpoint::start(
+            signer,
+            "terraform-ci",
+            CLIENT_SECRET,
+            "svc-terraform",
+        ))
+        .unwrap();
+    let listener = |client_ca: Option<&str>| {
+        let cert = ca.broker(&["127.0.0.1"]);
+        Some(TlsListener {
+            cert_pem: cert.cert_pem,
+            key_pem: cert.key_pem,
+            client_ca_pem: client_ca.map(str::to_string),
+        })
+    };
+    let primary = runtime
+        .block_on(TestBroker::start(
+            "127.0.0.1:0",
+            BrokerConfig {
+                oauth_jwks: Some(jwks),
+                super_users: vec!["User:svc-terraform".into()],
+                tls: listener(None),
+                ..BrokerConfig::default()
+            },
+        ))
+        .unwrap();
+    let dr = runtime
+        .block_on(TestBroker::start(
+            "127.0.0.1:0",
+            BrokerConfig {
+                super_users: vec!["User:CN=terraform".into()],
+                tls: listener(Some(&ca.cert_pem)),
+                ..BrokerConfig::default()
+            },
+        ))
+        .unwrap();
+    let main_tf = format!(
+        r#"{HEADER}
+provider "kafkamirror" {{
+  cluster "primary" {{
+    bootstrap_servers = ["{}"]
+    tls {{
+      ca_cert = file("${{path.module}}/ca.pem")
+    }}
+    sasl {{
+      mechanism = "OAUTHBEARER"
+      oauth {{
+        token_endpoint_url = "{}"
+        client_id          = "terraform-ci"
+        client_secret      = trimspace(file("${{path.module}}/client_secret.txt"))
+      }}
+    }}
+  }}
+  cluster "dr" {{
+    bootstrap_servers = ["{}"]
+    tls {{
+      ca_cert     = file("${{path.module}}/ca.pem")
+      client_cert = file("${{path.module}}/client.crt")
+      client_key  = file("${{path.module}}/client.key")
+    }}
+  }}
+}}
+resource "kafkamirror_mm2_replication_permissions" "flow" {{
+  source_cluster = "primary"
+  target_cluster = "dr"
+  principal      = "User:mm2"
+  topics         = ["orders"]
+  groups         = ["orders-app"]
+}}
+"#,
+        primary.bootstrap(),
+        endpoint.url(),
+        dr.bootstrap()
+    );
+    let identity = ClientIdentity {
+        cert_pem: client.cert_pem.clone(),
+        key_pem: client.key_pem.clone(),
+    };
+    for_each_terraform(|tf| {
+        let dir = workdir(tf, &main_tf, PASSWORD, &identity);
+        dir.write("ca.pem", &ca.cert_pem);
+        dir.write("client_secret.txt", &format!("{CLIENT_SECRET}\n"));
+        let mut runs = vec![("plan", dir.ok(&["plan", "-no-color", "-out=tfplan"]))];
+        runs.push(("show -json tfplan", dir.ok(&["show", "-json", "tfplan"])));
+        runs.push(("apply", dir.ok(&["apply", "-no-color", "tfplan"])));
+        assert!(
+            dr.acls().iter().any(|acl| acl.principal == "User:mm2"),
+            "the apply reached the mutual-TLS broker"
+        );
+        runs.push((
+            "refresh",
+            dir.ok(&["apply", "-refresh-only", "-auto-approve", "-json"]),
+        ));
+        runs.push(("destroy", dir.destroy()));
+        let mut needles = needles(&identity);
+        needles.push(CLIENT_SECRET.to_string());
+        let tokens = endpoint.issued();
+        assert!(!tokens.is_empty(), "the provider fetched tokens");
+        needles.extend(tokens);
+        for (what, run) in &runs {
+            assert_run_clean(what, run, &needles);
+        }
+        let log = std::fs::read_to_string(dir.path().join("terraform-trace.log")).unwrap();
+        assert!(
+            log.contains("ConfigureProvider"),
+            "the trace log has the provider's lines"
+        );
+        assert_workdir_clean(&dir, &needles);
+    });
 }

@@ -54,6 +54,7 @@ impl Cluster {
             users,
             super_users: strings(&profile["super_users"]),
             authorizer: profile["authorizer"].as_bool().unwrap(),
+            ..BrokerConfig::default()
         };
         let broker = TestBroker::start("127.0.0.1:0", config).await.unwrap();
         Cluster {
@@ -73,6 +74,8 @@ impl Cluster {
                 username,
                 password: Secret::new(password),
             }),
+            oauth: None,
+            principal: None,
             timeout: Duration::from_secs(30),
         }
     }

@@ -64,6 +64,8 @@ async fn an_unreachable_cluster_is_named_within_the_timeout() {
         bootstrap_servers: vec![address.clone()],
         tls: None,
         sasl: None,
+        oauth: None,
+        principal: None,
         timeout: Duration::from_secs(3),
     };
     let err = KafkaAdmin::connect(&connection).await.unwrap_err();
@@ -115,6 +117,8 @@ async fn malformed_pem_settings_are_invalid_settings_without_the_key() {
             insecure_skip_verify: false,
         }),
         sasl: None,
+        oauth: None,
+        principal: None,
         timeout: Duration::from_secs(3),
     };
     let err = KafkaAdmin::connect(&connection).await.unwrap_err();

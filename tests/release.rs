@@ -1,9 +1,11 @@
 //! Release end-to-end: builds the linux_amd64 release exactly as `make release VERSION=0.1.0`
 //! does (into a temp DIST_DIR, signed with a throwaway GPG key), once per test run, then checks
 //! what a registry user relies on: the SHA256SUMS file and its detached signature verify, the
-//! zip holds `terraform-provider-kafkamirror_v0.1.0`, the binary needs only the C runtime, and
-//! `terraform init` installs the zip from a packed filesystem mirror and plans and applies an
-//! example (Terraform 1.0.3 and the one on PATH), with no secret in a TF_LOG=TRACE run.
+//! zip holds `terraform-provider-kafkamirror_v0.1.0`, the binary needs only the C runtime, the
+//! release's own per-platform checks (scripts/check-release.sh) ran and reject a binary of the
+//! wrong architecture, and `terraform init` installs the zip from a packed filesystem mirror
+//! and plans and applies an example (Terraform 1.0.3 and the one on PATH), with no secret in a
+//! TF_LOG=TRACE run. The cross-platform zips are built and checked by `make release` itself.
 //!
 //! A release build takes minutes, so these tests run only with KAFKAMIRROR_RELEASE_TEST=1,
 //! which `make test` sets; without it they skip and say so, except under CI, where they fail
@@ -28,10 +30,12 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The built release: its dist folder and the GPG home holding the signing key.
+/// The built release: its dist folder, the GPG home holding the signing key and what
+/// `make release` printed.
 struct Release {
     dist: tempfile::TempDir,
     gnupg_home: tempfile::TempDir,
+    stdout: String,
 }
 
 impl Release {
@@ -115,7 +119,7 @@ fn build_release() -> Release {
         .to_string();
     let dist = tempfile::tempdir().unwrap();
     // The Makefile's own release target, so the test covers what users run.
-    run_ok(
+    let stdout = run_ok(
         Command::new("make")
             .current_dir(repo())
             .args([
@@ -137,7 +141,11 @@ fn build_release() -> Release {
         .env("GNUPGHOME", gnupg_home.path())
         .args(["--kill", "gpg-agent"])
         .status();
-    Release { dist, gnupg_home }
+    Release {
+        dist,
+        gnupg_home,
+        stdout,
+    }
 }
 
 #[test]
@@ -330,4 +338,59 @@ fn terraform_init_installs_the_zip_from_a_packed_mirror_and_applies_an_example()
             tf.label
         );
     });
+}
+
+#[test]
+fn make_release_checked_the_zip_it_built() {
+    if !enabled("make_release_checked_the_zip_it_built") {
+        return;
+    }
+    let release = release();
+    for verified in [
+        "linux_amd64: zip: one entry terraform-provider-kafkamirror_v0.1.0, listed in SHA256SUMS",
+        "linux_amd64: format: ELF 64-bit LSB",
+        "linux_amd64: shared libraries (NEEDED): ",
+        "linux_amd64: started by hand: magic-cookie message, exit status 1",
+        "linux_amd64: --debug: served Terraform",
+        "==> all checks passed: linux_amd64",
+    ] {
+        assert!(
+            release.stdout.contains(verified),
+            "make release did not report {verified:?}:\n{}",
+            release.stdout
+        );
+    }
+}
+
+#[test]
+fn the_release_checks_reject_a_binary_of_the_wrong_architecture() {
+    if !enabled("the_release_checks_reject_a_binary_of_the_wrong_architecture") {
+        return;
+    }
+    let release = release();
+    // The linux_amd64 zip published as linux_arm64: names and sums are right, the binary is not.
+    let dist = tempfile::tempdir().unwrap();
+    let zip = format!("{NAME}_{VERSION}_linux_arm64.zip");
+    std::fs::copy(release.zip(), dist.path().join(&zip)).unwrap();
+    let sums = run_ok(Command::new("sha256sum").current_dir(dist.path()).arg(&zip));
+    std::fs::write(
+        dist.path().join(format!("{NAME}_{VERSION}_SHA256SUMS")),
+        sums,
+    )
+    .unwrap();
+    let checked = Command::new(repo().join("scripts/check-release.sh"))
+        .arg(dist.path())
+        .arg(VERSION)
+        .arg("linux_arm64")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(
+        !checked.status.success(),
+        "a wrong binary passed the checks"
+    );
+    assert!(
+        stderr.contains("FAIL linux_arm64: format is 'ELF 64-bit LSB") && stderr.contains("x86-64"),
+        "{stderr}"
+    );
 }

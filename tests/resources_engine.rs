@@ -225,6 +225,7 @@ async fn preflight_reports_what_would_break_apply() {
             users: vec![(ADMIN.into(), ADMIN_PASSWORD.into())],
             super_users: vec![format!("User:{ADMIN}")],
             authorizer: true,
+            ..BrokerConfig::default()
         },
     )
     .await

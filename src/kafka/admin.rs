@@ -11,26 +11,28 @@
 
 mod acls;
 mod client;
+mod connect;
 mod outcome;
 mod topics;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::client::Client;
-use rdkafka::types::RDKafkaType;
-
-use super::config::ClusterConnection;
 use super::error::KafkaError;
 use super::ffi::{CallFailure, MainQueuePump};
-use client::{client_config, redact, AdminContext, Shared};
+use client::{AdminContext, Shared};
 use outcome::AdminCall;
+use rdkafka::client::Client;
 
 /// A connected admin client for one cluster.
 pub struct KafkaAdmin {
     // Declared first so it stops (and drops its client handle) before the client goes.
     _pump: MainQueuePump,
+    /// Replaces the OAUTHBEARER token before it expires; stops on drop.
+    _token_refresh: Option<connect::TokenRefresh>,
     shared: Arc<Shared>,
+    /// The principal the brokers name this connection, when it can be told.
+    principal: Option<String>,
 }
 
 impl std::fmt::Debug for KafkaAdmin {
@@ -48,42 +50,6 @@ impl std::fmt::Debug for KafkaAdmin {
 pub const DESCRIBE_ANSWER_LIMIT: usize = 50_000;
 
 impl KafkaAdmin {
-    /// Builds the client and checks, within the connection's timeout, that a broker answers
-    /// a Metadata request with these credentials.
-    pub async fn connect(connection: &ClusterConnection) -> Result<KafkaAdmin, KafkaError> {
-        let invalid = |message: String| KafkaError::InvalidSettings {
-            alias: connection.alias.clone(),
-            message: redact(&message, connection),
-        };
-        if connection.bootstrap_servers.is_empty() {
-            return Err(invalid("bootstrap_servers is empty".to_string()));
-        }
-        let config = client_config(connection);
-        let native_config = config
-            .create_native_config()
-            .map_err(|e| invalid(e.to_string()))?;
-        let client = Client::new(
-            &config,
-            native_config,
-            RDKafkaType::RD_KAFKA_PRODUCER,
-            AdminContext::default(),
-        )
-        .map_err(|e| invalid(e.to_string()))?;
-        let client = Arc::new(client);
-        let pump = MainQueuePump::start(client.clone()).map_err(|e| invalid(e.to_string()))?;
-        let admin = KafkaAdmin {
-            _pump: pump,
-            shared: Arc::new(Shared {
-                client,
-                alias: connection.alias.clone(),
-                bootstrap_servers: connection.bootstrap_servers.clone(),
-                timeout: connection.timeout,
-            }),
-        };
-        admin.metadata().await?;
-        Ok(admin)
-    }
-
     /// The provider's name for this cluster.
     pub fn alias(&self) -> &str {
         &self.shared.alias

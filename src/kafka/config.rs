@@ -1,6 +1,7 @@
 //! How to reach one Kafka cluster: what the provider's `cluster` block turns into.
 
 use crate::secret::Secret;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Connection settings for one cluster, keyed in the provider by `alias`.
@@ -10,7 +11,13 @@ pub struct ClusterConnection {
     pub alias: String,
     pub bootstrap_servers: Vec<String>,
     pub tls: Option<TlsSettings>,
+    /// SASL with a password mechanism; at most one of `sasl` and `oauth` is set.
     pub sasl: Option<SaslSettings>,
+    /// SASL/OAUTHBEARER with tokens from an OAuth token endpoint.
+    pub oauth: Option<OAuthSettings>,
+    /// The principal the brokers name this connection, when the user states it (brokers
+    /// whose principal builder or mapping rules differ from Kafka's defaults).
+    pub principal: Option<String>,
     /// Upper bound for connecting and for each admin request.
     pub timeout: Duration,
 }
@@ -57,4 +64,17 @@ pub struct SaslSettings {
     pub mechanism: SaslMechanism,
     pub username: String,
     pub password: Secret,
+}
+
+/// SASL/OAUTHBEARER by the OAuth client-credentials grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthSettings {
+    pub token_endpoint_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scope: Option<String>,
+    /// SASL extensions sent with the token (e.g. Confluent Cloud's `logicalCluster`).
+    pub extensions: BTreeMap<String, String>,
+    /// PEM CA certificate(s) for an https token endpoint; `None`: the system trust store.
+    pub ca_cert_pem: Option<String>,
 }

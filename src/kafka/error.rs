@@ -81,8 +81,32 @@ pub enum KafkaError {
     },
 
     /// The brokers rejected the SASL credentials (reported by the client's error callback).
-    #[error("cluster {alias:?}: authentication failed: {message}; check the SASL mechanism, username and password")]
-    AuthenticationFailed { alias: String, message: String },
+    #[error("cluster {alias:?} ({}): authentication failed: {message}; check {check}", bootstrap_servers.join(","))]
+    AuthenticationFailed {
+        alias: String,
+        bootstrap_servers: Vec<String>,
+        message: String,
+        /// The settings to check, in the provider's terms (e.g. `sasl.username and sasl.password`).
+        check: &'static str,
+    },
+
+    /// A TLS check failed: the broker's certificate (CA, host name, validity) or the client
+    /// certificate the broker requires. Definitive: reported at once, not after the timeout.
+    #[error("cluster {alias:?} ({}): TLS failed: {reason}", bootstrap_servers.join(","))]
+    TlsFailed {
+        alias: String,
+        bootstrap_servers: Vec<String>,
+        /// Which check, in the terms of the provider's `tls` block.
+        reason: String,
+    },
+
+    /// No OAUTHBEARER token could be obtained from the token endpoint.
+    #[error("cluster {alias:?} ({}): no OAuth token: {message}; check oauth.token_endpoint_url, oauth.client_id and oauth.client_secret", bootstrap_servers.join(","))]
+    OAuthFailed {
+        alias: String,
+        bootstrap_servers: Vec<String>,
+        message: String,
+    },
 
     /// The authenticated principal lacks an ACL for the request.
     #[error("cluster {alias:?}: not authorized to {operation} on {resource} ({error_name}); grant the provider's principal this permission")]

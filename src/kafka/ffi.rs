@@ -2,8 +2,8 @@
 //! safe API for (CreateAcls, DescribeAcls, DeleteAcls, IncrementalAlterConfigs, DescribeTopics,
 //! DescribeCluster), the ones whose safe API loses what the provider must report (CreateTopics
 //! and DescribeConfigs: rust-rdkafka keeps neither the Kafka error name nor the broker's
-//! message per topic), and the pump that reads the client's main queue so error events
-//! (authentication failures) reach the client context.
+//! message per topic), the pump that reads the client's main queue so error events
+//! (authentication failures) reach the client context, and handing over OAUTHBEARER tokens.
 //!
 //! Rules kept here (spec section 5): each call gets a private queue; every librdkafka object
 //! is owned by an RAII wrapper whose `Drop` frees it; inputs are copied by librdkafka and
@@ -15,16 +15,19 @@
 //! - `handles`: RAII wrappers of librdkafka objects, copies out of C memory.
 //! - `acls`, `topics`: the calls, with their inputs and result readers.
 //! - `pump`: the main-queue pump.
+//! - `oauth`: the SASL/OAUTHBEARER token hand-over.
 
 mod acls;
 mod call;
 mod failure;
 mod handles;
+mod oauth;
 mod pump;
 mod topics;
 
 pub(crate) use acls::{cluster_authorized_operations, create_acls, delete_acls, describe_acls};
 pub(crate) use failure::CallFailure;
+pub(crate) use oauth::set_oauth_token;
 pub(crate) use pump::MainQueuePump;
 pub(crate) use topics::{
     create_topics, delete_topics, describe_topic_configs, describe_topics,

@@ -14,6 +14,9 @@ pub mod config;
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
+pub mod oauth;
+pub mod principal;
+pub mod tls_probe;
 pub mod topics;
 
 pub use acl_filter::{AclFilter, PatternFilter};

@@ -40,6 +40,7 @@ pub async fn secured_broker() -> TestBroker {
             ],
             super_users: vec![format!("User:{ADMIN}")],
             authorizer: true,
+            ..BrokerConfig::default()
         },
     )
     .await
@@ -66,6 +67,8 @@ pub fn plaintext(broker: &TestBroker) -> ClusterConnection {
         bootstrap_servers: vec![broker.bootstrap()],
         tls: None,
         sasl: None,
+        oauth: None,
+        principal: None,
         timeout: TIMEOUT,
     }
 }

@@ -135,6 +135,7 @@ impl Clusters {
             users: vec![(TEST_BROKER_USER.into(), TEST_BROKER_PASSWORD.into())],
             super_users: vec![format!("User:{TEST_BROKER_USER}")],
             authorizer: true,
+            ..BrokerConfig::default()
         };
         let (source, target) = runtime.block_on(async {
             (
@@ -185,6 +186,8 @@ impl Clusters {
                 username: self.username.clone(),
                 password: Secret::new(self.password.clone()),
             }),
+            oauth: None,
+            principal: None,
             timeout: Duration::from_secs(20),
         }
     }

@@ -24,13 +24,19 @@ mod handlers;
 pub mod hooks;
 mod lag;
 mod log;
+pub mod oauth;
+pub mod pki;
 mod sasl;
 mod server;
 mod state;
+pub mod tls;
+pub mod token_endpoint;
 
 pub use acl::{AclOperation, AclPermission, AclRecord, PatternType, ResourceType};
 pub use hooks::Hooks;
 pub use log::StoredRecord;
+pub use oauth::Jwks;
+pub use tls::TlsListener;
 
 use state::{Shared, Topic};
 use std::collections::BTreeMap;
@@ -49,13 +55,17 @@ pub const MAX_REQUEST_BYTES: usize = 100 * 1024 * 1024;
 pub struct BrokerConfig {
     /// Brokers advertised in Metadata (ids 1..=nodes, all at the listener address).
     pub nodes: i32,
-    /// SASL users `(name, password)`; non-empty makes the listener SASL_PLAINTEXT with
-    /// PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; empty means PLAINTEXT (`User:ANONYMOUS`).
+    /// SASL users `(name, password)`; non-empty enables PLAIN, SCRAM-SHA-256 and
+    /// SCRAM-SHA-512. With no SASL mechanism the listener is PLAINTEXT or SSL.
     pub users: Vec<(String, String)>,
-    /// Principals allowed everything, e.g. `"User:admin"`.
+    /// Principals allowed everything, e.g. `"User:admin"` or `"User:CN=terraform,OU=platform"`.
     pub super_users: Vec<String>,
     /// `false`: no authorizer (ACL APIs answer SECURITY_DISABLED, nothing is checked).
     pub authorizer: bool,
+    /// `Some`: the listener speaks TLS (SSL, or SASL_SSL with a SASL mechanism).
+    pub tls: Option<TlsListener>,
+    /// `Some`: OAUTHBEARER is enabled with tokens signed by these keys.
+    pub oauth_jwks: Option<Jwks>,
 }
 
 impl std::fmt::Debug for BrokerConfig {
@@ -70,6 +80,8 @@ impl std::fmt::Debug for BrokerConfig {
             .field("users", &users)
             .field("super_users", &self.super_users)
             .field("authorizer", &self.authorizer)
+            .field("tls", &self.tls)
+            .field("oauth_jwks", &self.oauth_jwks)
             .finish()
     }
 }
@@ -81,6 +93,8 @@ impl Default for BrokerConfig {
             users: Vec::new(),
             super_users: Vec::new(),
             authorizer: true,
+            tls: None,
+            oauth_jwks: None,
         }
     }
 }
@@ -125,6 +139,10 @@ impl TestBroker {
                 "nodes must be at least 1",
             ));
         }
+        let acceptor = match &config.tls {
+            Some(tls) => Some(tokio_rustls::TlsAcceptor::from(tls::server_config(tls)?)),
+            None => None,
+        };
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let host = if addr.ip().is_unspecified() {
@@ -138,7 +156,7 @@ impl TestBroker {
             (host, i32::from(addr.port())),
         ));
         shared.write_stats();
-        let accept_task = tokio::spawn(server::accept_loop(listener, shared.clone()));
+        let accept_task = tokio::spawn(server::accept_loop(listener, acceptor, shared.clone()));
         Ok(TestBroker {
             shared,
             addr,
@@ -151,7 +169,8 @@ impl TestBroker {
         self.addr
     }
 
-    /// `"HOST:PORT"` for a client's bootstrap servers.
+    /// `"HOST:PORT"` for a client's bootstrap servers (the advertised host is the listener's
+    /// IP address; a TLS client checks the broker's certificate against the name it dials).
     pub fn bootstrap(&self) -> String {
         format!("{}:{}", self.shared.advertised.0, self.addr.port())
     }

@@ -1,19 +1,25 @@
 //! `kafka-testbroker` command line: starts one broker and prints one line when it is ready.
 //!
 //! Usage: `kafka-testbroker --listen 127.0.0.1:PORT [--nodes N] [--user NAME:PASSWORD]...
-//! [--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N]`.
+//! [--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N]
+//! [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--oauth-jwks FILE]`.
 //! With `--metadata-lag-ms N` reads see writes up to N ms after they were acknowledged.
+//! `--tls-cert`/`--tls-key` (PEM) make the listener TLS (SASL_SSL with `--user` or
+//! `--oauth-jwks`); `--tls-client-ca` requires a client certificate signed by that CA, whose
+//! subject DN names the principal (`User:CN=...`); `--oauth-jwks` enables OAUTHBEARER with
+//! RS256 tokens signed by a key of that JWKS file.
 //! With `--stats-file`, the request counts are written there as JSON (`{"ApiName": count}`)
 //! after every request (atomically replaced). Runs until killed.
 
-use kafka_testbroker::{BrokerConfig, TestBroker};
+use kafka_testbroker::{BrokerConfig, Jwks, TestBroker, TlsListener};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str =
     "usage: kafka-testbroker --listen HOST:PORT [--nodes N] [--user NAME:PASSWORD]... \
-[--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N]";
+[--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N] \
+[--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--oauth-jwks FILE]";
 
 struct Options {
     listen: String,
@@ -27,6 +33,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     let mut listen = None;
     let mut config = BrokerConfig::default();
     let mut stats_file = None;
+    let (mut cert, mut key, mut client_ca) = (None, None, None);
+    let read = |flag: &str, path: String| {
+        std::fs::read_to_string(&path).map_err(|e| format!("{flag} {path}: {e}"))
+    };
     let mut metadata_lag = Duration::ZERO;
     while let Some(flag) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -47,6 +57,16 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
             "--super-user" => config.super_users.push(value("--super-user")?),
             "--no-authorizer" => config.authorizer = false,
             "--stats-file" => stats_file = Some(PathBuf::from(value("--stats-file")?)),
+            "--tls-cert" => cert = Some(read("--tls-cert", value("--tls-cert")?)?),
+            "--tls-key" => key = Some(read("--tls-key", value("--tls-key")?)?),
+            "--tls-client-ca" => {
+                client_ca = Some(read("--tls-client-ca", value("--tls-client-ca")?)?)
+            }
+            "--oauth-jwks" => {
+                let text = read("--oauth-jwks", value("--oauth-jwks")?)?;
+                config.oauth_jwks =
+                    Some(Jwks::parse(&text).map_err(|e| format!("--oauth-jwks: {e}"))?);
+            }
             "--metadata-lag-ms" => {
                 let text = value("--metadata-lag-ms")?;
                 let ms: u64 = text.parse().map_err(|_| {
@@ -59,6 +79,19 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         }
     }
     let listen = listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?;
+    config.tls = match (cert, key) {
+        (Some(cert_pem), Some(key_pem)) => Some(TlsListener {
+            cert_pem,
+            key_pem,
+            client_ca_pem: client_ca,
+        }),
+        (None, None) if client_ca.is_none() => None,
+        _ => {
+            return Err(format!(
+                "--tls-cert and --tls-key go together (and --tls-client-ca needs both)\n{USAGE}"
+            ))
+        }
+    };
     Ok(Options {
         listen,
         config,

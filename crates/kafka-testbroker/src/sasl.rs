@@ -1,6 +1,8 @@
 //! SASL server side: PLAIN and SCRAM-SHA-256/512 (RFC 5802 / RFC 7677) with stored salted
-//! credentials, as Kafka's `PlainSaslServer` and `ScramSaslServer` do.
+//! credentials, as Kafka's `PlainSaslServer` and `ScramSaslServer` do, and OAUTHBEARER
+//! (RFC 7628) as Kafka's `OAuthBearerSaslServer` does, with tokens checked by [`crate::oauth`].
 
+use crate::oauth::{parse_initial_response, Jwks};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -8,7 +10,10 @@ use sha2::{Digest, Sha256, Sha512};
 use std::collections::BTreeMap;
 
 /// Mechanisms the broker enables when it has users.
-pub const MECHANISMS: [&str; 3] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
+pub const PASSWORD_MECHANISMS: [&str; 3] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
+
+/// The mechanism the broker enables when it has a JWKS.
+pub const OAUTHBEARER: &str = "OAUTHBEARER";
 
 /// Kafka's minimum (and kafka-storage's default) SCRAM iteration count.
 const SCRAM_ITERATIONS: u32 = 4096;
@@ -101,12 +106,14 @@ fn random_bytes(n: usize) -> Vec<u8> {
     bytes
 }
 
-/// The user database: plain passwords for PLAIN, salted credentials for SCRAM.
+/// The user database: plain passwords for PLAIN, salted credentials for SCRAM, the token
+/// signing keys for OAUTHBEARER.
 #[derive(Clone, Default)]
 pub struct Credentials {
     plain: BTreeMap<String, String>,
     scram256: BTreeMap<String, ScramCredential>,
     scram512: BTreeMap<String, ScramCredential>,
+    jwks: Option<Jwks>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -118,9 +125,12 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Builds credentials for every user and mechanism.
-    pub fn new(users: &[(String, String)]) -> Self {
-        let mut credentials = Credentials::default();
+    /// Builds credentials for every user and mechanism, and OAUTHBEARER with `jwks`.
+    pub fn new(users: &[(String, String)], jwks: Option<Jwks>) -> Self {
+        let mut credentials = Credentials {
+            jwks,
+            ..Credentials::default()
+        };
         for (user, password) in users {
             credentials.plain.insert(user.clone(), password.clone());
             credentials.scram256.insert(
@@ -133,6 +143,18 @@ impl Credentials {
             );
         }
         credentials
+    }
+
+    /// The mechanisms these credentials enable, in the order the handshake lists them.
+    pub fn mechanisms(&self) -> Vec<&'static str> {
+        let mut mechanisms = Vec::new();
+        if !self.plain.is_empty() {
+            mechanisms.extend(PASSWORD_MECHANISMS);
+        }
+        if self.jwks.is_some() {
+            mechanisms.push(OAUTHBEARER);
+        }
+        mechanisms
     }
 
     fn scram(&self, hash: ScramHash, user: &str) -> Option<&ScramCredential> {
@@ -161,6 +183,9 @@ pub enum SaslStep {
 #[derive(Debug)]
 pub enum SaslSession {
     Plain,
+    OAuthBearer,
+    /// The token was refused with this message; the client's `\x01` ends the exchange.
+    OAuthBearerRefused(String),
     ScramFirst(ScramHash),
     ScramFinal {
         hash: ScramHash,
@@ -172,12 +197,16 @@ pub enum SaslSession {
 }
 
 impl SaslSession {
-    /// Starts an exchange for an enabled mechanism name.
-    pub fn start(mechanism: &str) -> Option<Self> {
+    /// Starts an exchange for a mechanism name, `None` unless `credentials` enable it.
+    pub fn start(credentials: &Credentials, mechanism: &str) -> Option<Self> {
+        if !credentials.mechanisms().contains(&mechanism) {
+            return None;
+        }
         match mechanism {
             "PLAIN" => Some(SaslSession::Plain),
             "SCRAM-SHA-256" => Some(SaslSession::ScramFirst(ScramHash::Sha256)),
             "SCRAM-SHA-512" => Some(SaslSession::ScramFirst(ScramHash::Sha512)),
+            OAUTHBEARER => Some(SaslSession::OAuthBearer),
             _ => None,
         }
     }
@@ -186,6 +215,22 @@ impl SaslSession {
     pub fn step(&mut self, credentials: &Credentials, token: &[u8]) -> SaslStep {
         match std::mem::replace(self, SaslSession::Plain) {
             SaslSession::Plain => plain_step(credentials, token),
+            SaslSession::OAuthBearer => match oauth_step(credentials, token) {
+                Ok(principal) => SaslStep::Done {
+                    principal,
+                    response: Vec::new(),
+                },
+                Err(OAuthRefusal::Token(detail)) => {
+                    // Kafka answers a refused token with an RFC 7628 error challenge and
+                    // fails once the client acknowledges it with `\x01`.
+                    let message = r#"{"status":"invalid_token"}"#.to_string();
+                    *self = SaslSession::OAuthBearerRefused(message.clone());
+                    eprintln!("kafka-testbroker: OAUTHBEARER token refused: {detail}");
+                    SaslStep::Challenge(message.into_bytes())
+                }
+                Err(OAuthRefusal::Exchange(message)) => SaslStep::Failed(message),
+            },
+            SaslSession::OAuthBearerRefused(message) => SaslStep::Failed(message),
             SaslSession::ScramFirst(hash) => match scram_first(hash, credentials, token) {
                 Ok((next, challenge)) => {
                     *self = next;
@@ -223,6 +268,34 @@ fn plain_step(credentials: &Credentials, token: &[u8]) -> SaslStep {
         },
         _ => SaslStep::Failed("Authentication failed: Invalid username or password".into()),
     }
+}
+
+/// Why an OAUTHBEARER client message was refused.
+enum OAuthRefusal {
+    /// The token failed validation (answered with an error challenge).
+    Token(String),
+    /// The message itself is wrong (the exchange fails at once).
+    Exchange(String),
+}
+
+/// `OAuthBearerSaslServer.evaluateResponse` for a first message.
+fn oauth_step(credentials: &Credentials, message: &[u8]) -> Result<String, OAuthRefusal> {
+    let response = parse_initial_response(message).map_err(OAuthRefusal::Exchange)?;
+    let jwks = credentials
+        .jwks
+        .as_ref()
+        .ok_or_else(|| OAuthRefusal::Exchange("OAUTHBEARER is not enabled".into()))?;
+    let principal = jwks
+        .validate(&response.token)
+        .map_err(OAuthRefusal::Token)?;
+    let name = principal.strip_prefix("User:").unwrap_or(&principal);
+    if !response.authorization_id.is_empty() && response.authorization_id != name {
+        return Err(OAuthRefusal::Exchange(format!(
+            "Authentication failed: Client requested an authorization id ({}) that is different from the token's principal name ({name})",
+            response.authorization_id
+        )));
+    }
+    Ok(principal)
 }
 
 /// Kafka's message for every SCRAM failure that is a `SaslException` (unknown user, bad
@@ -384,7 +457,7 @@ mod tests {
 
     #[test]
     fn scram_accepts_right_password_and_rejects_wrong_one() {
-        let credentials = Credentials::new(&[("alice".into(), "s3cret".into())]);
+        let credentials = Credentials::new(&[("alice".into(), "s3cret".into())], None);
         for hash in [ScramHash::Sha256, ScramHash::Sha512] {
             assert!(
                 matches!(scram_client(hash, &credentials, "alice", "s3cret"), SaslStep::Done { ref principal, .. } if principal == "User:alice")
@@ -403,7 +476,7 @@ mod tests {
 
     #[test]
     fn scram_rejects_an_authorization_id_other_than_the_user() {
-        let credentials = Credentials::new(&[("alice".into(), "s3cret".into())]);
+        let credentials = Credentials::new(&[("alice".into(), "s3cret".into())], None);
         let mut session = SaslSession::ScramFirst(ScramHash::Sha256);
         let step = session.step(&credentials, b"n,a=bob,n=alice,r=nonce");
         assert_eq!(
@@ -414,7 +487,7 @@ mod tests {
 
     #[test]
     fn plain_checks_password() {
-        let credentials = Credentials::new(&[("alice".into(), "s3cret".into())]);
+        let credentials = Credentials::new(&[("alice".into(), "s3cret".into())], None);
         assert!(matches!(
             plain_step(&credentials, b"\0alice\0s3cret"),
             SaslStep::Done { .. }

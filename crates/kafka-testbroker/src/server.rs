@@ -1,5 +1,6 @@
-//! The listener and per-connection protocol loop: framing, request headers, ApiVersions
-//! negotiation, the SASL exchange, test-hook fate, and dispatch to the API handlers.
+//! The listener and per-connection protocol loop: the TLS handshake (SSL and SASL_SSL
+//! listeners), framing, request headers, ApiVersions negotiation, the SASL exchange,
+//! test-hook fate, and dispatch to the API handlers.
 
 use crate::handlers::{self, sasl};
 use crate::hooks::api_name;
@@ -12,18 +13,35 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
-/// Accepts connections until the task is aborted.
-pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections until the task is aborted; with `tls`, each one starts with a TLS
+/// handshake.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                if let Err(error) = stream.set_nodelay(true) {
+                    eprintln!("kafka-testbroker: cannot set TCP_NODELAY: {error}");
+                }
                 let shared = shared.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     // A closed or broken connection ends only that connection.
-                    let _ = serve_connection(shared, stream, peer).await;
+                    let _ = match tls {
+                        Some(acceptor) => serve_tls(shared, acceptor, stream, peer).await,
+                        None => {
+                            let principal =
+                                (!shared.sasl_enabled()).then(|| "User:ANONYMOUS".to_string());
+                            serve_connection(shared, stream, peer, principal).await
+                        }
+                    };
                 });
             }
             Err(error) => {
@@ -51,16 +69,43 @@ enum Reply {
     Close,
 }
 
-async fn serve_connection(
+/// A TLS connection: after the handshake, the principal is SASL's when a mechanism is
+/// enabled (SASL_SSL), else the client certificate's DN when one is required, else
+/// `User:ANONYMOUS` (Kafka's `DefaultKafkaPrincipalBuilder` for SSL and SASL_SSL).
+/// A failed handshake (unknown CA, missing client certificate) closes the connection.
+async fn serve_tls(
     shared: Arc<Shared>,
-    mut stream: TcpStream,
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
     peer: SocketAddr,
 ) -> io::Result<()> {
-    stream.set_nodelay(true)?;
+    let stream = acceptor.accept(stream).await?;
+    let principal = if shared.sasl_enabled() {
+        None
+    } else {
+        let client_cert = stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|leaf| crate::tls::principal_of(leaf));
+        Some(client_cert.unwrap_or_else(|| "User:ANONYMOUS".to_string()))
+    };
+    serve_connection(shared, stream, peer, principal).await
+}
+
+/// One connection's protocol loop; `principal` is `Some` when the transport already named
+/// the client (PLAINTEXT, SSL), `None` until SASL authenticates it.
+async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: Arc<Shared>,
+    mut stream: S,
+    peer: SocketAddr,
+    principal: Option<String>,
+) -> io::Result<()> {
     let mut conn = Connection {
         host: peer.ip().to_string(),
         node: shared.connection_node(),
-        auth: sasl::Authentication::new(&shared),
+        auth: sasl::Authentication::new(principal),
     };
     let mut shutdown = shared.shutdown_signal();
     loop {
@@ -90,7 +135,7 @@ async fn serve_connection(
     }
 }
 
-async fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
+async fn write_frame<S: AsyncWrite + Unpin>(stream: &mut S, payload: &[u8]) -> io::Result<()> {
     let mut out = BytesMut::with_capacity(payload.len() + 4);
     out.put_i32(payload.len() as i32);
     out.put_slice(payload);

@@ -70,7 +70,7 @@ impl Shared {
         stats_file: Option<PathBuf>,
         advertised: (String, i32),
     ) -> Self {
-        let credentials = Credentials::new(&config.users);
+        let credentials = Credentials::new(&config.users, config.oauth_jwks.clone());
         let nodes = config.nodes;
         Shared {
             config,
@@ -99,7 +99,7 @@ impl Shared {
     }
 
     pub fn sasl_enabled(&self) -> bool {
-        !self.config.users.is_empty()
+        !self.credentials.mechanisms().is_empty()
     }
 
     pub fn credentials(&self) -> &Credentials {

@@ -2,7 +2,8 @@
 //! against this build's `kafka-testbroker` binary. Python comes from `$KAFKAMIRROR_PYTHON`
 //! (it must then work), else from the repository's `.tools/venv` made by `make tools`.
 //! With neither it skips and says so, except under CI (`CI=true`, or `KAFKAMIRROR_REQUIRE_TF_PATH`
-//! set as `.ci/run` does), where a skip would pass unseen: there it fails.
+//! set as `.ci/run` does), where a skip would pass unseen: there it fails. The TLS and
+//! OAUTHBEARER cases (`tests/python/test_tls.py`) get certificates and tokens made here.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,8 @@ fn kafka_python_sees_what_the_conformance_cases_expect() {
             venv
         }
     };
+    let tls_dir = std::env::temp_dir().join(format!("kafka-testbroker-tls-{}", std::process::id()));
+    write_tls_material(&tls_dir);
     let status = Command::new(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .arg(crate_dir.join("tests/python"))
@@ -47,10 +50,40 @@ fn kafka_python_sees_what_the_conformance_cases_expect() {
             env!("CARGO_BIN_EXE_kafka-testbroker"),
         )
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("KAFKA_TESTBROKER_TLS_DIR", &tls_dir)
         .status()
         .unwrap_or_else(|error| panic!("cannot run {}: {error}", python.display()));
+    let _ = std::fs::remove_dir_all(&tls_dir);
     assert!(
         status.success(),
         "kafka-python cross-check failed (see pytest output above)"
+    );
+}
+
+/// The files `tests/python/test_tls.py` reads (its docstring lists them).
+fn write_tls_material(dir: &Path) {
+    use kafka_testbroker::pki::{TestCa, TokenSigner};
+    std::fs::create_dir_all(dir).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    let ca = TestCa::new("kafka-testbroker test CA");
+    write("ca.pem", &ca.cert_pem);
+    let broker = ca.broker(&["127.0.0.1", "localhost"]);
+    write("broker.pem", &broker.cert_pem);
+    write("broker.key", &broker.key_pem);
+    let client = ca.client(&[("OU", "platform"), ("CN", "terraform")]);
+    write("client.pem", &client.cert_pem);
+    write("client.key", &client.key_pem);
+    let other = ca.client(&[("CN", "intruder")]);
+    write("other-client.pem", &other.cert_pem);
+    write("other-client.key", &other.key_pem);
+    let signer = TokenSigner::new("test-key");
+    write("jwks.json", signer.jwks());
+    write(
+        "token.txt",
+        &signer.token("svc-terraform", 3600, serde_json::Value::Null),
+    );
+    write(
+        "expired-token.txt",
+        &signer.token("svc-terraform", -3600, serde_json::Value::Null),
     );
 }

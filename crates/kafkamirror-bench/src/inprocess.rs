@@ -114,6 +114,8 @@ async fn apply_acls(
                 username: ADMIN_USER.to_string(),
                 password: Secret::new(ADMIN_PASSWORD),
             }),
+            oauth: None,
+            principal: None,
             timeout: Duration::from_secs(120),
         })
         .await

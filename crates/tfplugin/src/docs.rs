@@ -145,6 +145,16 @@ fn attribute_problems(
 
 /// Renders every generated page from `schemas` and the examples under `examples`.
 pub fn render(schemas: &ProviderSchemas, examples: &Path) -> Result<Vec<Page>, DocsError> {
+    render_with_provider_notes(schemas, examples, "")
+}
+
+/// [`render`], with `provider_notes` (Markdown sections, may be empty) on the provider page
+/// between its example and its schema.
+pub fn render_with_provider_notes(
+    schemas: &ProviderSchemas,
+    examples: &Path,
+    provider_notes: &str,
+) -> Result<Vec<Page>, DocsError> {
     let problems = description_problems(schemas);
     if !problems.is_empty() {
         return Err(DocsError::Undescribed(problems));
@@ -157,6 +167,7 @@ pub fn render(schemas: &ProviderSchemas, examples: &Path) -> Result<Vec<Page>, D
             heading: format!("{provider} Provider"),
             schema: &schemas.provider,
             example: required_example(examples, "provider/provider.tf")?,
+            notes: provider_notes,
             import: None,
         }),
     }];
@@ -185,6 +196,7 @@ pub fn render(schemas: &ProviderSchemas, examples: &Path) -> Result<Vec<Page>, D
                     heading: format!("{type_name} ({kind})"),
                     schema,
                     example: required_example(examples, &format!("{folder}/{type_name}/{file}"))?,
+                    notes: "",
                     import,
                 }),
             });
@@ -215,6 +227,8 @@ struct PageSpec<'a> {
     schema: &'a Schema,
     /// Terraform configuration shown under "Example Usage".
     example: String,
+    /// Markdown sections after the example (empty: none).
+    notes: &'a str,
     import: Option<String>,
 }
 
@@ -239,6 +253,9 @@ fn render_page(spec: &PageSpec) -> String {
         "## Example Usage\n\n```terraform\n{}```\n\n",
         spec.example
     );
+    if !spec.notes.is_empty() {
+        let _ = write!(out, "{}\n\n", spec.notes.trim_end());
+    }
     out.push_str("## Schema\n");
     let mut nested = Vec::new();
     render_members(&spec.schema.block, "", &mut out, &mut nested);
@@ -654,6 +671,24 @@ mod tests {
             page.ends_with("```shell\nterraform import demo_thing.x ID\n```\n"),
             "{page}"
         );
+    }
+
+    #[test]
+    fn provider_notes_come_between_the_example_and_the_schema() {
+        let examples = examples();
+        let pages = render_with_provider_notes(
+            &schemas(Block::new("A thing.").attr(&NAME)),
+            examples.path(),
+            "## Platforms\n\n- `linux_amd64`\n",
+        )
+        .unwrap();
+        let index = &pages[0].content;
+        let example = index.find("## Example Usage").unwrap();
+        let notes = index
+            .find("## Platforms\n\n- `linux_amd64`\n\n## Schema")
+            .unwrap();
+        assert!(example < notes, "{index}");
+        assert!(!pages[1].content.contains("## Platforms"));
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::kafka::config::ClusterConnection;
 #[derive(Debug, Default)]
 struct ClientHealth {
     authentication_failure: Option<String>,
+    /// A certificate check failed or the broker refused the TLS client (definitive).
+    tls_failure: Option<String>,
     last_error: Option<String>,
 }
 
@@ -39,6 +41,10 @@ impl AdminContext {
     pub(super) fn last_error(&self) -> Option<String> {
         self.health().last_error.clone()
     }
+
+    pub(super) fn tls_failure(&self) -> Option<String> {
+        self.health().tls_failure.clone()
+    }
 }
 
 impl ClientContext for AdminContext {
@@ -55,6 +61,8 @@ impl ClientContext for AdminContext {
         );
         if is_authentication {
             health.authentication_failure = Some(reason.to_string());
+        } else if super::connect::is_definitive_tls_failure(reason) {
+            health.tls_failure = Some(reason.to_string());
         } else {
             health.last_error = Some(reason.to_string());
         }
@@ -67,6 +75,8 @@ pub(super) struct Shared {
     pub(super) alias: String,
     pub(super) bootstrap_servers: Vec<String>,
     pub(super) timeout: Duration,
+    /// The settings an authentication failure points at, in the provider's terms.
+    pub(super) credentials: &'static str,
 }
 
 /// The librdkafka configuration for a connection. Holds secrets: never format it.
@@ -79,11 +89,14 @@ pub(super) fn client_config(connection: &ClusterConnection) -> ClientConfig {
         .set("socket.connection.setup.timeout.ms", &timeout_ms)
         .set(
             "security.protocol",
-            match (&connection.tls, &connection.sasl) {
-                (None, None) => "plaintext",
-                (Some(_), None) => "ssl",
-                (None, Some(_)) => "sasl_plaintext",
-                (Some(_), Some(_)) => "sasl_ssl",
+            match (
+                &connection.tls,
+                connection.sasl.is_some() || connection.oauth.is_some(),
+            ) {
+                (None, false) => "plaintext",
+                (Some(_), false) => "ssl",
+                (None, true) => "sasl_plaintext",
+                (Some(_), true) => "sasl_ssl",
             },
         )
         // Logs go to the main queue, which the pump drains without printing.
@@ -110,6 +123,10 @@ pub(super) fn client_config(connection: &ClusterConnection) -> ClientConfig {
             .set("sasl.username", &sasl.username)
             .set("sasl.password", sasl.password.expose());
     }
+    if connection.oauth.is_some() {
+        // Tokens are fetched by `connect` and handed over with `ffi::set_oauth_token`.
+        config.set("sasl.mechanism", "OAUTHBEARER");
+    }
     config
 }
 
@@ -117,6 +134,7 @@ pub(super) fn client_config(connection: &ClusterConnection) -> ClientConfig {
 pub(super) fn redact(message: &str, connection: &ClusterConnection) -> String {
     let secrets = [
         connection.sasl.as_ref().map(|s| s.password.expose()),
+        connection.oauth.as_ref().map(|o| o.client_secret.expose()),
         connection
             .tls
             .as_ref()
@@ -149,6 +167,8 @@ mod tests {
                 username: "admin".into(),
                 password: Secret::new("s3cr3t-pw"),
             }),
+            oauth: None,
+            principal: None,
             timeout: Duration::from_secs(5),
         };
         let text = redact("Invalid value \"s3cr3t-pw\" for sasl.password", &connection);

@@ -96,6 +96,16 @@ impl Shared {
         Ok(results)
     }
 
+    /// The brokers refused the credentials: names the servers and the settings to check.
+    pub(super) fn authentication_failed(&self, message: String) -> KafkaError {
+        KafkaError::AuthenticationFailed {
+            alias: self.alias.clone(),
+            bootstrap_servers: self.bootstrap_servers.clone(),
+            message,
+            check: self.credentials,
+        }
+    }
+
     /// No broker answered within the timeout: names the servers and the last transport error.
     pub(super) fn unreachable(&self) -> KafkaError {
         KafkaError::Unreachable {
@@ -119,7 +129,7 @@ impl Shared {
                 operation: call.name(),
                 timeout: self.timeout,
             },
-            CallFailure::Aborted(message) => KafkaError::AuthenticationFailed { alias, message },
+            CallFailure::Aborted(message) => self.authentication_failed(message),
             CallFailure::InvalidInput(message) => KafkaError::InvalidInput {
                 alias,
                 operation: call.name(),
@@ -144,10 +154,9 @@ impl Shared {
                 operation: call.name(),
                 timeout: self.timeout,
             },
-            "_AUTHENTICATION" | "SASL_AUTHENTICATION_FAILED" => KafkaError::AuthenticationFailed {
-                alias,
-                message: error.message,
-            },
+            "_AUTHENTICATION" | "SASL_AUTHENTICATION_FAILED" => {
+                self.authentication_failed(error.message)
+            }
             _ if error.is_authorization_failure() => {
                 let resource = if error.name == "TOPIC_AUTHORIZATION_FAILED" && !topics.is_empty() {
                     format!("TOPIC {}", topics.join(", "))

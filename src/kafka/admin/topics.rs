@@ -216,7 +216,11 @@ impl KafkaAdmin {
                 match shared.client.fetch_metadata(None, attempt) {
                     Ok(metadata) => return Ok(topics_from_metadata(&metadata)),
                     Err(_) => {
-                        if let Some(reason) = shared.client.context().authentication_failure() {
+                        let context = shared.client.context();
+                        if let Some(reason) = context.authentication_failure() {
+                            return Err(CallFailure::Aborted(reason));
+                        }
+                        if let Some(reason) = context.tls_failure() {
                             return Err(CallFailure::Aborted(reason));
                         }
                         if remaining <= attempt {

@@ -3,7 +3,7 @@
 //! SaslAuthenticate (PLAIN and SCRAM steps), each returning the response and whether the
 //! connection closes after it, as Kafka's `SaslServerAuthenticator` does on failure.
 
-use crate::sasl::{SaslSession, SaslStep, MECHANISMS};
+use crate::sasl::{SaslSession, SaslStep};
 use crate::state::Shared;
 use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
@@ -67,10 +67,11 @@ pub(crate) struct Authentication {
 }
 
 impl Authentication {
-    /// A new connection: `User:ANONYMOUS` on PLAINTEXT, unauthenticated with SASL.
-    pub fn new(shared: &Shared) -> Self {
+    /// A new connection: named by its transport (`User:ANONYMOUS` on PLAINTEXT, the client
+    /// certificate's DN on SSL with client authentication), or `None` until SASL succeeds.
+    pub fn new(principal: Option<String>) -> Self {
         Authentication {
-            principal: (!shared.sasl_enabled()).then(|| "User:ANONYMOUS".to_string()),
+            principal,
             session: None,
             raw_tokens: false,
         }
@@ -92,14 +93,12 @@ pub(crate) fn handshake(
     request: SaslHandshakeRequest,
     version: i16,
 ) -> Answer<SaslHandshakeResponse> {
-    let enabled: Vec<StrBytes> = if shared.sasl_enabled() {
-        MECHANISMS
-            .iter()
-            .map(|m| StrBytes::from_static_str(m))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let enabled: Vec<StrBytes> = shared
+        .credentials()
+        .mechanisms()
+        .into_iter()
+        .map(StrBytes::from_static_str)
+        .collect();
     let response = SaslHandshakeResponse::default().with_mechanisms(enabled);
     if !shared.sasl_enabled() || auth.principal.is_some() || auth.session.is_some() {
         return (
@@ -107,7 +106,7 @@ pub(crate) fn handshake(
             false,
         );
     }
-    match SaslSession::start(request.mechanism.as_str()) {
+    match SaslSession::start(shared.credentials(), request.mechanism.as_str()) {
         Some(session) => {
             auth.session = Some(session);
             auth.raw_tokens = version == 0;
