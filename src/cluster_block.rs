@@ -9,7 +9,7 @@
 //! ([`env_name`]; the list is [`CREDENTIALS`]). A value set in HCL, even an unknown one,
 //! wins over the environment.
 
-use crate::clusters::Clusters;
+use crate::clusters::{Clusters, Ownership, DEFAULT_CLAIMS_TOPIC};
 use crate::kafka::config::{
     ClusterConnection, OAuthSettings, SaslMechanism, SaslSettings, TlsSettings,
 };
@@ -46,6 +46,20 @@ const TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
     "Upper bound in seconds for connecting and for each admin request (default 30). An \
      unreachable cluster is reported once per provider process, after at most this long; a \
      TLS or authentication failure is reported at once.",
+);
+const CLAIMS_TOPIC: Attr<String> = Attr::optional(
+    "claims_topic",
+    "The compacted topic on this cluster that records which resource needs which binding and \
+     internal topic (default `_kafkamirror-claims`), shared by every state that manages the \
+     cluster: a binding or topic is deleted only when no resource claims it any more. The \
+     provider's principal needs CREATE, READ, WRITE and DESCRIBE on it.",
+);
+const OWNERSHIP: Attr<String> = Attr::optional(
+    "ownership",
+    "`claims` (default): ownership is shared through `claims_topic`. `state`: each resource \
+     owns what it created, as recorded in its own state, and nothing is written to the \
+     cluster; resources (in one configuration or in several states) that need the same \
+     binding can then delete it from under each other.",
 );
 const PRINCIPAL: Attr<String> = Attr::optional(
     "principal",
@@ -129,6 +143,8 @@ fn cluster_block() -> Block {
     Block::new("How to reach one Kafka cluster; the label is the alias resources refer to.")
         .attr(&BOOTSTRAP_SERVERS)
         .attr(&TIMEOUT_SECONDS)
+        .attr(&CLAIMS_TOPIC)
+        .attr(&OWNERSHIP)
         .attr(&PRINCIPAL)
         .block(&TLS)
         .block(&SASL)
@@ -247,7 +263,7 @@ fn parse_cluster(
     env: Env<'_>,
     credentials: Credentials,
     diags: &mut Diagnostics,
-) -> Option<ClusterConnection> {
+) -> Option<(ClusterConnection, Ownership)> {
     let mut r = Reader {
         alias,
         env,
@@ -277,6 +293,7 @@ fn parse_cluster(
             );
         }
     }
+    let ownership = parse_ownership(&mut r, cluster, path);
     let principal = r.value(PRINCIPAL.get_in(cluster, path));
     if let Some(principal) = &principal {
         if !principal.contains(':') {
@@ -306,7 +323,7 @@ fn parse_cluster(
     if !r.complete || r.diags.has_errors() {
         return None;
     }
-    Some(ClusterConnection {
+    let connection = ClusterConnection {
         alias: alias.to_string(),
         bootstrap_servers: servers?,
         tls,
@@ -314,7 +331,63 @@ fn parse_cluster(
         oauth,
         principal,
         timeout: Duration::from_secs(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS) as u64),
-    })
+    };
+    Some((connection, ownership))
+}
+
+/// `claims_topic` and `ownership`: where the cluster's shared ownership record lives, if any.
+fn parse_ownership(r: &mut Reader<'_>, cluster: &Object, path: &AttributePath) -> Ownership {
+    let claims_topic = r.value(CLAIMS_TOPIC.get_in(cluster, path));
+    if let Some(topic) = &claims_topic {
+        if let Err(problem) = check_topic_name(topic) {
+            r.error(
+                "Invalid claims topic",
+                format!("{topic:?} {problem}"),
+                path.attr(CLAIMS_TOPIC.name),
+            );
+        }
+    }
+    match r.value(OWNERSHIP.get_in(cluster, path)).as_deref() {
+        None | Some("claims") => {
+            Ownership::Claims(claims_topic.unwrap_or_else(|| DEFAULT_CLAIMS_TOPIC.to_string()))
+        }
+        Some("state") => {
+            if claims_topic.is_some() {
+                r.error(
+                    "claims_topic without claims",
+                    "claims_topic has no effect with ownership = \"state\"; remove one".to_string(),
+                    path.attr(CLAIMS_TOPIC.name),
+                );
+            }
+            Ownership::State
+        }
+        Some(other) => {
+            r.error(
+                "Invalid ownership",
+                format!("{other:?} is not an ownership mode; use \"claims\" or \"state\""),
+                path.attr(OWNERSHIP.name),
+            );
+            Ownership::State
+        }
+    }
+}
+
+/// Kafka's topic name rules (`Topic.validate` in Apache Kafka's `clients`): 1 to 249
+/// characters of `[a-zA-Z0-9._-]`, not `.` or `..`.
+fn check_topic_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err("is not a valid topic name");
+    }
+    if name.len() > 249 {
+        return Err("is longer than 249 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err("may only contain ASCII letters, digits, '.', '_' and '-'");
+    }
+    Ok(())
 }
 
 fn parse_tls(r: &mut Reader<'_>, block: &Object, path: &AttributePath) -> Option<TlsSettings> {
@@ -529,7 +602,7 @@ pub fn parse_clusters(
             credentials,
             &mut cluster_diags,
         ) {
-            Some(connection) => state.insert(connection),
+            Some((connection, ownership)) => state.insert(connection, ownership),
             None if !cluster_diags.has_errors() => state.insert_pending(entry.key),
             None => {}
         }

@@ -3,6 +3,7 @@
 //! first use and kept for the provider process, and the principal the provider connects as.
 //! The provider fills a [`Clusters`] at configure; resources get it with every call.
 
+use crate::kafka::claims::ClaimsLog;
 use crate::kafka::config::ClusterConnection;
 use crate::kafka::{principal, KafkaAdmin};
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,10 +11,25 @@ use std::sync::Arc;
 use tfplugin::Diagnostic;
 use tokio::sync::OnceCell;
 
+/// The claims topic a cluster block names when it sets none.
+pub const DEFAULT_CLAIMS_TOPIC: &str = "_kafkamirror-claims";
+
+/// Who owns the bindings and topics resources manage on one cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    /// Shared by every resource and state through the compacted claims topic of that name.
+    Claims(String),
+    /// Each resource owns what its own state records (nothing written to the cluster).
+    State,
+}
+
 /// The configured clusters by alias: what configure produces and every resource call gets.
 #[derive(Debug, Default)]
 pub struct Clusters {
     clusters: BTreeMap<String, ClusterConnection>,
+    ownership: BTreeMap<String, Ownership>,
+    /// Claims logs by alias, made on first use.
+    claims: std::sync::Mutex<BTreeMap<String, Arc<ClaimsLog>>>,
     /// Aliases whose settings are not known yet (they depend on values known after apply).
     pending: BTreeSet<String>,
     admins: AdminCache,
@@ -30,9 +46,33 @@ type AdminCell = OnceCell<Result<Arc<KafkaAdmin>, Diagnostic>>;
 
 impl Clusters {
     /// Adds a cluster whose settings are known.
-    pub fn insert(&mut self, connection: ClusterConnection) {
+    pub fn insert(&mut self, connection: ClusterConnection, ownership: Ownership) {
         self.pending.remove(&connection.alias);
+        self.ownership.insert(connection.alias.clone(), ownership);
         self.clusters.insert(connection.alias.clone(), connection);
+    }
+
+    /// How ownership is kept on `alias` (`None` when it is not configured).
+    pub fn ownership(&self, alias: &str) -> Option<&Ownership> {
+        self.ownership.get(alias)
+    }
+
+    /// The claims log of `alias`; `None` when the cluster keeps per-resource (`state`)
+    /// ownership or is not configured.
+    pub fn claims_log(&self, alias: &str) -> Option<Arc<ClaimsLog>> {
+        let Some(Ownership::Claims(topic)) = self.ownership.get(alias) else {
+            return None;
+        };
+        let connection = self.clusters.get(alias)?;
+        let mut logs = self
+            .claims
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Some(
+            logs.entry(alias.to_string())
+                .or_insert_with(|| Arc::new(ClaimsLog::new(connection, topic)))
+                .clone(),
+        )
     }
 
     /// Adds a cluster whose settings depend on values Terraform knows only after apply.

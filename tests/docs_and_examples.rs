@@ -1,7 +1,9 @@
 //! The registry docs and examples stay true to the provider: committed `docs/` equal what the
 //! schema renders, every schema place is described, and every example under `examples/` passes
 //! `terraform fmt -check` and `terraform validate` (Terraform 1.0.3 and the one on PATH)
-//! against the provider binary built for this test run.
+//! against the provider binary built for this test run: resource and data source examples
+//! together with `examples/provider`, each `examples/topologies/<name>` on its own (it is a
+//! whole configuration, with its own provider block).
 
 mod support;
 
@@ -146,6 +148,48 @@ fn every_example_validates_with_the_provider_config() {
                 .filter(|f| !f.ends_with("provider/provider.tf"))
             {
                 let name = format!("example_{}", file.file_name().unwrap().to_string_lossy());
+                dir.write(&name, &std::fs::read_to_string(file).unwrap());
+            }
+            let run = dir.run(&["validate", "-no-color"]);
+            assert_eq!(
+                run.code,
+                0,
+                "{}: `terraform validate` of {} failed:\n{}{}",
+                tf.label,
+                example.strip_prefix(repo()).unwrap().display(),
+                run.stdout,
+                run.stderr
+            );
+        }
+    });
+}
+
+/// The whole-configuration examples `examples/topologies/<name>`, sorted.
+fn topology_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(examples().join("topologies"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_topology_example_validates_on_its_own() {
+    let dirs = topology_dirs();
+    assert!(
+        dirs.iter().any(|d| d.ends_with("active-active"))
+            && dirs.iter().any(|d| d.ends_with("hub-and-spoke")),
+        "examples/topologies lacks active-active or hub-and-spoke: {dirs:?}"
+    );
+    for_each_terraform(|tf| {
+        for example in &dirs {
+            let dir = Workdir::with_dev_overrides(tf, "");
+            let files = tf_files(example);
+            assert!(!files.is_empty(), "{} has no .tf file", example.display());
+            for file in &files {
+                let name = file.file_name().unwrap().to_string_lossy().into_owned();
                 dir.write(&name, &std::fs::read_to_string(file).unwrap());
             }
             let run = dir.run(&["validate", "-no-color"]);

@@ -148,7 +148,7 @@ fn binding(
 }
 
 /// Rewrites the state file as the previous release wrote it: schema version 0, without the
-/// regex inputs.
+/// regex inputs and the claimant (versions 1 and 2 added them).
 fn downgrade_state_to_version_0(dir: &Workdir) {
     let path = dir.path().join("terraform.tfstate");
     let mut state: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -158,11 +158,12 @@ fn downgrade_state_to_version_0(dir: &Workdir) {
             continue;
         }
         for instance in resource["instances"].as_array_mut().unwrap() {
-            assert_eq!(instance["schema_version"], 1);
+            assert_eq!(instance["schema_version"], 2);
             instance["schema_version"] = Json::from(0);
             let attributes = instance["attributes"].as_object_mut().unwrap();
             attributes.remove("topic_regexes").unwrap();
             attributes.remove("group_regexes").unwrap();
+            attributes.remove("claimant").unwrap();
             rewritten += 1;
         }
     }

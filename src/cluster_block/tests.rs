@@ -1,5 +1,5 @@
 //! Parsing `cluster` blocks: diagnostics on their attribute, unknown values, secrets,
-//! the environment fallback for credentials and the provider's principal.
+//! the environment fallback for credentials, the provider's principal and ownership.
 
 use super::*;
 use tfplugin::{PathStep, Value};
@@ -28,6 +28,8 @@ fn cluster(fields: Vec<(&str, Value)>) -> Value {
     let mut object = Object::from([
         ("bootstrap_servers".to_string(), Value::Null),
         ("timeout_seconds".to_string(), Value::Null),
+        ("claims_topic".to_string(), Value::Null),
+        ("ownership".to_string(), Value::Null),
         ("tls".to_string(), Value::Null),
         ("sasl".to_string(), Value::Null),
     ]);
@@ -431,4 +433,72 @@ fn validation_leaves_missing_credentials_to_configure() {
     );
     assert!(!diags.has_errors(), "{diags:?}");
     assert!(state.is_pending("c"));
+}
+
+#[test]
+fn ownership_defaults_to_the_claims_topic_and_bad_settings_point_at_their_attribute() {
+    let servers = ("bootstrap_servers", strings(&["a:9092"]));
+    let mut diags = Diagnostics::new();
+    let state = parse_clusters_without_env(
+        &config(vec![
+            ("default", cluster(vec![servers.clone()])),
+            (
+                "named",
+                cluster(vec![
+                    servers.clone(),
+                    ("claims_topic", Value::string("team.claims")),
+                ]),
+            ),
+            (
+                "per_state",
+                cluster(vec![servers.clone(), ("ownership", Value::string("state"))]),
+            ),
+        ]),
+        &mut diags,
+    );
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(
+        state.ownership("default").cloned().unwrap(),
+        Ownership::Claims(DEFAULT_CLAIMS_TOPIC.to_string())
+    );
+    assert_eq!(state.claims_log("named").unwrap().topic(), "team.claims");
+    assert!(state.claims_log("per_state").is_none());
+
+    let mut diags = Diagnostics::new();
+    parse_clusters_without_env(
+        &config(vec![
+            (
+                "bad_mode",
+                cluster(vec![servers.clone(), ("ownership", Value::string("mine"))]),
+            ),
+            (
+                "bad_topic",
+                cluster(vec![
+                    servers.clone(),
+                    ("claims_topic", Value::string("a b")),
+                ]),
+            ),
+            (
+                "both",
+                cluster(vec![
+                    servers,
+                    ("claims_topic", Value::string("c")),
+                    ("ownership", Value::string("state")),
+                ]),
+            ),
+        ]),
+        &mut diags,
+    );
+    let paths: Vec<String> = diags
+        .iter()
+        .map(|d| d.path.clone().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            r#"cluster["bad_mode"].ownership"#,
+            r#"cluster["bad_topic"].claims_topic"#,
+            r#"cluster["both"].claims_topic"#,
+        ]
+    );
 }

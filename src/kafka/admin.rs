@@ -21,6 +21,8 @@ use std::time::Duration;
 use super::error::KafkaError;
 use super::ffi::{CallFailure, MainQueuePump};
 use client::{AdminContext, Shared};
+// The claims log (`super::claims`) builds its producer and consumer from the same settings.
+pub(super) use client::{client_config, redact};
 use outcome::AdminCall;
 use rdkafka::client::Client;
 

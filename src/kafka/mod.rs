@@ -3,6 +3,8 @@
 //!
 //! - [`config`]: how to reach a cluster (the provider's `cluster` block).
 //! - [`admin`]: [`KafkaAdmin`], the connected client and its batched calls.
+//! - [`claims`]: [`claims::ClaimsLog`], a compacted topic read whole and appended to
+//!   (rdkafka's safe producer and consumer).
 //! - [`acl_filter`], [`topics`]: the values those calls take and return.
 //! - [`error`]: typed errors, each naming the cluster.
 //! - `ffi`: the only module allowed `unsafe` code (librdkafka calls without a safe API);
@@ -10,6 +12,7 @@
 
 pub mod acl_filter;
 pub mod admin;
+pub mod claims;
 pub mod config;
 pub mod error;
 #[allow(unsafe_code)]

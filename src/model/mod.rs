@@ -8,6 +8,7 @@ pub mod mm2;
 pub mod mm2_config;
 pub mod mm2_regexes;
 pub mod outcome;
+pub mod ownership;
 pub mod plan;
 pub mod preflight;
 pub mod reconcile;

@@ -1,6 +1,7 @@
 //! Apply of one cluster's ACLs: read the managed principals' bindings (again until the
-//! recorded ones show: Kafka's metadata lags behind its writes), reconcile with
-//! ownership and the self-lockout guard, one CreateAcls and one DeleteAcls batch split above
+//! recorded ones show: Kafka's metadata lags behind its writes), reconcile with ownership
+//! (from state, or held alone per the claims record) and the self-lockout guard, one
+//! CreateAcls and one DeleteAcls batch split above
 //! [`ACL_BATCH_LIMIT`]; the returned record lists only the bindings that exist.
 
 use super::read::{cancelled, kafka_diagnostic, lockout_guard, principals_of, read_acls};
@@ -8,13 +9,14 @@ use super::record::{keyed, Record};
 use super::rows::AclRow;
 use super::settle::{read_bound, read_until};
 use crate::clusters::Clusters;
+use crate::kafka::KafkaError;
 use crate::kafka::{AclFilter, KafkaAdmin};
 use crate::model::acl::AclBinding;
 use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
 use crate::model::timing::unseen_bindings;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under
@@ -23,17 +25,37 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 /// split into several requests.
 pub const ACL_BATCH_LIMIT: usize = 5_000;
 
-/// ACLs of one cluster: read, reconcile, one create and one delete batch (chunked).
-/// `owned_before` is what the resource owned on this cluster (comparable keys).
-pub(crate) async fn apply_cluster_acls(
+/// What an ownership record (the claims session) adds to one cluster's ACL apply.
+pub(crate) struct SharedOwnership<'a> {
+    /// Desired bindings that exist but were claimed in this apply: created again
+    /// (idempotent), so a sibling's concurrent delete cannot leave them missing.
+    pub create_also: Vec<&'a ClusterAcl>,
+    /// Whether a desired binding counts as pre-existing by the claims record.
+    pub is_preexisting: &'a (dyn Fn(&AclBinding) -> bool + Sync),
+}
+
+/// What one cluster's ACL apply did.
+pub(crate) struct AclsApplied {
+    pub record: Record,
+    /// Deleted bindings, as the cluster held them.
+    pub deleted: Vec<AclBinding>,
+    /// Bindings whose delete failed or was not attempted.
+    pub failed_deletes: Vec<AclBinding>,
+}
+
+/// The bindings the managed principals (desired and recorded) hold on one cluster: the
+/// principals asked about, the expected answer size and what came back.
+pub(crate) async fn read_cluster_acls(
     ctx: &Ctx<'_, Clusters>,
     admin: &KafkaAdmin,
     cluster: &str,
     desired: &[ClusterAcl],
     prior: &Record,
-    owned_before: &HashSet<ClusterBinding>,
-    diags: &mut Diagnostics,
-) -> Record {
+) -> (
+    Vec<String>,
+    Option<usize>,
+    Result<HashSet<ClusterBinding>, KafkaError>,
+) {
     let principals = principals_of(
         desired
             .iter()
@@ -41,29 +63,42 @@ pub(crate) async fn apply_cluster_acls(
             .chain(prior.acls.iter().map(|row| row.principal.as_str())),
     );
     let expected = Some(desired.len() + prior.acls.len());
-    let prior_acls = keyed(prior.acls.iter().cloned(), diags);
-    let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
     // The recorded bindings exist (their writes were acknowledged): read until all show.
-    let recorded: Vec<ClusterBinding> = prior_acls.iter().map(|(key, _)| key.clone()).collect();
+    // Rows that do not parse are reported by the apply that follows.
+    let recorded: Vec<ClusterBinding> = keyed(prior.acls.iter().cloned(), &mut Diagnostics::new())
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
     let read = read_until(
         ctx,
         read_bound(ctx, cluster),
         || read_acls(admin, cluster, &principals, expected),
         |actual| unseen_bindings(&recorded, &comparable_keys(actual)).is_empty(),
     );
-    let actual = match read.await {
-        Ok(actual) => actual,
-        Err(error) => {
-            diags.push(kafka_diagnostic("Cannot read ACLs", &error));
-            return Record {
-                topics: BTreeSet::new(),
-                ..prior.clone()
-            };
-        }
-    };
-    let actual_keys = comparable_keys(&actual);
+    let actual = read.await;
+    (principals, expected, actual)
+}
+
+/// ACLs of one cluster: reconcile what it holds (`actual`, read by the caller), one create
+/// and one delete batch (chunked). `owned_before` is what the resource may delete from
+/// (comparable keys): owned per its state, or held alone per the claims record.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply_cluster_acls(
+    ctx: &Ctx<'_, Clusters>,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    desired: &[ClusterAcl],
+    prior: &Record,
+    actual: &HashSet<ClusterBinding>,
+    owned_before: &HashSet<ClusterBinding>,
+    shared: Option<SharedOwnership<'_>>,
+    diags: &mut Diagnostics,
+) -> AclsApplied {
+    let actual_keys = comparable_keys(actual);
+    let prior_acls = keyed(prior.acls.iter().cloned(), diags);
+    let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
     let guard = lockout_guard(ctx.provider, cluster);
-    let changes = match reconcile_acls(desired, &actual, owned_before, &guard) {
+    let changes = match reconcile_acls(desired, actual, owned_before, &guard) {
         Ok(changes) => changes,
         Err(lockout) => {
             diags.push(Diagnostic::error(
@@ -76,23 +111,42 @@ pub(crate) async fn apply_cluster_acls(
                 .map(|(key, _)| key.clone())
                 .collect();
             let left = AclsLeft::still_held(&recorded, &preexisting, &actual_keys);
-            return rows_left(&left, &[], prior_acls, prior_preexisting);
+            return AclsApplied {
+                record: rows_left(&left, &[], prior_acls, prior_preexisting),
+                deleted: Vec::new(),
+                failed_deletes: Vec::new(),
+            };
         }
     };
-    let to_create = changes
-        .to_create
-        .get(cluster)
-        .map_or(&[][..], Vec::as_slice);
+    let mut to_create: Vec<ClusterAcl> =
+        changes.to_create.get(cluster).cloned().unwrap_or_default();
+    if let Some(shared) = &shared {
+        to_create.extend(shared.create_also.iter().map(|acl| (*acl).clone()));
+    }
     let to_delete = changes
         .to_delete
         .get(cluster)
         .map_or(&[][..], Vec::as_slice);
     let progress = AclProgress {
-        created: create_acls(ctx, admin, cluster, to_create, diags).await,
+        created: create_acls(ctx, admin, cluster, &to_create, diags).await,
         deleted: delete_acls(ctx, admin, cluster, to_delete, diags).await,
     };
-    let left = acls_after_apply(desired, &actual_keys, owned_before, &changes, &progress);
-    rows_left(&left, desired, prior_acls, prior_preexisting)
+    let mut left = acls_after_apply(desired, &actual_keys, owned_before, &changes, &progress);
+    if let Some(shared) = &shared {
+        // Desired bindings held alongside other claimants are not pre-existing: only those
+        // the claims record marks so.
+        left.preexisting
+            .retain(|(_, binding)| (shared.is_preexisting)(binding));
+    }
+    let (deleted, failed_deletes) = to_delete
+        .iter()
+        .cloned()
+        .partition(|binding| progress.deleted.contains(&comparable(cluster, binding)));
+    AclsApplied {
+        record: rows_left(&left, desired, prior_acls, prior_preexisting),
+        deleted,
+        failed_deletes,
+    }
 }
 
 /// Bindings as held, in comparable form.

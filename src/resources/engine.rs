@@ -16,12 +16,15 @@
 //! apply is the set difference, so only what must change is replaced.
 
 use super::apply::{apply_flow, ApplyPlan};
-use super::flow::{check_cluster_keys, input_error_diagnostics, input_warning_diagnostics, Flow};
-use super::preflight::preflight;
+use super::claims::claimant;
+use super::flow::{
+    check_cluster_keys, input_error_diagnostics, input_warning_diagnostics, Flow, UpgradeStep,
+};
+use super::preflight::{destroy_preflight, preflight, Preflight};
 use super::read::{connect_all, kafka_diagnostic, read_acls};
 use super::record::{
-    same_acl_rows, Record, RecordedRows, ACLS, ID, IMPORTED_REASON, INTERNAL_TOPICS,
-    PREEXISTING_ACLS,
+    claimant_id, same_acl_rows, Record, RecordedRows, ACLS, CLAIMANT, ID, IMPORTED_REASON,
+    INTERNAL_TOPICS, PREEXISTING_ACLS,
 };
 use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
@@ -43,7 +46,7 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     }
     block = block.attr(&ACLS);
     if resource {
-        block = block.attr(&PREEXISTING_ACLS);
+        block = block.attr(&PREEXISTING_ACLS).attr(&CLAIMANT);
     }
     if F::HAS_TOPICS {
         block = block.attr(&INTERNAL_TOPICS);
@@ -52,9 +55,20 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     Schema { version, block }
 }
 
+/// The step every resource's state takes after its flow's own: `claimant` (filled in from the
+/// stored id by [`upgrade_flow_state`], as a new resource's is derived).
+const CLAIMANT_STEP: UpgradeStep = UpgradeStep {
+    added_attributes: &[CLAIMANT.name],
+};
+
+/// The steps from version 0: the flow's own, then [`CLAIMANT_STEP`].
+fn upgrade_steps<F: Flow>() -> Vec<&'static UpgradeStep> {
+    F::UPGRADE_STEPS.iter().chain([&CLAIMANT_STEP]).collect()
+}
+
 /// The resource schema version: one per upgrade step.
 fn schema_version<F: Flow>() -> i64 {
-    F::UPGRADE_STEPS.len() as i64
+    upgrade_steps::<F>().len() as i64
 }
 
 /// The resource's state stored at `raw.version`, rewritten step by step into the current
@@ -68,9 +82,10 @@ fn upgrade_flow_state<F: Flow>(
     if raw.version == version {
         return Some(UpgradedState::Current);
     }
+    let all_steps = upgrade_steps::<F>();
     let Some(steps) = usize::try_from(raw.version)
         .ok()
-        .and_then(|from| F::UPGRADE_STEPS.get(from..))
+        .and_then(|from| all_steps.get(from..))
     else {
         diags.push(Diagnostic::error(
             "Unsupported state version",
@@ -94,6 +109,15 @@ fn upgrade_flow_state<F: Flow>(
     let mut state = diags.take(raw.decode(&old))?;
     for name in added {
         state.insert(name.to_string(), tfplugin::Value::Null);
+    }
+    // Derived from the stored id as for a new resource, so every plan before the upgraded
+    // state is saved names the same claimant. The rows stay as stored: what
+    // `acls - preexisting_acls` records as owned is claimed on the next apply
+    // (`model::ownership`, "upgraded state"), so nothing is deleted or created twice.
+    if let Ok(Field::Known(id)) = ID.get(&state) {
+        if state.get(CLAIMANT.name).is_none_or(|value| value.is_null()) {
+            CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, &id, []));
+        }
     }
     Some(UpgradedState::Upgraded(state))
 }
@@ -149,10 +173,6 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         schema_of::<F>(F::RESOURCE_DESCRIPTION, true)
     }
 
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        validate_config::<F>(config, diags);
-    }
-
     fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
         upgrade_flow_state::<F>(self.schema(), raw, diags)
     }
@@ -166,6 +186,28 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         }
     }
 
+    async fn plan_destroy(
+        &self,
+        ctx: Ctx<'_, Clusters>,
+        mut prior: Object,
+        diags: &mut Diagnostics,
+    ) {
+        let id = match ID.get(&prior) {
+            Ok(Field::Known(id)) => id,
+            _ => String::new(),
+        };
+        let me = match CLAIMANT.get(&prior) {
+            Ok(Field::Known(me)) => me,
+            _ => claimant_id(F::TYPE_NAME, &id, []),
+        };
+        let delete_topics = F::HAS_TOPICS && F::delete_topics_on_destroy(&prior);
+        let Some(record) = Record::take(&mut prior, diags) else {
+            return;
+        };
+        let me = claimant(F::TYPE_NAME, &id, &me);
+        destroy_preflight(&ctx, record, &me, delete_topics, diags).await;
+    }
+
     async fn plan(
         &self,
         ctx: Ctx<'_, Clusters>,
@@ -175,6 +217,17 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         let mut planned = request.proposed;
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
+        // Kept from the prior state (Terraform proposes it); a new resource's is derived from
+        // what it needs once its inputs are known (below).
+        if planned
+            .get(CLAIMANT.name)
+            .is_none_or(|value| value.is_null())
+        {
+            match request.prior.as_ref().map(|prior| CLAIMANT.get(prior)) {
+                Some(Ok(Field::Known(id))) => CLAIMANT.set(&mut planned, &id),
+                _ => CLAIMANT.set_unknown(&mut planned),
+            }
+        }
         let recorded = request.prior.as_ref().map(RecordedRows::of);
         match F::decode(&planned, diags)? {
             Field::Known(inputs) => {
@@ -190,6 +243,14 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                 let acls = AclRow::keys_of(&desired.acls);
                 let topics = keyed_rows(desired.topics.iter().map(TopicRow::from), TopicRow::key);
                 ID.set(&mut planned, &F::id(&inputs));
+                if !matches!(CLAIMANT.get(&planned), Ok(Field::Known(_))) {
+                    let needs = (acls.iter().map(|(key, _)| key.as_str()))
+                        .chain(topics.keys().map(String::as_str));
+                    CLAIMANT.set(
+                        &mut planned,
+                        &claimant_id(F::TYPE_NAME, &F::id(&inputs), needs),
+                    );
+                }
                 let capacity = recorded.as_ref().map_or(0, |r| r.encoded_len(ACLS.name));
                 ACLS.put_made(&mut planned, &acls, |acl| AclRow::from(*acl), capacity);
                 if F::HAS_TOPICS {
@@ -216,7 +277,18 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                         PREEXISTING_ACLS.set_unknown(&mut planned);
                         if !diags.has_errors() {
                             let prior = prior.unwrap_or_default();
-                            preflight::<F>(&ctx, &inputs, &desired, prior, &planned, diags).await;
+                            let me = match CLAIMANT.get(&planned) {
+                                Ok(Field::Known(id)) => {
+                                    Some(claimant(F::TYPE_NAME, &F::id(&inputs), &id))
+                                }
+                                _ => None,
+                            };
+                            let checks = Preflight {
+                                desired: &desired,
+                                prior,
+                                claimant: me.as_ref(),
+                            };
+                            preflight::<F>(&ctx, &inputs, checks, &planned, diags).await;
                         }
                     }
                 }
@@ -251,11 +323,20 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             None => {
                 // Destroy: delete what the resource owns (and topics when asked to).
                 let state = prior_state?;
+                let id = match ID.get(&state) {
+                    Ok(Field::Known(id)) => id,
+                    _ => String::new(),
+                };
+                let me = match CLAIMANT.get(&state) {
+                    Ok(Field::Known(me)) => me,
+                    _ => claimant_id(F::TYPE_NAME, &id, []),
+                };
                 let plan = ApplyPlan {
                     desired_acls: &[],
                     desired_topics: &[],
                     prior,
                     delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
+                    claimant: claimant(F::TYPE_NAME, &id, &me),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
                 // Done: the resource is gone. Failed partway: the state records exactly what
@@ -279,6 +360,11 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     }
                 };
                 let desired = F::plan(&inputs);
+                let me = match diags.take(CLAIMANT.get(&planned))? {
+                    Field::Known(me) => me,
+                    _ => claimant_id(F::TYPE_NAME, &F::id(&inputs), []),
+                };
+                CLAIMANT.set(&mut planned, &me);
                 // Rows adopted by import keep their reason while the rows do not change
                 // otherwise, as plan promised (`same_acl_rows`).
                 let prior_rows = prior.has_imported_rows().then(|| prior.clone());
@@ -287,6 +373,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
                     prior,
                     delete_topics: false,
+                    claimant: claimant(F::TYPE_NAME, &F::id(&inputs), &me),
                 };
                 let mut record = apply_flow(&ctx, plan, diags).await;
                 if let Some(prior) = prior_rows {
@@ -376,6 +463,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             record.topics = implied.topics.iter().map(TopicRow::from).collect();
         }
         ID.set(&mut state, &id.to_string());
+        CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, id, []));
         record.write::<F>(&mut state);
         Some(state)
     }
@@ -589,11 +677,11 @@ mod tests {
     }
 
     #[test]
-    fn mm2_state_of_version_0_upgrades_with_null_regex_inputs() {
+    fn mm2_state_of_version_0_upgrades_with_null_regex_inputs_and_a_derived_claimant() {
         use tfplugin::Value;
         let resource = FlowResource::<Mm2Flow>::new();
-        assert_eq!(resource.schema().version, 1);
-        let v0 = br#"{"source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
+        assert_eq!(resource.schema().version, 2);
+        let v0 = br#"{"id":"primary:dr:User:mm2","source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
         let mut diags = Diagnostics::new();
         let raw = RawState {
             version: 0,
@@ -605,14 +693,26 @@ mod tests {
         assert_eq!(state["topic_regexes"], Value::Null);
         assert_eq!(state["group_regexes"], Value::Null);
         assert_eq!(state["source_cluster"], Value::string("primary"));
+        let claimant = claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2", []);
+        assert_eq!(state["claimant"], Value::string(&claimant));
         // A version-0 state never held the new attributes.
         let raw = RawState {
             version: 0,
             json: br#"{"topic_regexes":null}"#.to_vec().into(),
         };
         assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        // Version 1 (with the regex inputs) takes the claimant step only.
+        let v1 = br#"{"id":"primary:dr:User:mm2","topic_regexes":null,"group_regexes":null}"#;
         let raw = RawState {
             version: 1,
+            json: v1.to_vec().into(),
+        };
+        let Some(UpgradedState::Upgraded(state)) = resource.upgrade_state(&raw, &mut diags) else {
+            panic!("not upgraded: {diags:?}");
+        };
+        assert_eq!(state["claimant"], Value::string(&claimant));
+        let raw = RawState {
+            version: 2,
             json: v0.to_vec().into(),
         };
         assert!(matches!(
@@ -620,7 +720,7 @@ mod tests {
             Some(UpgradedState::Current)
         ));
         let raw = RawState {
-            version: 2,
+            version: 3,
             json: v0.to_vec().into(),
         };
         let mut diags = Diagnostics::new();

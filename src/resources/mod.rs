@@ -11,6 +11,7 @@
 
 pub mod acls;
 mod apply;
+mod claims;
 pub mod cluster_link;
 pub mod engine;
 pub mod flow;

@@ -1,7 +1,9 @@
 //! The plan-time preflight against the clusters, so apply does not fail halfway:
 //! reachability, authorizer, the provider's own rights, self-lockout, replication factor vs
-//! brokers, conflicting internal topics and pre-existing bindings (a warning).
+//! brokers, conflicting internal topics and pre-existing bindings (a warning); for a destroy,
+//! what stays on the clusters for other claimants (a warning).
 
+use super::claims::{destroy_warning, preflight_claims, ClusterNeeds};
 use super::flow::{cluster_paths, Flow};
 use super::read::{
     connect_all, kafka_diagnostic, lockout_guard, principals_of, read_acls, read_topics,
@@ -9,23 +11,38 @@ use super::read::{
 use super::record::{keyed, owned_keys, Record};
 use crate::clusters::Clusters;
 use crate::kafka::KafkaError;
+use crate::model::acl::AclBinding;
+use crate::model::ownership::Claimant;
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
 use crate::model::preflight::{acl_preflight, replication_shortfalls};
-use crate::model::reconcile::{reconcile_topics, ClusterBinding};
-use std::collections::BTreeSet;
+use crate::model::reconcile::{comparable, comparable_binding, reconcile_topics, ClusterBinding};
+use std::collections::{BTreeSet, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 
+/// What the plan-time checks compare.
+pub(crate) struct Preflight<'a> {
+    pub desired: &'a DesiredState,
+    pub prior: Record,
+    /// `None` for a resource not created yet (it holds no claims).
+    pub claimant: Option<&'a Claimant>,
+}
+
 /// Plan-time checks against the clusters, so apply does not fail halfway: reachability,
-/// authorizer, the provider's own rights, self-lockout, replication factor vs brokers,
-/// conflicting internal topics, and pre-existing bindings (a warning).
+/// authorizer, the provider's own rights (on the cluster and on the claims topic),
+/// self-lockout, replication factor vs brokers, conflicting internal topics, pre-existing
+/// bindings and bindings kept for other claimants (warnings).
 pub(crate) async fn preflight<F: Flow>(
     ctx: &Ctx<'_, Clusters>,
     inputs: &F::Inputs,
-    desired: &DesiredState,
-    prior: Record,
+    checks: Preflight<'_>,
     planned: &Object,
     diags: &mut Diagnostics,
 ) {
+    let Preflight {
+        desired,
+        prior,
+        claimant,
+    } = checks;
     let paths = cluster_paths::<F>(planned);
     let mut prior_by_cluster = prior.into_clusters();
     // Unknown keys are reported on their attribute; pending ones are not known yet.
@@ -78,8 +95,45 @@ pub(crate) async fn preflight<F: Flow>(
         let expected = Some(desired_acls.len() + recorded.acls.len());
         match read_acls(&admin, cluster, &principals, expected).await {
             Ok(actual) => {
-                // Ownership from state: `acls - preexisting_acls`.
+                // Ownership from state (`acls - preexisting_acls`), or what the resource
+                // holds alone per the claims record.
                 let owned = owned_keys(&recorded, diags);
+                let ownership = match ctx.provider.claims_log(cluster) {
+                    None => None,
+                    Some(log) => {
+                        let actual_keys: HashSet<ClusterBinding> = actual
+                            .iter()
+                            .map(|(cluster, binding)| comparable(cluster, binding))
+                            .collect();
+                        let needs = ClusterNeeds {
+                            cluster,
+                            desired: &desired_acls,
+                            actual: &actual_keys,
+                            state_owned: &owned,
+                            desired_topics: desired
+                                .topics
+                                .iter()
+                                .filter(|topic| &topic.cluster == cluster)
+                                .map(|topic| topic.name.clone())
+                                .collect(),
+                            state_topics: recorded.topics.iter().map(|t| t.name.clone()).collect(),
+                            delete_topics: false,
+                            principals: &principals,
+                            expected_bindings: expected,
+                        };
+                        // After a claims error (reported), the other checks still run, with
+                        // ownership as the state records it.
+                        preflight_claims(&log, &admin, claimant, needs, diags).await
+                    }
+                };
+                let owned = match &ownership {
+                    Some(plan) => plan
+                        .exclusive
+                        .iter()
+                        .map(|binding| (cluster.clone(), binding.clone()))
+                        .collect(),
+                    None => owned,
+                };
                 let guard = lockout_guard(ctx.provider, cluster);
                 let recorded_preexisting: Vec<ClusterBinding> = keyed(recorded.preexisting, diags)
                     .into_iter()
@@ -96,21 +150,37 @@ pub(crate) async fn preflight<F: Flow>(
                         "Refusing to lock the provider out",
                         lockout.to_string(),
                     )),
-                    Ok(unrecorded) if unrecorded.is_empty() => {}
                     Ok(unrecorded) => {
-                        let listed: Vec<String> = unrecorded
-                            .iter()
-                            .map(|(_, binding)| format!("  {binding}"))
-                            .collect();
-                        diags.push(Diagnostic::warning(
-                            "ACLs already exist",
-                            format!(
-                                "cluster {cluster:?} already holds these bindings, not \
-                                 created by this resource; they will be recorded in \
-                                 preexisting_acls and never deleted by it:\n{}",
-                                listed.join("\n")
-                            ),
-                        ));
+                        // With the claims record, only bindings no claim names are found
+                        // pre-existing (those a sibling claims are shared, not pre-existing).
+                        let unrecorded: Vec<ClusterBinding> = match &ownership {
+                            None => unrecorded,
+                            Some(plan) => {
+                                let unclaimed: HashSet<&AclBinding> =
+                                    plan.marker_candidates.iter().collect();
+                                unrecorded
+                                    .into_iter()
+                                    .filter(|(_, binding)| {
+                                        unclaimed.contains(&comparable_binding(binding.clone()))
+                                    })
+                                    .collect()
+                            }
+                        };
+                        if !unrecorded.is_empty() {
+                            let listed: Vec<String> = unrecorded
+                                .iter()
+                                .map(|(_, binding)| format!("  {binding}"))
+                                .collect();
+                            diags.push(Diagnostic::warning(
+                                "ACLs already exist",
+                                format!(
+                                    "cluster {cluster:?} already holds these bindings, not \
+                                     created by this resource; they will be recorded in \
+                                     preexisting_acls and never deleted by it:\n{}",
+                                    listed.join("\n")
+                                ),
+                            ));
+                        }
                     }
                 }
             }
@@ -179,6 +249,55 @@ pub(crate) async fn preflight<F: Flow>(
                 }
             }
             Err(error) => diags.push(kafka_diagnostic("Cannot read internal topics", &error)),
+        }
+    }
+}
+
+/// The destroy plan's warnings (Terraform 1.3+): for each cluster with a claims record, what
+/// stays because other claimants still need it. Never an error: a cluster that cannot be
+/// read now is left to apply, which reports it.
+pub(crate) async fn destroy_preflight(
+    ctx: &Ctx<'_, Clusters>,
+    prior: Record,
+    me: &Claimant,
+    delete_topics: bool,
+    diags: &mut Diagnostics,
+) {
+    let mut by_cluster = prior.into_clusters();
+    let clusters: Vec<String> = by_cluster
+        .keys()
+        .filter(|cluster| ctx.provider.claims_log(cluster).is_some())
+        .cloned()
+        .collect();
+    for (cluster, connection) in connect_all(ctx, clusters).await {
+        let (Ok(admin), Some(log)) = (connection, ctx.provider.claims_log(&cluster)) else {
+            continue;
+        };
+        let recorded = by_cluster.remove(&cluster).unwrap_or_default();
+        let principals = principals_of(recorded.acls.iter().map(|row| row.principal.as_str()));
+        let expected = Some(recorded.acls.len());
+        let Ok(actual) = read_acls(&admin, &cluster, &principals, expected).await else {
+            continue;
+        };
+        let actual_keys: HashSet<ClusterBinding> = actual
+            .iter()
+            .map(|(cluster, binding)| comparable(cluster, binding))
+            .collect();
+        let mut quiet = Diagnostics::new();
+        let owned = owned_keys(&recorded, &mut quiet);
+        let needs = ClusterNeeds {
+            cluster: &cluster,
+            desired: &[],
+            actual: &actual_keys,
+            state_owned: &owned,
+            desired_topics: BTreeSet::new(),
+            state_topics: recorded.topics.iter().map(|t| t.name.clone()).collect(),
+            delete_topics,
+            principals: &principals,
+            expected_bindings: expected,
+        };
+        if let Some(warning) = destroy_warning(&log, &admin, me, needs).await {
+            diags.push(warning);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What a resource's state records beyond its inputs: the `id`, `acls`,
-//! `preexisting_acls` and `internal_topics` attributes, the [`Record`] of rows they hold
+//! `preexisting_acls`, `claimant` and `internal_topics` attributes (and how a claimant id is
+//! derived), the [`Record`] of rows they hold
 //! and the encoded rows as they came ([`RecordedRows`]).
 
 use super::flow::Flow;
@@ -29,6 +30,13 @@ pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
      not owned: shrinking or destroying this resource never deletes them. Bindings adopted \
      with `terraform import` are owned.",
 );
+pub const CLAIMANT: Attr<String> = Attr::computed(
+    "claimant",
+    "This resource's id in the clusters' claims records (`claims_topic` of the provider's \
+     `cluster` blocks), derived from the resource type, `id` and the bindings and topics it \
+     needs when the resource is created (from type and `id` alone when its state is upgraded \
+     from schema version 0) and kept for the resource's life.",
+);
 pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
     "internal_topics",
     "The compacted internal topics the flow needs: a map keyed `<cluster>|<name>` whose \
@@ -37,6 +45,36 @@ pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
      the topics as they exist (actual partitions, replication factor and cleanup.policy), so \
      drift shows in the next plan.",
 );
+
+/// The claimant id of a resource (FNV-1a, 64 bits, hex): derived from its type, its id and
+/// `needs`, the keys of the bindings and topics it plans when it is created (none for a
+/// state upgraded from version 0, which has its stored rows instead). So it is known at
+/// plan, equal in every plan and at apply, and the same when a create killed before its
+/// state was saved runs again with the same configuration (which then finds its own claims
+/// and owns what the killed run created). Two resources with the same id (the same clusters
+/// and principal) but different needs, e.g. two teams' topic sets, are different claimants;
+/// two states declaring the very same flow share one, which the docs state.
+pub fn claimant_id<'a>(
+    type_name: &str,
+    id: &str,
+    needs: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut add = |bytes: &[u8]| {
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    add(type_name.as_bytes());
+    add(&[0]);
+    add(id.as_bytes());
+    for need in needs {
+        add(&[0]);
+        add(need.as_bytes());
+    }
+    format!("{hash:016x}")
+}
 
 /// The reason recorded for bindings adopted by `terraform import` that the plan of the
 /// inputs the import id implies does not need.

@@ -1,5 +1,6 @@
-//! Apply of one cluster's internal topics: create missing ones, fix managed configs,
-//! report size conflicts (never recreate), delete them on destroy when asked.
+//! Apply of one cluster's internal topics: create missing ones (adopting those that appear
+//! meanwhile with the planned settings), fix managed configs, report size conflicts (never
+//! recreate), delete them on destroy when asked and no other claimant needs them.
 
 use super::read::{cancelled, existing_topic_row, kafka_diagnostic};
 use super::rows::TopicRow;
@@ -9,6 +10,7 @@ use crate::kafka::{ConfigChange, KafkaAdmin, NewTopic, TopicConfigAlteration};
 use crate::model::outcome::{
     topics_after_apply, topics_left_after_delete, DeleteFailure, TopicLeft, TopicProgress,
 };
+use crate::model::ownership::adoptable;
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
 use crate::model::timing::unseen_topics;
@@ -18,20 +20,60 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 /// Kafka's error for a topic that does not exist (`Errors.UNKNOWN_TOPIC_OR_PARTITION`).
 const UNKNOWN_TOPIC_OR_PARTITION: &str = "UNKNOWN_TOPIC_OR_PARTITION";
 
-/// Internal topics of one cluster: create missing ones with their configs, fix managed
-/// configs, report size conflicts (never recreate). On destroy with `delete_topics`, delete
-/// the recorded ones. Returns the topics as they exist.
+/// Which recorded topics a destroy deletes.
+pub(crate) enum TopicDeletes<'a> {
+    None,
+    /// Every recorded one (`ownership = "state"`).
+    All,
+    /// Those no other claimant needs (claims ownership).
+    Only(HashSet<&'a str>),
+}
+
+/// What one cluster's topic apply did.
+pub(crate) struct TopicsApplied {
+    /// The topics as they exist, for the state.
+    pub rows: BTreeSet<TopicRow>,
+    /// Topics deleted (their recorded rows) and those whose delete failed.
+    pub deleted: Vec<TopicRow>,
+    pub failed_deletes: Vec<String>,
+}
+
+impl TopicsApplied {
+    fn rows(rows: BTreeSet<TopicRow>) -> Self {
+        TopicsApplied {
+            rows,
+            deleted: Vec::new(),
+            failed_deletes: Vec::new(),
+        }
+    }
+}
+
+/// Internal topics of one cluster: create missing ones with their configs (adopting those
+/// created meanwhile with the planned settings), fix managed configs, report size
+/// conflicts (never recreate). On destroy, delete the recorded ones `deletes` allows.
+/// Returns the topics as they exist.
 pub(crate) async fn apply_cluster_topics(
     ctx: &Ctx<'_, Clusters>,
     admin: &KafkaAdmin,
     cluster: &str,
     desired: &[InternalTopic],
     prior: &BTreeSet<TopicRow>,
-    delete_topics: bool,
+    deletes: TopicDeletes<'_>,
     diags: &mut Diagnostics,
-) -> BTreeSet<TopicRow> {
-    if delete_topics {
-        let names: Vec<String> = prior.iter().map(|row| row.name.clone()).collect();
+) -> TopicsApplied {
+    let doomed: Vec<&TopicRow> = match &deletes {
+        TopicDeletes::None => Vec::new(),
+        TopicDeletes::All => prior.iter().collect(),
+        TopicDeletes::Only(names) => prior
+            .iter()
+            .filter(|row| names.contains(row.name.as_str()))
+            .collect(),
+    };
+    if !matches!(deletes, TopicDeletes::None) {
+        let names: Vec<String> = doomed.iter().map(|row| row.name.clone()).collect();
+        if names.is_empty() {
+            return TopicsApplied::rows(BTreeSet::new());
+        }
         return match admin.delete_topics(&names).await {
             Ok(outcomes) => {
                 let failures: BTreeMap<String, DeleteFailure> = outcomes
@@ -49,24 +91,31 @@ pub(crate) async fn apply_cluster_topics(
                     })
                     .collect();
                 let left = topics_left_after_delete(names.iter().map(String::as_str), &failures);
-                prior
-                    .iter()
-                    .filter(|row| left.contains(row.name.as_str()))
-                    .cloned()
-                    .collect()
+                let (kept, deleted): (Vec<&TopicRow>, Vec<&TopicRow>) = doomed
+                    .into_iter()
+                    .partition(|row| left.contains(row.name.as_str()));
+                TopicsApplied {
+                    failed_deletes: kept.iter().map(|row| row.name.clone()).collect(),
+                    rows: kept.into_iter().cloned().collect(),
+                    deleted: deleted.into_iter().cloned().collect(),
+                }
             }
             Err(error) => {
                 diags.push(kafka_diagnostic("Cannot delete internal topics", &error));
-                prior.clone()
+                TopicsApplied {
+                    rows: doomed.iter().map(|row| (*row).clone()).collect(),
+                    deleted: Vec::new(),
+                    failed_deletes: names,
+                }
             }
         };
     }
     if desired.is_empty() {
-        return BTreeSet::new();
+        return TopicsApplied::rows(BTreeSet::new());
     }
     if ctx.cancel.is_cancelled() {
         diags.push(cancelled(cluster));
-        return prior.clone();
+        return TopicsApplied::rows(prior.clone());
     }
     let names: Vec<String> = desired.iter().map(|t| t.name.clone()).collect();
     let managed_keys: BTreeSet<String> = desired
@@ -88,7 +137,7 @@ pub(crate) async fn apply_cluster_topics(
         }
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
-            return prior.clone();
+            return TopicsApplied::rows(prior.clone());
         }
     };
     // Topics whose configs could not be read are left alone and stay as recorded.
@@ -160,6 +209,23 @@ pub(crate) async fn apply_cluster_topics(
             HashMap::new()
         }
     };
+    // Created meanwhile with settings other than the plan's: an error naming both (they are
+    // recorded as they exist).
+    for (name, found) in &raced {
+        if let Some(topic) = desired.iter().find(|topic| &topic.name == name) {
+            if let Err(differences) = adoptable(topic, found) {
+                diags.push(Diagnostic::error(
+                    "Internal topic created meanwhile with other settings",
+                    format!(
+                        "cluster {cluster:?}: topic {name:?} was created by someone else between \
+                         plan and apply, with settings other than the plan's ({}); the provider \
+                         does not recreate topics: change it by hand or adjust the inputs",
+                        differences.join("; ")
+                    ),
+                ));
+            }
+        }
+    }
 
     let mut fixes: BTreeMap<String, Vec<ConfigChange>> = BTreeMap::new();
     for fix in changes.config_fixes.get(cluster).into_iter().flatten() {
@@ -207,7 +273,7 @@ pub(crate) async fn apply_cluster_topics(
         fixed,
         raced,
     };
-    topics_after_apply(&checked, &existing, &changes, &progress)
+    let rows = topics_after_apply(&checked, &existing, &changes, &progress)
         .into_iter()
         .filter_map(|(topic, left)| match left {
             TopicLeft::AsPlanned => Some(TopicRow::from(topic)),
@@ -220,5 +286,6 @@ pub(crate) async fn apply_cluster_topics(
                 .filter(|row| read.unread.contains(&row.name))
                 .cloned(),
         )
-        .collect()
+        .collect();
+    TopicsApplied::rows(rows)
 }

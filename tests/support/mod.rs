@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 pub mod clusters;
+pub mod process;
 
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};

@@ -153,7 +153,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _: Request<pb::get_metadata::Request>,
     ) -> Rpc<pb::get_metadata::Response> {
         Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: Some(pb::ServerCapabilities::default()),
+            server_capabilities: Some(pb::ServerCapabilities {
+                // Terraform 1.3+ then plans destroys too (`Resource::plan_destroy`).
+                plan_destroy: true,
+                ..Default::default()
+            }),
             diagnostics: Vec::new(),
             resources: self
                 .resources
@@ -191,7 +195,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .collect(),
             diagnostics: Vec::new(),
             provider_meta: None,
-            server_capabilities: Some(pb::ServerCapabilities::default()),
+            server_capabilities: Some(pb::ServerCapabilities {
+                // Terraform 1.3+ then plans destroys too (`Resource::plan_destroy`).
+                plan_destroy: true,
+                ..Default::default()
+            }),
         }))
     }
 
@@ -394,8 +402,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 ))?;
                 drop(proposed_new_state);
                 let config = diags.take(decode_object(config.as_ref(), &schema))?;
-                // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
+                // Destroy (asked for with the plan_destroy capability): the planned state is
+                // null; the resource may only report diagnostics about it.
                 let (Some(proposed), Some(config)) = (proposed, config) else {
+                    if let Some(prior) = prior {
+                        let provider = diags.take(self.provider_state())?;
+                        resource
+                            .plan_destroy(ctx(&provider, &cancel), prior, diags)
+                            .await;
+                    }
                     return Some((None, Vec::new()));
                 };
                 let provider = diags.take(self.provider_state())?;

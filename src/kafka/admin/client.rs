@@ -80,7 +80,7 @@ pub(super) struct Shared {
 }
 
 /// The librdkafka configuration for a connection. Holds secrets: never format it.
-pub(super) fn client_config(connection: &ClusterConnection) -> ClientConfig {
+pub(in crate::kafka) fn client_config(connection: &ClusterConnection) -> ClientConfig {
     let mut config = ClientConfig::new();
     let timeout_ms = connection.timeout.as_millis().max(1000).to_string();
     config
@@ -131,7 +131,7 @@ pub(super) fn client_config(connection: &ClusterConnection) -> ClientConfig {
 }
 
 /// Replaces every secret of the connection that appears in `message` with `***`.
-pub(super) fn redact(message: &str, connection: &ClusterConnection) -> String {
+pub(in crate::kafka) fn redact(message: &str, connection: &ClusterConnection) -> String {
     let secrets = [
         connection.sasl.as_ref().map(|s| s.password.expose()),
         connection.oauth.as_ref().map(|o| o.client_secret.expose()),

@@ -13,6 +13,7 @@ use crate::kafka::ffi::{self, CallFailure};
 use crate::kafka::topics::{
     NewTopic, TopicConfigAlteration, TopicConfigs, TopicDescription, TopicLookup, TopicOutcomes,
 };
+use crate::model::acl::Operation;
 
 /// How long one metadata attempt waits before the authentication check runs again.
 const METADATA_ATTEMPT: Duration = Duration::from_millis(500);
@@ -112,6 +113,48 @@ impl KafkaAdmin {
                 None => TopicLookup::Missing { name: name.clone() },
             })
             .collect())
+    }
+
+    /// The operations the connected principal may perform on topic `name` (KIP-430, one
+    /// Metadata request); `Ok(None)` when the broker does not report them. A topic that does
+    /// not exist fails with [`KafkaError::Request`] naming `UNKNOWN_TOPIC_OR_PARTITION`; one
+    /// the principal may not DESCRIBE with [`KafkaError::AuthorizationFailed`].
+    pub async fn topic_authorized_operations(
+        &self,
+        name: &str,
+    ) -> Result<Option<Vec<Operation>>, KafkaError> {
+        let names = vec![name.to_string()];
+        let input = names.clone();
+        let results = join(self.spawn(move |client, timeout, abort| {
+            ffi::describe_topics_with(client, &input, true, timeout, abort)
+        }))
+        .await
+        .map_err(|failure| match failure {
+            CallFailure::TimedOut => self.shared.unreachable(),
+            CallFailure::Broker(error) if error.name == "_TIMED_OUT" => self.shared.unreachable(),
+            other => self
+                .shared
+                .whole_failure(AdminCall::Metadata, other, &names),
+        })?;
+        let results = self
+            .shared
+            .per_topic(AdminCall::Metadata, &names, results)?;
+        match results.into_iter().next() {
+            Some((_, Ok((_, operations)))) => Ok(operations),
+            Some((_, Err(error))) if error.is_authorization_failure() => {
+                Err(self.shared.classify(AdminCall::Metadata, error, &names))
+            }
+            Some((_, Err(error))) => Err(KafkaError::Request {
+                alias: self.shared.alias.clone(),
+                operation: AdminCall::Metadata.name(),
+                error,
+            }),
+            None => Err(KafkaError::UnexpectedResponse {
+                alias: self.shared.alias.clone(),
+                operation: AdminCall::Metadata.name(),
+                message: "no result for the topic".to_string(),
+            }),
+        }
     }
 
     /// Every config entry (value, source, default or not) of each topic, in one

@@ -318,7 +318,7 @@ fn operation_to_rd(value: Option<Operation>) -> rd::rd_kafka_AclOperation_t {
     }
 }
 
-fn operation_from_rd(value: rd::rd_kafka_AclOperation_t) -> Option<Operation> {
+pub(super) fn operation_from_rd(value: rd::rd_kafka_AclOperation_t) -> Option<Operation> {
     use rd::rd_kafka_AclOperation_t::*;
     match value {
         RD_KAFKA_ACL_OPERATION_READ => Some(Operation::Read),

@@ -8,6 +8,7 @@ use std::time::Duration;
 use rdkafka::bindings as rd;
 use rdkafka::client::{Client, ClientContext};
 
+use super::acls::operation_from_rd;
 use super::call::{batch, call, Api, CallSettings};
 use super::failure::CallFailure;
 use super::handles::{
@@ -19,6 +20,7 @@ use crate::kafka::topics::{
     ConfigChange, ConfigSource, ConfigValue, NewTopic, TopicConfigAlteration, TopicConfigs,
     TopicDescription, TopicOutcomes,
 };
+use crate::model::acl::Operation;
 
 const CREATE_TOPICS: Api<*mut *const rd::rd_kafka_topic_result_t> = Api {
     op: rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATETOPICS,
@@ -248,6 +250,26 @@ pub(crate) fn describe_topics<C: ClientContext>(
     timeout: Duration,
     abort: &dyn Fn() -> Option<String>,
 ) -> Result<TopicOutcomes<TopicDescription>, CallFailure> {
+    let described = describe_topics_with(client, names, false, timeout, abort)?;
+    Ok(described
+        .into_iter()
+        .map(|(name, outcome)| (name, outcome.map(|(description, _)| description)))
+        .collect())
+}
+
+/// A topic's description and, when asked for, its authorized operations.
+pub(crate) type DescribedTopic = (TopicDescription, Option<Vec<Operation>>);
+
+/// [`describe_topics`] with each topic's authorized operations (KIP-430: Metadata v8+ with
+/// `include_topic_authorized_operations`) when `include_authorized_operations`; `None` when
+/// not asked or not reported. Operations outside the model's vocabulary are left out.
+pub(crate) fn describe_topics_with<C: ClientContext>(
+    client: &Client<C>,
+    names: &[String],
+    include_authorized_operations: bool,
+    timeout: Duration,
+    abort: &dyn Fn() -> Option<String>,
+) -> Result<TopicOutcomes<DescribedTopic>, CallFailure> {
     let names_c = names
         .iter()
         .map(|name| c_string(name))
@@ -266,12 +288,65 @@ pub(crate) fn describe_topics<C: ClientContext>(
     call(
         &DESCRIBE_TOPICS,
         &settings,
-        |_| Ok(()),
+        |options| {
+            if include_authorized_operations {
+                options.set_include_authorized_operations()
+            } else {
+                Ok(())
+            }
+        },
         |rk, options, queue| {
             // SAFETY: `topics` is a live collection; `rk`, options and queue come from `call`.
             unsafe { rd::rd_kafka_DescribeTopics(rk, topics.0, options, queue) }
         },
-        topic_description_outcome,
+        if include_authorized_operations {
+            described_with_operations
+        } else {
+            described_without_operations
+        },
+    )
+}
+
+/// [`topic_description_outcome`] with the topic's authorized operations.
+///
+/// # Safety
+/// `item` must point to a topic description of an event that is still alive.
+unsafe fn described_with_operations(
+    item: *const rd::rd_kafka_TopicDescription_t,
+) -> (String, Result<DescribedTopic, BrokerError>) {
+    let (name, outcome) = topic_description_outcome(item);
+    let outcome = outcome.map(|description| (description, topic_authorized_operations(item)));
+    (name, outcome)
+}
+
+/// [`topic_description_outcome`] as a [`DescribedTopic`] without operations.
+///
+/// # Safety
+/// `item` must point to a topic description of an event that is still alive.
+unsafe fn described_without_operations(
+    item: *const rd::rd_kafka_TopicDescription_t,
+) -> (String, Result<DescribedTopic, BrokerError>) {
+    let (name, outcome) = topic_description_outcome(item);
+    (name, outcome.map(|description| (description, None)))
+}
+
+/// The authorized operations of a topic description; `None` when the broker sent none.
+///
+/// # Safety
+/// `item` must point to a topic description of an event that is still alive.
+unsafe fn topic_authorized_operations(
+    item: *const rd::rd_kafka_TopicDescription_t,
+) -> Option<Vec<Operation>> {
+    let mut count = 0;
+    let operations = rd::rd_kafka_TopicDescription_authorized_operations(item, &mut count);
+    if operations.is_null() || count == 0 {
+        return None;
+    }
+    Some(
+        std::slice::from_raw_parts(operations, count)
+            .iter()
+            .filter_map(|op| operation_from_rd(*op))
+            .collect(),
     )
 }
 

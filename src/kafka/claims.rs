@@ -1,0 +1,518 @@
+//! [`ClaimsLog`]: one compacted topic read whole and appended to, with rdkafka's safe
+//! producer and consumer. It moves opaque key/value records (a `None` value is a
+//! tombstone); what they mean is the caller's business.
+//!
+//! - Appends are produced with `acks=all` and one request in flight, and [`ClaimsLog::append`]
+//!   returns only once every record is acknowledged: an acknowledged record is below the
+//!   high watermark, so every later read sees it (Kafka's `acks=all` contract, KIP-392 /
+//!   the producer docs: the leader answers once every in-sync replica has the record).
+//! - Reads assign every partition from its log start (a `BaseConsumer` with no group, no
+//!   commits, `read_uncommitted`) and stop at the high watermark each partition had when the
+//!   read began (ListOffsets), in one large fetch per partition where the data allows.
+//! - [`ClaimsLog::ensure`] creates the topic (one partition, `cleanup.policy=compact`) when
+//!   it does not exist.
+//! - On an OAUTHBEARER cluster each producer and consumer gets a freshly fetched token before
+//!   it connects, as the admin client does (they live for one read or append, well within a
+//!   token's lifetime).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use rdkafka::client::{Client, ClientContext};
+use rdkafka::config::{ClientConfig, FromClientConfigAndContext};
+use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::admin::{client_config, redact, KafkaAdmin};
+use super::config::ClusterConnection;
+use super::error::{BrokerError, KafkaError};
+use super::ffi::set_oauth_token;
+use super::oauth::fetch_token;
+use super::topics::{NewTopic, TopicLookup};
+use crate::model::acl::Operation;
+use crate::secret::Secret;
+
+/// The topic configs a claims topic is created with.
+pub const CLAIMS_TOPIC_CONFIGS: [(&str, &str); 1] = [("cleanup.policy", "compact")];
+
+/// Largest fetch the reader asks for (per partition and per request): claims of 60 000
+/// bindings take about 10 MB, so a whole claims topic usually comes in one Fetch.
+const FETCH_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// One record: key and value (`None`: tombstone).
+pub type LogRecord = (Vec<u8>, Option<Vec<u8>>);
+
+/// A compacted topic on one cluster, read whole and appended to.
+pub struct ClaimsLog {
+    alias: String,
+    topic: String,
+    config: ClientConfig,
+    timeout: Duration,
+    connection: ClusterConnection,
+}
+
+impl std::fmt::Debug for ClaimsLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimsLog")
+            .field("alias", &self.alias)
+            .field("topic", &self.topic)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Collects the delivery outcome of each produced record, by its index.
+#[derive(Default)]
+struct Deliveries(Mutex<BTreeMap<usize, Result<(), RdError>>>);
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = Box<usize>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, index: Box<usize>) {
+        let outcome = match result {
+            Ok(_) => Ok(()),
+            Err((error, _)) => Err(error.clone()),
+        };
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(*index, outcome);
+    }
+}
+
+impl ClaimsLog {
+    /// The log `topic` on the cluster `connection` reaches (nothing connects yet).
+    pub fn new(connection: &ClusterConnection, topic: &str) -> ClaimsLog {
+        ClaimsLog {
+            alias: connection.alias.clone(),
+            topic: topic.to_string(),
+            config: client_config(connection),
+            timeout: connection.timeout,
+            connection: connection.clone(),
+        }
+    }
+
+    /// A token for the log's own producer or consumer when the cluster uses OAUTHBEARER (each
+    /// librdkafka client needs one handed over; see `crate::kafka::oauth`).
+    async fn token(&self) -> Result<Option<Token>, KafkaError> {
+        let Some(oauth) = &self.connection.oauth else {
+            return Ok(None);
+        };
+        let token =
+            fetch_token(oauth, self.timeout)
+                .await
+                .map_err(|error| KafkaError::OAuthFailed {
+                    alias: self.alias.clone(),
+                    bootstrap_servers: self.connection.bootstrap_servers.clone(),
+                    message: redact(&error.to_string(), &self.connection),
+                })?;
+        Ok(Some(Token {
+            expires_ms: token
+                .expires_at
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+            value: token.value,
+            subject: token.subject,
+            extensions: oauth.extensions.clone().into_iter().collect(),
+        }))
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Creates the topic when it does not exist (one partition, replication factor
+    /// `min(3, brokers)`, compacted); one that appears meanwhile is fine.
+    pub async fn ensure(&self, admin: &KafkaAdmin) -> Result<(), KafkaError> {
+        let name = vec![self.topic.clone()];
+        if let [TopicLookup::Exists(_)] = admin.describe_topics(&name).await?.as_slice() {
+            return Ok(());
+        }
+        let brokers = admin.broker_count().await?;
+        let topic = NewTopic {
+            name: self.topic.clone(),
+            partitions: Some(1),
+            replication_factor: Some(u32::try_from(brokers.clamp(1, 3)).unwrap_or(1)),
+            configs: CLAIMS_TOPIC_CONFIGS
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect(),
+        };
+        for (_, outcome) in admin.create_topics(&[topic], false).await? {
+            match outcome {
+                Ok(()) => {}
+                Err(error) if error.name == "TOPIC_ALREADY_EXISTS" => {}
+                Err(error) if error.is_authorization_failure() => {
+                    return Err(self.unauthorized(Operation::Create, &error.name));
+                }
+                Err(error) => {
+                    return Err(KafkaError::Request {
+                        alias: self.alias.clone(),
+                        operation: "CreateTopics",
+                        error,
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of CREATE, READ, WRITE, DESCRIBE on the topic the connected principal lacks
+    /// (from the topic's authorized operations, KIP-430; CREATE by a validate-only
+    /// CreateTopics when the topic does not exist yet). Sorted, empty when all are granted.
+    pub async fn missing_rights(&self, admin: &KafkaAdmin) -> Result<Vec<Operation>, KafkaError> {
+        let needed = [Operation::Read, Operation::Write, Operation::Describe];
+        match admin.topic_authorized_operations(&self.topic).await {
+            Ok(Some(granted)) => Ok(needed
+                .into_iter()
+                .filter(|op| !granted.contains(op) && !granted.contains(&Operation::All))
+                .collect()),
+            // Not reported (an old broker): apply reports what it is refused.
+            Ok(None) => Ok(Vec::new()),
+            Err(KafkaError::AuthorizationFailed { .. }) => Ok(vec![Operation::Describe]),
+            Err(KafkaError::Request { error, .. })
+                if error.name == "UNKNOWN_TOPIC_OR_PARTITION" =>
+            {
+                let topic = NewTopic {
+                    name: self.topic.clone(),
+                    partitions: Some(1),
+                    replication_factor: None,
+                    configs: BTreeMap::new(),
+                };
+                match admin.create_topics(&[topic], true).await {
+                    Ok(outcomes) => Ok(outcomes
+                        .into_iter()
+                        .filter(|(_, outcome)| {
+                            matches!(outcome, Err(error) if error.is_authorization_failure())
+                        })
+                        .map(|_| Operation::Create)
+                        .collect()),
+                    Err(KafkaError::AuthorizationFailed { .. }) => Ok(vec![Operation::Create]),
+                    Err(other) => Err(other),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Every record from the log start to the high watermark, in offset order per partition
+    /// (partitions one after the other). A topic that does not exist reads as empty.
+    pub async fn read_all(&self, admin: &KafkaAdmin) -> Result<Vec<LogRecord>, KafkaError> {
+        let name = vec![self.topic.clone()];
+        let partitions = match admin.describe_topics(&name).await?.as_slice() {
+            [TopicLookup::Exists(description)] => description.partitions,
+            _ => return Ok(Vec::new()),
+        };
+        let mut config = self.config.clone();
+        // librdkafka wants a group id for a consumer; with `assign` and no commits it never
+        // contacts the group coordinator.
+        config
+            .set("group.id", "kafkamirror-claims-reader")
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("isolation.level", "read_uncommitted")
+            .set("enable.partition.eof", "false")
+            .set("fetch.max.bytes", FETCH_MAX_BYTES.to_string())
+            .set("max.partition.fetch.bytes", FETCH_MAX_BYTES.to_string())
+            .set(
+                "receive.message.max.bytes",
+                (FETCH_MAX_BYTES * 2).to_string(),
+            );
+        let topic = self.topic.clone();
+        let timeout = self.timeout;
+        let token = self.token().await?;
+        let task = tokio::task::spawn_blocking(move || {
+            read_partitions(&config, token.as_ref(), &topic, partitions, timeout)
+        });
+        match task.await {
+            Ok(result) => result.map_err(|failure| self.failure(failure)),
+            Err(join) => Err(self.request_error("Fetch", "TASK_FAILED", join.to_string())),
+        }
+    }
+
+    /// Appends `records` and returns once every one is acknowledged by all in-sync
+    /// replicas. Records with the same key stay in order (one request in flight).
+    pub async fn append(&self, records: Vec<LogRecord>) -> Result<(), KafkaError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut config = self.config.clone();
+        let timeout_ms = self.timeout.as_millis().max(1000).to_string();
+        config
+            .set("acks", "all")
+            .set("enable.idempotence", "false")
+            .set("max.in.flight.requests.per.connection", "1")
+            .set("linger.ms", "5")
+            .set("message.timeout.ms", &timeout_ms)
+            .set("batch.size", "1000000")
+            .set("queue.buffering.max.messages", "1000000");
+        let topic = self.topic.clone();
+        let timeout = self.timeout;
+        let token = self.token().await?;
+        let task = tokio::task::spawn_blocking(move || {
+            produce(&config, token.as_ref(), &topic, records, timeout)
+        });
+        match task.await {
+            Ok(result) => result.map_err(|failure| self.failure(failure)),
+            Err(join) => Err(self.request_error("Produce", "TASK_FAILED", join.to_string())),
+        }
+    }
+
+    fn unauthorized(&self, operation: Operation, error_name: &str) -> KafkaError {
+        KafkaError::AuthorizationFailed {
+            alias: self.alias.clone(),
+            operation: operation.as_str().to_string(),
+            resource: format!("TOPIC {}", self.topic),
+            error_name: error_name.to_string(),
+        }
+    }
+
+    fn request_error(&self, operation: &'static str, name: &str, message: String) -> KafkaError {
+        KafkaError::Request {
+            alias: self.alias.clone(),
+            operation,
+            error: BrokerError {
+                name: name.to_string(),
+                message: redact(&message, &self.connection),
+            },
+        }
+    }
+
+    fn failure(&self, failure: LogFailure) -> KafkaError {
+        let (call, operation, error) = match failure {
+            LogFailure::Client(message) => {
+                return KafkaError::InvalidSettings {
+                    alias: self.alias.clone(),
+                    message: redact(&message, &self.connection),
+                }
+            }
+            LogFailure::TimedOut(call) => {
+                return KafkaError::Timeout {
+                    alias: self.alias.clone(),
+                    operation: call,
+                    timeout: self.timeout,
+                }
+            }
+            LogFailure::Kafka {
+                call,
+                operation,
+                error,
+            } => (call, operation, error),
+        };
+        match error.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::TopicAuthorizationFailed) => {
+                self.unauthorized(operation, "TOPIC_AUTHORIZATION_FAILED")
+            }
+            Some(
+                RDKafkaErrorCode::MessageTimedOut
+                | RDKafkaErrorCode::OperationTimedOut
+                | RDKafkaErrorCode::RequestTimedOut,
+            ) => KafkaError::Timeout {
+                alias: self.alias.clone(),
+                operation: call,
+                timeout: self.timeout,
+            },
+            Some(code) => self.request_error(call, &error_name(code), error.to_string()),
+            None => self.request_error(call, "UNKNOWN", error.to_string()),
+        }
+    }
+}
+
+/// Why a blocking read or append failed, before it is typed with the cluster's alias.
+enum LogFailure {
+    Client(String),
+    TimedOut(&'static str),
+    Kafka {
+        call: &'static str,
+        /// The ACL operation the failing request needs on the topic.
+        operation: Operation,
+        error: RdError,
+    },
+}
+
+/// librdkafka's error code as Kafka's upper-case name (`TopicAuthorizationFailed` ->
+/// `TOPIC_AUTHORIZATION_FAILED`).
+fn error_name(code: RDKafkaErrorCode) -> String {
+    let debug = format!("{code:?}");
+    let mut name = String::with_capacity(debug.len() + 8);
+    for (index, character) in debug.chars().enumerate() {
+        if character.is_ascii_uppercase() && index > 0 {
+            name.push('_');
+        }
+        name.push(character.to_ascii_uppercase());
+    }
+    name
+}
+
+/// An OAUTHBEARER token for one of the log's clients.
+struct Token {
+    value: Secret,
+    expires_ms: i64,
+    subject: String,
+    extensions: Vec<(String, String)>,
+}
+
+/// Hands `token` (if any) to a freshly made client before it connects.
+fn hand_over<C: ClientContext>(
+    client: &Client<C>,
+    token: Option<&Token>,
+) -> Result<(), LogFailure> {
+    let Some(token) = token else {
+        return Ok(());
+    };
+    set_oauth_token(
+        client,
+        token.value.expose(),
+        token.expires_ms,
+        &token.subject,
+        &token.extensions,
+    )
+    .map_err(LogFailure::Client)
+}
+
+fn read_partitions(
+    config: &ClientConfig,
+    token: Option<&Token>,
+    topic: &str,
+    partitions: usize,
+    timeout: Duration,
+) -> Result<Vec<LogRecord>, LogFailure> {
+    let consumer: BaseConsumer<DefaultConsumerContext> =
+        BaseConsumer::from_config_and_context(config, DefaultConsumerContext)
+            .map_err(|e| LogFailure::Client(e.to_string()))?;
+    hand_over(consumer.client(), token)?;
+    let kafka = |call, operation| {
+        move |error| LogFailure::Kafka {
+            call,
+            operation,
+            error,
+        }
+    };
+    let partitions = i32::try_from(partitions).unwrap_or(i32::MAX);
+    // ListOffsets needs DESCRIBE on the topic; Fetch needs READ.
+    let mut ends = BTreeMap::new();
+    let mut assignment = TopicPartitionList::new();
+    for partition in 0..partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition, timeout)
+            .map_err(kafka("ListOffsets", Operation::Describe))?;
+        if high > low {
+            ends.insert(partition, high);
+            assignment
+                .add_partition_offset(topic, partition, Offset::Offset(low))
+                .map_err(kafka("Fetch", Operation::Read))?;
+        }
+    }
+    let mut by_partition: BTreeMap<i32, Vec<LogRecord>> = BTreeMap::new();
+    if ends.is_empty() {
+        return Ok(Vec::new());
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(kafka("Fetch", Operation::Read))?;
+    let deadline = Instant::now() + timeout;
+    let mut open: BTreeMap<i32, i64> = ends.clone();
+    while !open.is_empty() {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(LogFailure::TimedOut("Fetch"));
+        }
+        let Some(polled) = consumer.poll(remaining.min(Duration::from_millis(500))) else {
+            continue;
+        };
+        let message = polled.map_err(kafka("Fetch", Operation::Read))?;
+        let partition = message.partition();
+        let Some(&end) = open.get(&partition) else {
+            continue;
+        };
+        if message.offset() < end {
+            by_partition.entry(partition).or_default().push((
+                message.key().unwrap_or_default().to_vec(),
+                message.payload().map(<[u8]>::to_vec),
+            ));
+        }
+        if message.offset() + 1 >= end {
+            open.remove(&partition);
+        }
+    }
+    Ok(by_partition.into_values().flatten().collect())
+}
+
+fn produce(
+    config: &ClientConfig,
+    token: Option<&Token>,
+    topic: &str,
+    records: Vec<LogRecord>,
+    timeout: Duration,
+) -> Result<(), LogFailure> {
+    let producer: BaseProducer<Deliveries> =
+        BaseProducer::from_config_and_context(config, Deliveries::default())
+            .map_err(|e| LogFailure::Client(e.to_string()))?;
+    hand_over(producer.client(), token)?;
+    let kafka = |error| LogFailure::Kafka {
+        call: "Produce",
+        operation: Operation::Write,
+        error,
+    };
+    let deadline = Instant::now() + timeout;
+    for (index, (key, value)) in records.iter().enumerate() {
+        let mut record = BaseRecord::with_opaque_to(topic, Box::new(index)).key(key.as_slice());
+        if let Some(value) = value {
+            record = record.payload(value.as_slice());
+        }
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), again))
+                    if Instant::now() < deadline =>
+                {
+                    record = again;
+                    producer.poll(Duration::from_millis(100));
+                }
+                Err((error, _)) => return Err(kafka(error)),
+            }
+        }
+    }
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    producer.flush(remaining).map_err(|error| match error {
+        RdError::Flush(_) => LogFailure::TimedOut("Produce"),
+        other => kafka(other),
+    })?;
+    let deliveries = producer
+        .context()
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    for index in 0..records.len() {
+        match deliveries.get(&index) {
+            Some(Ok(())) => {}
+            Some(Err(error)) => return Err(kafka(error.clone())),
+            None => return Err(LogFailure::TimedOut("Produce")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_read_as_kafka_names() {
+        assert_eq!(
+            error_name(RDKafkaErrorCode::TopicAuthorizationFailed),
+            "TOPIC_AUTHORIZATION_FAILED"
+        );
+        assert_eq!(
+            error_name(RDKafkaErrorCode::NotEnoughReplicas),
+            "NOT_ENOUGH_REPLICAS"
+        );
+    }
+}

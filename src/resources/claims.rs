@@ -1,0 +1,517 @@
+//! The claims record's I/O for one resource on one cluster, in the order
+//! `model::ownership` argues for: read the claims (after the bindings), write this
+//! resource's claims and the confirmed pre-existing markers before anything is created,
+//! and after the deletes re-read the claims, re-create what gained a claim, then release.
+//! The plan-time side checks the provider's rights on the claims topic and warns about
+//! bindings and topics that leave the resource but stay for other claimants.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+
+use super::read::{kafka_diagnostic, read_acls};
+use super::rows::TopicRow;
+use crate::kafka::claims::{ClaimsLog, LogRecord};
+use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
+use crate::model::acl::AclBinding;
+use crate::model::ownership::{
+    confirm_markers, plan_ownership, recreate_after_reverify, releases_after, ClaimRecord,
+    Claimant, Claimed, Claims, KeptForOthers, OwnershipInput, OwnershipPlan,
+};
+use crate::model::plan::ClusterAcl;
+use crate::model::reconcile::{comparable_binding, ClusterBinding};
+use tfplugin::{Diagnostic, Diagnostics};
+
+/// The claimant a resource's records name: its stable id and `<type> <id>` to read.
+pub fn claimant(type_name: &str, resource_id: &str, claimant_id: &str) -> Claimant {
+    Claimant {
+        id: claimant_id.to_string(),
+        name: format!("{type_name} {resource_id}"),
+    }
+}
+
+/// Reads the claims of one cluster (the whole compacted topic).
+async fn read_claims(log: &ClaimsLog, admin: &KafkaAdmin) -> Result<Claims, KafkaError> {
+    let records = log.read_all(admin).await?;
+    Ok(Claims::from_records(
+        records
+            .iter()
+            .map(|(key, value)| (key.as_slice(), value.as_deref())),
+    ))
+}
+
+fn log_records(records: Vec<ClaimRecord>) -> Vec<LogRecord> {
+    records
+        .into_iter()
+        .map(|record| (record.key, record.value))
+        .collect()
+}
+
+fn claims_error(summary: &str, cluster: &str, log: &ClaimsLog, error: &KafkaError) -> Diagnostic {
+    Diagnostic::error(
+        summary,
+        format!(
+            "cluster {cluster:?}, claims topic {:?}: {error}. Nothing was created or deleted on \
+             this cluster (run apply again once the claims topic is reachable)",
+            log.topic()
+        ),
+    )
+}
+
+/// What one resource needs and records on one cluster (bindings in compared form).
+pub(super) struct ClusterNeeds<'a> {
+    pub cluster: &'a str,
+    pub desired: &'a [ClusterAcl],
+    pub actual: &'a HashSet<ClusterBinding>,
+    pub state_owned: &'a HashSet<ClusterBinding>,
+    pub desired_topics: BTreeSet<String>,
+    pub state_topics: BTreeSet<String>,
+    pub delete_topics: bool,
+    /// The principals and expected size of the bindings read (for the markers' re-read).
+    pub principals: &'a [String],
+    pub expected_bindings: Option<usize>,
+}
+
+fn bindings_only(keys: &HashSet<ClusterBinding>) -> HashSet<AclBinding> {
+    keys.iter().map(|(_, binding)| binding.clone()).collect()
+}
+
+/// One apply's claims on one cluster, between writing the claims and releasing.
+pub(super) struct ClaimsSession {
+    log: Arc<ClaimsLog>,
+    me: Claimant,
+    cluster: String,
+    plan: OwnershipPlan,
+}
+
+impl ClaimsSession {
+    /// Steps 1-2 of the protocol: reads the claims, decides, confirms the pre-existing
+    /// markers and writes the claims (acks=all). `None` after a diagnostic: nothing may be
+    /// created or deleted on this cluster then.
+    pub(super) async fn begin(
+        log: Arc<ClaimsLog>,
+        admin: &KafkaAdmin,
+        me: Claimant,
+        needs: ClusterNeeds<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<ClaimsSession> {
+        let cluster = needs.cluster;
+        let claims = match read_claims(&log, admin).await {
+            Ok(claims) => claims,
+            Err(error) => {
+                diags.push(claims_error(
+                    "Cannot read the claims record",
+                    cluster,
+                    &log,
+                    &error,
+                ));
+                return None;
+            }
+        };
+        let desired: Vec<AclBinding> = needs
+            .desired
+            .iter()
+            .map(|acl| comparable_binding(acl.binding.clone()))
+            .collect();
+        let actual = bindings_only(needs.actual);
+        let state_owned = bindings_only(needs.state_owned);
+        let mut plan = plan_ownership(OwnershipInput {
+            me: &me,
+            desired: &desired,
+            actual: &actual,
+            state_owned: &state_owned,
+            desired_topics: &needs.desired_topics,
+            state_topics: &needs.state_topics,
+            delete_topics: needs.delete_topics,
+            claims: &claims,
+        });
+        let mut records = std::mem::take(&mut plan.claims);
+        if !plan.marker_candidates.is_empty() {
+            match read_acls(admin, cluster, needs.principals, needs.expected_bindings).await {
+                Ok(again) => {
+                    let again: HashSet<AclBinding> = again
+                        .into_iter()
+                        .map(|(_, binding)| comparable_binding(binding))
+                        .collect();
+                    records.extend(confirm_markers(&mut plan, &again));
+                }
+                Err(error) => {
+                    diags.push(kafka_diagnostic("Cannot read ACLs", &error));
+                    return None;
+                }
+            }
+        }
+        if !records.is_empty() {
+            let written = match log.ensure(admin).await {
+                Ok(()) => log.append(log_records(records)).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = written {
+                diags.push(claims_error(
+                    "Cannot write the claims record",
+                    cluster,
+                    &log,
+                    &error,
+                ));
+                return None;
+            }
+        }
+        Some(ClaimsSession {
+            log,
+            me,
+            cluster: cluster.to_string(),
+            plan,
+        })
+    }
+
+    /// What reconcile may delete: no longer needed and claimed by no one else.
+    pub(super) fn exclusive(&self) -> HashSet<ClusterBinding> {
+        self.plan
+            .exclusive
+            .iter()
+            .map(|binding| (self.cluster.clone(), binding.clone()))
+            .collect()
+    }
+
+    /// The desired bindings to create although they exist (newly claimed here).
+    pub(super) fn create_also<'a>(&self, desired: &'a [ClusterAcl]) -> Vec<&'a ClusterAcl> {
+        let again: HashSet<&AclBinding> = self.plan.create_also.iter().collect();
+        desired
+            .iter()
+            .filter(|acl| again.contains(&comparable_binding(acl.binding.clone())))
+            .collect()
+    }
+
+    /// Desired bindings that existed before any claim (recorded in `preexisting_acls`).
+    pub(super) fn is_preexisting(&self, binding: &AclBinding) -> bool {
+        self.plan
+            .preexisting
+            .contains(&comparable_binding(binding.clone()))
+    }
+
+    /// The topics a destroy with `delete_topics` may delete (no other claimant).
+    pub(super) fn topics_to_delete(&self) -> HashSet<&str> {
+        self.plan
+            .topics_to_delete
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Steps 5-6: after deletes, re-reads the claims and re-creates every deleted binding
+    /// or topic that gained a claim meanwhile, then writes the releases (a failed delete
+    /// keeps its claim). `deleted_acls` name bindings as the cluster held them. Returns
+    /// whether every release was written.
+    pub(super) async fn finish(
+        self,
+        admin: &KafkaAdmin,
+        deleted_acls: &[AclBinding],
+        failed_acl_deletes: &[AclBinding],
+        deleted_topics: &[TopicRow],
+        failed_topic_deletes: &[String],
+        diags: &mut Diagnostics,
+    ) -> bool {
+        let cluster = self.cluster.as_str();
+        if !deleted_acls.is_empty() || !deleted_topics.is_empty() {
+            let deleted: Vec<Claimed> = deleted_acls
+                .iter()
+                .map(|binding| Claimed::Binding(comparable_binding(binding.clone())))
+                .chain(
+                    deleted_topics
+                        .iter()
+                        .map(|row| Claimed::Topic(row.name.clone())),
+                )
+                .collect();
+            match read_claims(&self.log, admin).await {
+                Ok(reread) => {
+                    let again: HashSet<Claimed> =
+                        recreate_after_reverify(&self.plan, &deleted, &reread, &self.me.id)
+                            .into_iter()
+                            .collect();
+                    recreate(admin, cluster, deleted_acls, deleted_topics, &again, diags).await;
+                }
+                Err(error) => {
+                    diags.push(claims_error(
+                        "Cannot re-read the claims record after deleting",
+                        cluster,
+                        &self.log,
+                        &error,
+                    ));
+                    return false;
+                }
+            }
+        }
+        let failed: HashSet<Claimed> = failed_acl_deletes
+            .iter()
+            .map(|binding| Claimed::Binding(comparable_binding(binding.clone())))
+            .chain(
+                failed_topic_deletes
+                    .iter()
+                    .map(|name| Claimed::Topic(name.clone())),
+            )
+            .collect();
+        let releases = releases_after(&self.plan, &failed, &self.me.id);
+        let released = self.log.append(log_records(releases)).await;
+        if released.is_ok() && !self.plan.kept_for_others.is_empty() {
+            self.collect_orphans(admin, diags).await;
+        }
+        if let Err(error) = released {
+            diags.push(Diagnostic::error(
+                "Cannot release claims",
+                format!(
+                    "cluster {cluster:?}, claims topic {:?}: {error}. The claims stay, so the \
+                     bindings and topics they name are kept; run apply again to release them",
+                    self.log.topic()
+                ),
+            ));
+            return false;
+        }
+        true
+    }
+}
+
+impl ClaimsSession {
+    /// After the releases: bindings kept for other claimants that no claim names any more
+    /// (their last claimants released them at the same moment, each seeing the other's
+    /// claim) are deleted, then re-verified as in step 5, so a claimant that appeared
+    /// meanwhile gets them back.
+    async fn collect_orphans(&self, admin: &KafkaAdmin, diags: &mut Diagnostics) {
+        let Ok(claims) = read_claims(&self.log, admin).await else {
+            return;
+        };
+        let orphans: Vec<AclBinding> = self
+            .plan
+            .kept_for_others
+            .iter()
+            .filter_map(|kept| match &kept.object {
+                Claimed::Binding(binding) if !claims.is_claimed(&kept.object) => {
+                    Some(binding.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        if orphans.is_empty() {
+            return;
+        }
+        let filters: Vec<crate::kafka::AclFilter> =
+            orphans.iter().map(crate::kafka::AclFilter::exact).collect();
+        let deleted: Vec<AclBinding> = match admin.delete_acls(&filters).await {
+            Ok(results) => orphans
+                .iter()
+                .zip(results)
+                .filter(|(_, result)| result.is_ok())
+                .map(|(binding, _)| binding.clone())
+                .collect(),
+            Err(error) => {
+                diags.push(kafka_diagnostic("Cannot delete ACLs", &error));
+                return;
+            }
+        };
+        let Ok(reread) = read_claims(&self.log, admin).await else {
+            return;
+        };
+        let objects: Vec<Claimed> = deleted.iter().cloned().map(Claimed::Binding).collect();
+        let again: HashSet<Claimed> = recreate_after_reverify(&self.plan, &objects, &reread, "")
+            .into_iter()
+            .collect();
+        recreate(admin, &self.cluster, &deleted, &[], &again, diags).await;
+    }
+}
+
+/// Creates again the deleted bindings and topics in `again` (a sibling claimed them while
+/// this apply deleted them).
+async fn recreate(
+    admin: &KafkaAdmin,
+    cluster: &str,
+    deleted_acls: &[AclBinding],
+    deleted_topics: &[TopicRow],
+    again: &HashSet<Claimed>,
+    diags: &mut Diagnostics,
+) {
+    let bindings: Vec<AclBinding> = deleted_acls
+        .iter()
+        .filter(|binding| again.contains(&Claimed::Binding(comparable_binding((*binding).clone()))))
+        .cloned()
+        .collect();
+    if !bindings.is_empty() {
+        match admin.create_acls(&bindings).await {
+            Ok(results) => {
+                for (binding, result) in bindings.iter().zip(results) {
+                    if let Err(error) = result {
+                        diags.push(Diagnostic::error(
+                            "Cannot re-create a binding another resource claimed meanwhile",
+                            format!(
+                                "cluster {cluster:?}: {binding}: Kafka refused it with {error}"
+                            ),
+                        ));
+                    }
+                }
+            }
+            Err(error) => diags.push(kafka_diagnostic(
+                "Cannot re-create bindings another resource claimed meanwhile",
+                &error,
+            )),
+        }
+    }
+    let topics: Vec<NewTopic> = deleted_topics
+        .iter()
+        .filter(|row| again.contains(&Claimed::Topic(row.name.clone())))
+        .map(|row| NewTopic {
+            name: row.name.clone(),
+            partitions: u32::try_from(row.partitions).ok(),
+            replication_factor: u32::try_from(row.replication_factor).ok(),
+            configs: row.configs.clone(),
+        })
+        .collect();
+    if !topics.is_empty() {
+        match admin.create_topics(&topics, false).await {
+            Ok(outcomes) => {
+                for (name, outcome) in outcomes {
+                    match outcome {
+                        Ok(()) => {}
+                        Err(error) if error.name == "TOPIC_ALREADY_EXISTS" => {}
+                        Err(error) => diags.push(Diagnostic::error(
+                            "Cannot re-create a topic another resource claimed meanwhile",
+                            format!("cluster {cluster:?}: topic {name:?}: {error}"),
+                        )),
+                    }
+                }
+            }
+            Err(error) => diags.push(kafka_diagnostic(
+                "Cannot re-create topics another resource claimed meanwhile",
+                &error,
+            )),
+        }
+    }
+}
+
+/// The plan warning for objects leaving this resource that stay for other claimants.
+pub(super) fn kept_warning(cluster: &str, kept: &[KeptForOthers]) -> Option<Diagnostic> {
+    if kept.is_empty() {
+        return None;
+    }
+    let mut claimants: BTreeSet<&str> = BTreeSet::new();
+    let lines: Vec<String> = kept
+        .iter()
+        .map(|entry| {
+            claimants.extend(entry.claimants.iter().map(String::as_str));
+            format!(
+                "  {} (claimed by {})",
+                entry.object,
+                entry.claimants.join(", ")
+            )
+        })
+        .collect();
+    Some(Diagnostic::warning(
+        format!(
+            "{} binding(s) or topic(s) leave this resource but stay on cluster {cluster:?}: still \
+             claimed by {}",
+            kept.len(),
+            claimants.into_iter().collect::<Vec<_>>().join(", ")
+        ),
+        format!(
+            "this resource releases its claim; the cluster keeps them because other claimants \
+             in its claims record still need them:\n{}",
+            lines.join("\n")
+        ),
+    ))
+}
+
+/// Plan-time check of the claims record on one cluster: the provider's rights on the
+/// claims topic (an error naming cluster, topic and the missing operations), then the
+/// "still claimed by" warning for what leaves the resource. `me` is `None` for a resource
+/// not created yet (it holds no claims). Returns the ownership decisions apply would start
+/// from, or `None` after an error diagnostic.
+pub(super) async fn preflight_claims(
+    log: &ClaimsLog,
+    admin: &KafkaAdmin,
+    me: Option<&Claimant>,
+    needs: ClusterNeeds<'_>,
+    diags: &mut Diagnostics,
+) -> Option<OwnershipPlan> {
+    let cluster = needs.cluster;
+    match log.missing_rights(admin).await {
+        Ok(missing) if missing.is_empty() => {}
+        Ok(missing) => {
+            let names: Vec<&str> = missing.iter().map(|op| op.as_str()).collect();
+            diags.push(Diagnostic::error(
+                "The provider's principal lacks rights on the claims topic",
+                format!(
+                    "cluster {cluster:?}: the provider's principal may not {} on topic {:?}, the \
+                     claims record that shares ownership of bindings and topics between \
+                     resources and states. Grant it CREATE, READ, WRITE and DESCRIBE on that \
+                     topic (or set ownership = \"state\" in the cluster block, see the docs)",
+                    names.join(", "),
+                    log.topic()
+                ),
+            ));
+            return None;
+        }
+        Err(error) => {
+            diags.push(claims_error(
+                "Cannot check the claims topic",
+                cluster,
+                log,
+                &error,
+            ));
+            return None;
+        }
+    }
+    let claims = match read_claims(log, admin).await {
+        Ok(claims) => claims,
+        Err(error) => {
+            diags.push(claims_error(
+                "Cannot read the claims record",
+                cluster,
+                log,
+                &error,
+            ));
+            return None;
+        }
+    };
+    // A resource not created yet claims nothing: no record names an empty id.
+    let unborn = Claimant {
+        id: String::new(),
+        name: String::new(),
+    };
+    let desired: Vec<AclBinding> = needs
+        .desired
+        .iter()
+        .map(|acl| comparable_binding(acl.binding.clone()))
+        .collect();
+    let plan = plan_ownership(OwnershipInput {
+        me: me.unwrap_or(&unborn),
+        desired: &desired,
+        actual: &bindings_only(needs.actual),
+        state_owned: &bindings_only(needs.state_owned),
+        desired_topics: &needs.desired_topics,
+        state_topics: &needs.state_topics,
+        delete_topics: needs.delete_topics,
+        claims: &claims,
+    });
+    if let Some(warning) = kept_warning(cluster, &plan.kept_for_others) {
+        diags.push(warning);
+    }
+    Some(plan)
+}
+
+/// The "still claimed by" warning for destroying a resource on one cluster; `None` when
+/// nothing stays for others or the claims cannot be read now (apply reports that).
+pub(super) async fn destroy_warning(
+    log: &ClaimsLog,
+    admin: &KafkaAdmin,
+    me: &Claimant,
+    needs: ClusterNeeds<'_>,
+) -> Option<Diagnostic> {
+    let claims = read_claims(log, admin).await.ok()?;
+    let plan = plan_ownership(OwnershipInput {
+        me,
+        desired: &[],
+        actual: &bindings_only(needs.actual),
+        state_owned: &bindings_only(needs.state_owned),
+        desired_topics: &needs.desired_topics,
+        state_topics: &needs.state_topics,
+        delete_topics: needs.delete_topics,
+        claims: &claims,
+    });
+    kept_warning(needs.cluster, &plan.kept_for_others)
+}
