@@ -348,9 +348,9 @@ fn parse_ownership(r: &mut Reader<'_>, cluster: &Object, path: &AttributePath) -
         }
     }
     match r.value(OWNERSHIP.get_in(cluster, path)).as_deref() {
-        None | Some("claims") => Ownership::Claims(
-            claims_topic.unwrap_or_else(|| DEFAULT_CLAIMS_TOPIC.to_string()),
-        ),
+        None | Some("claims") => {
+            Ownership::Claims(claims_topic.unwrap_or_else(|| DEFAULT_CLAIMS_TOPIC.to_string()))
+        }
         Some("state") => {
             if claims_topic.is_some() {
                 r.error(

@@ -7,7 +7,8 @@
 //! says why).
 //!
 //! Terraform tests run on 1.0.3 and the one on PATH, except the provider kill (the one on
-//! PATH only, as its name says).
+//! PATH only, as its name says). The partial apply and the pre-existing bindings also run
+//! with the brokers' metadata lagging behind their writes (`*_under_metadata_lag`).
 
 mod support;
 
@@ -102,6 +103,14 @@ impl Clusters {
             })
             .collect();
         Clusters { runtime, brokers }
+    }
+
+    /// From now on every node of every broker answers reads from metadata up to `lag` behind
+    /// its controller (what is committed already is on every node).
+    fn lag_metadata(&self, lag: Duration) {
+        for broker in self.brokers.values() {
+            broker.set_metadata_lag(lag);
+        }
     }
 
     fn broker(&self, alias: &str) -> &TestBroker {
@@ -301,71 +310,83 @@ fn apply_json(dir: &Workdir) -> Run {
 /// Per-binding rejections: the accepted bindings are in the state, each refused one is an
 /// error naming cluster, binding and Kafka's error; after the fault clears, the next apply
 /// creates exactly the rest.
+/// How far the brokers' nodes trail their controllers in the tests under metadata lag.
+const LAG: Duration = Duration::from_millis(500);
+
 #[test]
 fn rejected_bindings_leave_truthful_state_and_the_next_apply_creates_the_rest() {
-    for_each_terraform(|tf| {
-        let clusters = Clusters::plaintext();
-        let unrelated = seed_unrelated(&clusters);
-        let mut topics = names("ok-", 3);
-        topics.extend(names("rej-", 2));
-        let dir = Workdir::with_dev_overrides(
-            tf,
-            &(clusters.provider("") + &mm2_flow(&topics, no_internal_topics())),
-        );
-        clusters
-            .broker("primary")
-            .hooks()
-            .reject_acl_bindings("rej-", INVALID_REQUEST);
+    for_each_terraform(|tf| rejected_bindings_then_converge(tf, Duration::ZERO));
+}
 
-        let first = apply_json(&dir);
-        assert_eq!(first.code, 1, "apply must fail: {}", first.stdout);
-        let refused = errors(&first);
-        // Two rejected topics, each needing READ and DESCRIBE_CONFIGS on the source.
-        assert!(
-            refused.len() >= 4
-                && refused.iter().all(|e| e.contains("\"primary\"")
-                    && e.contains("rej-")
-                    && e.contains("INVALID_REQUEST")),
-            "{refused:#?}"
-        );
-        let after_first = clusters.snapshot();
-        assert_no_duplicates(&after_first);
-        let on_brokers = bindings_of(&clusters, "User:mm2");
-        assert!(on_brokers
-            .iter()
-            .all(|(_, b)| !b.resource_name.starts_with("rej-")));
-        assert_eq!(
-            rows(&state_values(&dir, MM2), "acls"),
-            on_brokers,
-            "the state lists exactly the bindings on the brokers"
-        );
+/// The same partial apply and its convergence with every read lagging behind the writes.
+#[test]
+fn rejected_bindings_then_converge_under_metadata_lag() {
+    for_each_terraform(|tf| rejected_bindings_then_converge(tf, LAG));
+}
 
-        // A create that failed leaves the resource tainted; untaint to finish, not replace.
-        dir.ok(&["untaint", "-no-color", MM2]);
-        clusters
-            .broker("primary")
-            .hooks()
-            .clear_acl_binding_rejections();
-        let second = apply_json(&dir);
-        assert_eq!(second.code, 0, "{:#?}", errors(&second));
-        let after_second = clusters.snapshot();
-        assert_no_duplicates(&after_second);
-        let created = created_between(&after_first, &after_second);
-        assert!(
-            !created.is_empty()
-                && created
-                    .iter()
-                    .all(|(cluster, b)| cluster == "primary" && b.resource_name.starts_with("rej-")),
-            "the second apply creates only the refused bindings: {created:#?}"
-        );
-        assert!(flatten(&after_first).is_subset(&flatten(&after_second)));
-        assert_eq!(
-            rows(&state_values(&dir, MM2), "acls"),
-            bindings_of(&clusters, "User:mm2")
-        );
-        assert_eq!(dir.plan_exit_code().code, 0, "converged");
-        assert_eq!(bindings_of(&clusters, "User:other"), unrelated);
-    });
+fn rejected_bindings_then_converge(tf: &Terraform, lag: Duration) {
+    let clusters = Clusters::plaintext();
+    let unrelated = seed_unrelated(&clusters);
+    clusters.lag_metadata(lag);
+    let mut topics = names("ok-", 3);
+    topics.extend(names("rej-", 2));
+    let dir = Workdir::with_dev_overrides(
+        tf,
+        &(clusters.provider("") + &mm2_flow(&topics, no_internal_topics())),
+    );
+    clusters
+        .broker("primary")
+        .hooks()
+        .reject_acl_bindings("rej-", INVALID_REQUEST);
+
+    let first = apply_json(&dir);
+    assert_eq!(first.code, 1, "apply must fail: {}", first.stdout);
+    let refused = errors(&first);
+    // Two rejected topics, each needing READ and DESCRIBE_CONFIGS on the source.
+    assert!(
+        refused.len() >= 4
+            && refused.iter().all(|e| e.contains("\"primary\"")
+                && e.contains("rej-")
+                && e.contains("INVALID_REQUEST")),
+        "{refused:#?}"
+    );
+    let after_first = clusters.snapshot();
+    assert_no_duplicates(&after_first);
+    let on_brokers = bindings_of(&clusters, "User:mm2");
+    assert!(on_brokers
+        .iter()
+        .all(|(_, b)| !b.resource_name.starts_with("rej-")));
+    assert_eq!(
+        rows(&state_values(&dir, MM2), "acls"),
+        on_brokers,
+        "the state lists exactly the bindings on the brokers"
+    );
+
+    // A create that failed leaves the resource tainted; untaint to finish, not replace.
+    dir.ok(&["untaint", "-no-color", MM2]);
+    clusters
+        .broker("primary")
+        .hooks()
+        .clear_acl_binding_rejections();
+    let second = apply_json(&dir);
+    assert_eq!(second.code, 0, "{:#?}", errors(&second));
+    let after_second = clusters.snapshot();
+    assert_no_duplicates(&after_second);
+    let created = created_between(&after_first, &after_second);
+    assert!(
+        !created.is_empty()
+            && created
+                .iter()
+                .all(|(cluster, b)| cluster == "primary" && b.resource_name.starts_with("rej-")),
+        "the second apply creates only the refused bindings: {created:#?}"
+    );
+    assert!(flatten(&after_first).is_subset(&flatten(&after_second)));
+    assert_eq!(
+        rows(&state_values(&dir, MM2), "acls"),
+        bindings_of(&clusters, "User:mm2")
+    );
+    assert_eq!(dir.plan_exit_code().code, 0, "converged");
+    assert_eq!(bindings_of(&clusters, "User:other"), unrelated);
 }
 
 /// Clusters are reconciled in the order of their keys: `dr` (the target), then `primary`
@@ -608,62 +629,72 @@ fn terraform_command(tf: &Terraform, dir: &Workdir, args: &[&str]) -> Command {
 /// removed, unrelated ones untouched.
 #[test]
 fn preexisting_bindings_survive_shrink_and_destroy() {
-    for_each_terraform(|tf| {
-        let clusters = Clusters::plaintext();
-        let unrelated = seed_unrelated(&clusters);
-        let seeded = allow(
-            "User:mm2",
-            ResourceType::Topic,
-            "t-00000",
-            AclOperation::Read,
-        );
-        clusters.broker("primary").add_acl(seeded.clone());
-        let seeded_key = ("primary".to_string(), Binding::from(&seeded));
-        let main_tf =
-            |count| clusters.provider("") + &mm2_flow(&names("t-", count), no_internal_topics());
-        let dir = Workdir::with_dev_overrides(tf, &main_tf(2));
+    for_each_terraform(|tf| preexisting_bindings_survive(tf, Duration::ZERO));
+}
 
-        let plan = dir.run(&["plan", "-json"]);
-        assert_eq!(plan.code, 0, "{:#?}", errors(&plan));
-        let warned = warnings(&plan);
-        assert!(
-            warned
-                .iter()
-                .any(|w| w.starts_with("ACLs already exist") && w.contains("t-00000")),
-            "the plan says the binding is pre-existing: {warned:#?}"
-        );
-        dir.apply();
-        let state = state_values(&dir, MM2);
-        assert_eq!(
-            rows(&state, "preexisting_acls"),
-            BTreeSet::from([seeded_key.clone()])
-        );
-        assert!(rows(&state, "acls").contains(&seeded_key));
+/// The same with every read lagging behind the writes (the bindings made by hand are on
+/// every node before the resource first reads).
+#[test]
+fn preexisting_bindings_survive_shrink_and_destroy_under_metadata_lag() {
+    for_each_terraform(|tf| preexisting_bindings_survive(tf, LAG));
+}
 
-        // Shrink to t-00001 only: the owned t-00000 bindings go, the pre-existing one stays.
-        dir.write(
-            "main.tf",
-            &main_tf(0).replace("topics         = []", "topics         = [\"t-00001\"]"),
-        );
-        dir.apply();
-        let left = bindings_of(&clusters, "User:mm2");
-        assert!(left.contains(&seeded_key));
-        assert_eq!(
-            left.iter()
-                .filter(|(_, b)| b.resource_name.contains("t-00000"))
-                .collect::<Vec<_>>(),
-            vec![&seeded_key],
-            "only the pre-existing t-00000 binding is left"
-        );
+fn preexisting_bindings_survive(tf: &Terraform, lag: Duration) {
+    let clusters = Clusters::plaintext();
+    let unrelated = seed_unrelated(&clusters);
+    let seeded = allow(
+        "User:mm2",
+        ResourceType::Topic,
+        "t-00000",
+        AclOperation::Read,
+    );
+    clusters.broker("primary").add_acl(seeded.clone());
+    clusters.lag_metadata(lag);
+    let seeded_key = ("primary".to_string(), Binding::from(&seeded));
+    let main_tf =
+        |count| clusters.provider("") + &mm2_flow(&names("t-", count), no_internal_topics());
+    let dir = Workdir::with_dev_overrides(tf, &main_tf(2));
 
-        dir.destroy();
-        assert_eq!(
-            bindings_of(&clusters, "User:mm2"),
-            BTreeSet::from([seeded_key.clone()]),
-            "destroy removes every owned binding and keeps the pre-existing one"
-        );
-        assert_eq!(bindings_of(&clusters, "User:other"), unrelated);
-    });
+    let plan = dir.run(&["plan", "-json"]);
+    assert_eq!(plan.code, 0, "{:#?}", errors(&plan));
+    let warned = warnings(&plan);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.starts_with("ACLs already exist") && w.contains("t-00000")),
+        "the plan says the binding is pre-existing: {warned:#?}"
+    );
+    dir.apply();
+    let state = state_values(&dir, MM2);
+    assert_eq!(
+        rows(&state, "preexisting_acls"),
+        BTreeSet::from([seeded_key.clone()])
+    );
+    assert!(rows(&state, "acls").contains(&seeded_key));
+
+    // Shrink to t-00001 only: the owned t-00000 bindings go, the pre-existing one stays.
+    dir.write(
+        "main.tf",
+        &main_tf(0).replace("topics         = []", "topics         = [\"t-00001\"]"),
+    );
+    dir.apply();
+    let left = bindings_of(&clusters, "User:mm2");
+    assert!(left.contains(&seeded_key));
+    assert_eq!(
+        left.iter()
+            .filter(|(_, b)| b.resource_name.contains("t-00000"))
+            .collect::<Vec<_>>(),
+        vec![&seeded_key],
+        "only the pre-existing t-00000 binding is left"
+    );
+
+    dir.destroy();
+    assert_eq!(
+        bindings_of(&clusters, "User:mm2"),
+        BTreeSet::from([seeded_key.clone()]),
+        "destroy removes every owned binding and keeps the pre-existing one"
+    );
+    assert_eq!(bindings_of(&clusters, "User:other"), unrelated);
 }
 
 /// `terraform import` adopts a principal's bindings as owned: destroy removes them.

@@ -473,7 +473,10 @@ fn ownership_defaults_to_the_claims_topic_and_bad_settings_point_at_their_attrib
             ),
             (
                 "bad_topic",
-                cluster(vec![servers.clone(), ("claims_topic", Value::string("a b"))]),
+                cluster(vec![
+                    servers.clone(),
+                    ("claims_topic", Value::string("a b")),
+                ]),
             ),
             (
                 "both",

@@ -104,13 +104,14 @@ impl ClaimsLog {
         let Some(oauth) = &self.connection.oauth else {
             return Ok(None);
         };
-        let token = fetch_token(oauth, self.timeout)
-            .await
-            .map_err(|error| KafkaError::OAuthFailed {
-                alias: self.alias.clone(),
-                bootstrap_servers: self.connection.bootstrap_servers.clone(),
-                message: redact(&error.to_string(), &self.connection),
-            })?;
+        let token =
+            fetch_token(oauth, self.timeout)
+                .await
+                .map_err(|error| KafkaError::OAuthFailed {
+                    alias: self.alias.clone(),
+                    bootstrap_servers: self.connection.bootstrap_servers.clone(),
+                    message: redact(&error.to_string(), &self.connection),
+                })?;
         Ok(Some(Token {
             expires_ms: token
                 .expires_at
@@ -358,7 +359,10 @@ struct Token {
 }
 
 /// Hands `token` (if any) to a freshly made client before it connects.
-fn hand_over<C: ClientContext>(client: &Client<C>, token: Option<&Token>) -> Result<(), LogFailure> {
+fn hand_over<C: ClientContext>(
+    client: &Client<C>,
+    token: Option<&Token>,
+) -> Result<(), LogFailure> {
     let Some(token) = token else {
         return Ok(());
     };

@@ -14,6 +14,7 @@ pub mod ownership;
 pub mod plan;
 pub mod preflight;
 pub mod reconcile;
+pub mod timing;
 pub mod topic_name;
 pub mod validate;
 

@@ -1,10 +1,13 @@
-//! Apply of one cluster's ACLs: read the managed principals' bindings, reconcile with
-//! ownership (from state, or held alone per the claims record) and the self-lockout guard, one CreateAcls and one DeleteAcls batch split above
+//! Apply of one cluster's ACLs: read the managed principals' bindings (again until the
+//! recorded ones show: Kafka's metadata lags behind its writes), reconcile with ownership
+//! (from state, or held alone per the claims record) and the self-lockout guard, one
+//! CreateAcls and one DeleteAcls batch split above
 //! [`ACL_BATCH_LIMIT`]; the returned record lists only the bindings that exist.
 
 use super::read::{cancelled, kafka_diagnostic, lockout_guard, principals_of, read_acls};
 use super::record::{keyed, Record};
 use super::rows::AclRow;
+use super::settle::{read_bound, read_until};
 use crate::clusters::Clusters;
 use crate::kafka::KafkaError;
 use crate::kafka::{AclFilter, KafkaAdmin};
@@ -12,6 +15,7 @@ use crate::model::acl::AclBinding;
 use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
+use crate::model::timing::unseen_bindings;
 use std::collections::HashSet;
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
@@ -42,6 +46,7 @@ pub(crate) struct AclsApplied {
 /// The bindings the managed principals (desired and recorded) hold on one cluster: the
 /// principals asked about, the expected answer size and what came back.
 pub(crate) async fn read_cluster_acls(
+    ctx: &Ctx<'_, Clusters>,
     admin: &KafkaAdmin,
     cluster: &str,
     desired: &[ClusterAcl],
@@ -58,7 +63,19 @@ pub(crate) async fn read_cluster_acls(
             .chain(prior.acls.iter().map(|row| row.principal.as_str())),
     );
     let expected = Some(desired.len() + prior.acls.len());
-    let actual = read_acls(admin, cluster, &principals, expected).await;
+    // The recorded bindings exist (their writes were acknowledged): read until all show.
+    // Rows that do not parse are reported by the apply that follows.
+    let recorded: Vec<ClusterBinding> = keyed(prior.acls.iter().cloned(), &mut Diagnostics::new())
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    let read = read_until(
+        ctx,
+        read_bound(ctx, cluster),
+        || read_acls(admin, cluster, &principals, expected),
+        |actual| unseen_bindings(&recorded, &comparable_keys(actual)).is_empty(),
+    );
+    let actual = read.await;
     (principals, expected, actual)
 }
 
@@ -77,10 +94,7 @@ pub(crate) async fn apply_cluster_acls(
     shared: Option<SharedOwnership<'_>>,
     diags: &mut Diagnostics,
 ) -> AclsApplied {
-    let actual_keys: HashSet<ClusterBinding> = actual
-        .iter()
-        .map(|(cluster, binding)| comparable(cluster, binding))
-        .collect();
+    let actual_keys = comparable_keys(actual);
     let prior_acls = keyed(prior.acls.iter().cloned(), diags);
     let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
     let guard = lockout_guard(ctx.provider, cluster);
@@ -133,6 +147,13 @@ pub(crate) async fn apply_cluster_acls(
         deleted,
         failed_deletes,
     }
+}
+
+/// Bindings as held, in comparable form.
+fn comparable_keys(held: &HashSet<ClusterBinding>) -> HashSet<ClusterBinding> {
+    held.iter()
+        .map(|(cluster, binding)| comparable(cluster, binding))
+        .collect()
 }
 
 /// The state rows of what is left: desired bindings with their planned reason, the others

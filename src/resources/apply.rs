@@ -106,7 +106,7 @@ async fn apply_cluster(
 ) -> Record {
     let ClusterPlan { cluster, prior, .. } = plan;
     let (principals, expected, actual) =
-        read_cluster_acls(admin, cluster, plan.desired_acls, prior).await;
+        read_cluster_acls(ctx, admin, cluster, plan.desired_acls, prior).await;
     let actual = match actual {
         Ok(actual) => actual,
         Err(error) => {

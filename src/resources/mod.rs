@@ -5,9 +5,10 @@
 //! - [`mm2_config`]: the data source reading MM2's own configuration into flows;
 //! - [`engine`]: a flow as a Terraform resource and data source (plan, apply, read, import);
 //! - `record` and [`rows`]: what state records and its row objects;
-//! - `read`: reading what clusters hold; `apply` (per cluster: [`acls`], `topics`),
-//!   `refresh` and `preflight` (with [`access_check`], Kafka's authorizer over the plan): the
-//!   cluster work, whose decisions `crate::model` takes.
+//! - `read`: reading what clusters hold, `settle` repeating reads until they show what is
+//!   known to exist (Kafka's timing); `apply` (per cluster: [`acls`], `topics`), `refresh`
+//!   and `preflight` (with [`access_check`], Kafka's authorizer over the plan): the cluster
+//!   work, whose decisions `crate::model` takes.
 
 pub mod access_check;
 pub mod acls;
@@ -23,4 +24,5 @@ mod read;
 mod record;
 mod refresh;
 pub mod rows;
+mod settle;
 mod topics;

@@ -1,15 +1,19 @@
 //! Refresh: keeps the recorded rows that still exist and the topics as they exist now,
-//! decoding rows only when a recorded binding is gone.
+//! decoding rows only when a recorded binding is gone. Reads are repeated (bounded) while
+//! they do not show what the state records, since Kafka's metadata lags behind its writes.
 
-use super::read::{connect_all, existing_topic_row, kafka_diagnostic, read_bindings, read_topics};
+use super::read::{connect_all, existing_topic_row, kafka_diagnostic, read_bindings};
 use super::record::{
     group_by_cluster, keyed, Record, RecordedRows, ACLS, INTERNAL_TOPICS, PREEXISTING_ACLS,
 };
 use super::rows::{AclRow, TopicRow};
+use super::settle::{read_bound, read_topics_quietly, read_until, shown};
 use crate::clusters::Clusters;
+use crate::kafka::KafkaError;
 use crate::model::acl::AclBinding;
 use crate::model::outcome::AclsLeft;
-use crate::model::reconcile::{comparable_binding, ClusterBinding};
+use crate::model::reconcile::{comparable_binding, ClusterBinding, ExistingTopic};
+use crate::model::timing::topics_not_as_recorded;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 
@@ -74,6 +78,15 @@ fn all_recorded_held(cluster: &str, recorded: &[&str], held: &[AclBinding]) -> b
         .all(|key| AclRow::comparable_key(key).is_some_and(|key| held_keys.contains(key.as_ref())))
 }
 
+/// A recorded topic row as the topic it records.
+fn recorded_topic(row: &TopicRow) -> ExistingTopic {
+    ExistingTopic {
+        partitions: i32::try_from(row.partitions).unwrap_or(i32::MAX),
+        replication_factor: i16::try_from(row.replication_factor).unwrap_or(i16::MAX),
+        configs: row.configs.clone(),
+    }
+}
+
 /// Refresh: keeps the recorded rows that still exist; topics as they exist now. Each
 /// cluster's bindings are read once; the recorded rows are decoded only when a recorded key
 /// is not among the keys of what the cluster holds.
@@ -112,9 +125,21 @@ pub(crate) async fn refresh(
         };
         let principals: Vec<String> = recorded_keys.principals.into_iter().collect();
         let expected = Some(recorded_keys.keys.len());
-        match read_bindings(&admin, &principals, expected).await {
-            Ok(actual) => {
-                let held: Vec<AclBinding> = actual.into_iter().map(comparable_binding).collect();
+        // Recorded rows come from acknowledged writes: read until they show (or the bound).
+        let bound = read_bound(ctx, &cluster);
+        let read = read_until(
+            ctx,
+            bound,
+            || async {
+                let held = read_bindings(&admin, &principals, expected).await?;
+                Ok::<Vec<AclBinding>, KafkaError>(
+                    held.into_iter().map(comparable_binding).collect(),
+                )
+            },
+            |held| all_recorded_held(&cluster, &recorded_keys.keys, held),
+        );
+        match read.await {
+            Ok(held) => {
                 if !all_recorded_held(&cluster, &recorded_keys.keys, &held) {
                     let held = held
                         .into_iter()
@@ -131,8 +156,19 @@ pub(crate) async fn refresh(
             .iter()
             .flat_map(|t| t.configs.keys().cloned())
             .collect();
-        match read_topics(&admin, &cluster, &names, &managed_keys, diags).await {
-            Ok(read) => {
+        let as_recorded: BTreeMap<String, ExistingTopic> = recorded_topics
+            .iter()
+            .map(|row| (row.name.clone(), recorded_topic(row)))
+            .collect();
+        let read = read_until(
+            ctx,
+            bound,
+            || read_topics_quietly(&admin, &cluster, &names, &managed_keys),
+            |(read, _)| topics_not_as_recorded(&as_recorded, shown(&cluster, read)).is_empty(),
+        );
+        match read.await {
+            Ok((read, read_diags)) => {
+                diags.extend(read_diags);
                 // A topic whose configs could not be read stays as recorded.
                 let mut found: BTreeSet<TopicRow> = recorded_topics
                     .iter()

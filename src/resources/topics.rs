@@ -2,8 +2,9 @@
 //! meanwhile with the planned settings), fix managed configs, report size conflicts (never
 //! recreate), delete them on destroy when asked and no other claimant needs them.
 
-use super::read::{cancelled, existing_topic_row, kafka_diagnostic, read_topics};
+use super::read::{cancelled, existing_topic_row, kafka_diagnostic};
 use super::rows::TopicRow;
+use super::settle::{read_bound, read_topics_quietly, read_until, shown};
 use crate::clusters::Clusters;
 use crate::kafka::{ConfigChange, KafkaAdmin, NewTopic, TopicConfigAlteration};
 use crate::model::outcome::{
@@ -12,6 +13,7 @@ use crate::model::outcome::{
 use crate::model::ownership::adoptable;
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
+use crate::model::timing::unseen_topics;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
@@ -120,8 +122,19 @@ pub(crate) async fn apply_cluster_topics(
         .iter()
         .flat_map(|t| t.configs.keys().cloned())
         .collect();
-    let read = match read_topics(admin, cluster, &names, &managed_keys, diags).await {
-        Ok(read) => read,
+    // A topic listed whose configs a node cannot describe yet (created a moment ago) is read
+    // again, within the bound.
+    let read = read_until(
+        ctx,
+        read_bound(ctx, cluster),
+        || read_topics_quietly(admin, cluster, &names, &managed_keys),
+        |(read, _)| read.unread.is_empty(),
+    );
+    let read = match read.await {
+        Ok((read, read_diags)) => {
+            diags.extend(read_diags);
+            read
+        }
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
             return TopicsApplied::rows(prior.clone());
@@ -172,13 +185,25 @@ pub(crate) async fn apply_cluster_topics(
         }
     }
 
-    // Created since they were read: recorded as they exist.
-    let raced = match read_topics(admin, cluster, &raced, &managed_keys, diags).await {
-        Ok(found) => found
-            .existing
-            .into_iter()
-            .map(|((_, name), topic)| (name, topic))
-            .collect(),
+    // Created since they were read (the controller says they exist): read until they show,
+    // then recorded as they exist.
+    let raced_read = read_until(
+        ctx,
+        read_bound(ctx, cluster),
+        || read_topics_quietly(admin, cluster, &raced, &managed_keys),
+        |(read, _)| {
+            unseen_topics(raced.iter().map(String::as_str), shown(cluster, read)).is_empty()
+        },
+    );
+    let raced = match raced_read.await {
+        Ok((raced_read, read_diags)) => {
+            diags.extend(read_diags);
+            raced_read
+                .existing
+                .into_iter()
+                .map(|((_, name), topic)| (name, topic))
+                .collect()
+        }
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
             HashMap::new()

@@ -7,7 +7,9 @@
 //! by unique principals, aliases and topic names ([`unique`]), so they can share clusters.
 //!
 //! Checks read the clusters, never Terraform state: broker snapshots for test brokers, the
-//! provider's own admin layer (`kafkamirror::kafka`) for real clusters.
+//! provider's own admin layer (`kafkamirror::kafka`) for real clusters ([`eventually`] waits
+//! for those to show what was written). [`lagging_clusters`] starts the test brokers with a
+//! metadata lag.
 
 use kafka_testbroker::{BrokerConfig, TestBroker};
 use kafkamirror::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings};
@@ -56,6 +58,37 @@ pub struct Clusters {
 pub fn clusters() -> &'static Clusters {
     static CLUSTERS: OnceLock<Clusters> = OnceLock::new();
     CLUSTERS.get_or_init(Clusters::start)
+}
+
+/// The clusters of this test binary with every test broker node's metadata up to `lag`
+/// behind its controller (`TestBroker::set_metadata_lag`, as `--metadata-lag-ms`); real
+/// clusters lag as they do. A binary uses this or [`clusters`], not both.
+pub fn lagging_clusters(lag: Duration) -> &'static Clusters {
+    static CLUSTERS: OnceLock<Clusters> = OnceLock::new();
+    CLUSTERS.get_or_init(|| {
+        let clusters = Clusters::start();
+        if let Backend::TestBrokers { source, target } = &clusters.backend {
+            source.set_metadata_lag(lag);
+            target.set_metadata_lag(lag);
+        }
+        clusters
+    })
+}
+
+/// Reads with `read` until it returns `expected` or 60 s have passed (real clusters answer
+/// reads from metadata that trails their writes; test broker snapshots are the controller's
+/// and current at once); returns the last read, for the caller to assert on.
+pub fn eventually<T: PartialEq>(expected: &T, read: impl Fn() -> T) -> T {
+    let bound = std::time::Instant::now() + Duration::from_secs(60);
+    let mut wait = Duration::from_millis(50);
+    loop {
+        let value = read();
+        if &value == expected || std::time::Instant::now() >= bound {
+            return value;
+        }
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(Duration::from_secs(1));
+    }
 }
 
 /// A name no other test (or earlier run against real clusters) uses.

@@ -74,6 +74,7 @@ impl Clusters {
             users: vec![(user.to_string(), password.to_string())],
             super_users: Vec::new(),
             authorizer: true,
+            ..BrokerConfig::default()
         };
         Clusters::start(config, Some((user.to_string(), password.to_string())))
     }
