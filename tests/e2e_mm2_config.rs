@@ -302,6 +302,7 @@ fn a_two_flow_properties_file_drives_for_each_resources() {
 
         dir.destroy();
         assert!(cluster_rows(&principal).is_empty());
+        assert!(cluster_rows(&extra_principal).is_empty());
     });
 }
 
@@ -353,9 +354,12 @@ spec:
           heartbeats.topic.replication.factor: {rf}
 "#
         );
-        // A second resource without groups, checkpoints on: the row-10 plan warning.
+        // A second resource without groups, checkpoints on: the row-10 plan warning. It has a
+        // principal of its own: resources with the same clusters and principal share one
+        // claimant (documented in the topologies guide).
+        let extra_principal = format!("{principal}-nogroups");
         let extra = format!(
-            "\nresource \"kafkamirror_mm2_replication_permissions\" \"no_groups\" {{\n  source_cluster = \"{SOURCE}\"\n  target_cluster = \"{TARGET}\"\n  source_alias   = \"{src}x\"\n  target_alias   = \"{dst}x\"\n  principal      = \"{principal}\"\n  topic_regexes  = [\"extra-{t}\\\\..*\"]\n  internal_topics_replication_factor = {rf}\n}}\n"
+            "\nresource \"kafkamirror_mm2_replication_permissions\" \"no_groups\" {{\n  source_cluster = \"{SOURCE}\"\n  target_cluster = \"{TARGET}\"\n  source_alias   = \"{src}x\"\n  target_alias   = \"{dst}x\"\n  principal      = \"{extra_principal}\"\n  topic_regexes  = [\"extra-{t}\\\\..*\"]\n  internal_topics_replication_factor = {rf}\n}}\n"
         );
         let dir = Workdir::with_dev_overrides(
             tf,
@@ -379,14 +383,17 @@ spec:
         );
         let planned = planned_rows(&plan);
         dir.apply();
-        let held = cluster_rows(&principal);
+        let all_held: BTreeSet<_> = cluster_rows(&principal)
+            .union(&cluster_rows(&extra_principal))
+            .cloned()
+            .collect();
         assert_eq!(
-            held, planned,
+            all_held, planned,
             "the clusters hold exactly what the flows need"
         );
         let has = |cluster: &str, binding: AclBinding| {
             assert!(
-                held.contains(&(cluster.to_string(), binding.clone())),
+                all_held.contains(&(cluster.to_string(), binding.clone())),
                 "{cluster} lacks {binding:?}"
             )
         };
@@ -428,7 +435,7 @@ spec:
         // `topic_regexes` on the resource compiles the same way.
         has(
             SOURCE,
-            binding(&principal, Topic, &format!("extra-{t}."), Prefixed, Read),
+            binding(&extra_principal, Topic, &format!("extra-{t}."), Prefixed, Read),
         );
         let topics = clusters().topics(
             TARGET,
@@ -442,6 +449,7 @@ spec:
         assert_eq!(dir.plan_exit_code().code, 0, "second plan is empty");
         dir.destroy();
         assert!(cluster_rows(&principal).is_empty());
+        assert!(cluster_rows(&extra_principal).is_empty());
     });
 }
 

@@ -117,7 +117,7 @@ fn upgrade_flow_state<F: Flow>(
     // (`model::ownership`, "upgraded state"), so nothing is deleted or created twice.
     if let Ok(Field::Known(id)) = ID.get(&state) {
         if state.get(CLAIMANT.name).is_none_or(|value| value.is_null()) {
-            CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, &id, []));
+            CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, &id));
         }
     }
     Some(UpgradedState::Upgraded(state))
@@ -204,7 +204,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         };
         let me = match CLAIMANT.get(&prior) {
             Ok(Field::Known(me)) => me,
-            _ => claimant_id(F::TYPE_NAME, &id, []),
+            _ => claimant_id(F::TYPE_NAME, &id)
         };
         let delete_topics = F::HAS_TOPICS && F::delete_topics_on_destroy(&prior);
         let Some(record) = Record::take(&mut prior, diags) else {
@@ -224,7 +224,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
         // Kept from the prior state (Terraform proposes it); a new resource's is derived from
-        // what it needs once its inputs are known (below).
+        // its id once its inputs are known (below).
         if planned
             .get(CLAIMANT.name)
             .is_none_or(|value| value.is_null())
@@ -250,12 +250,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                 let topics = keyed_rows(desired.topics.iter().map(TopicRow::from), TopicRow::key);
                 ID.set(&mut planned, &F::id(&inputs));
                 if !matches!(CLAIMANT.get(&planned), Ok(Field::Known(_))) {
-                    let needs = (acls.iter().map(|(key, _)| key.as_str()))
-                        .chain(topics.keys().map(String::as_str));
-                    CLAIMANT.set(
-                        &mut planned,
-                        &claimant_id(F::TYPE_NAME, &F::id(&inputs), needs),
-                    );
+                    CLAIMANT.set(&mut planned, &claimant_id(F::TYPE_NAME, &F::id(&inputs)));
                 }
                 let capacity = recorded.as_ref().map_or(0, |r| r.encoded_len(ACLS.name));
                 ACLS.put_made(&mut planned, &acls, |acl| AclRow::from(*acl), capacity);
@@ -335,7 +330,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                 };
                 let me = match CLAIMANT.get(&state) {
                     Ok(Field::Known(me)) => me,
-                    _ => claimant_id(F::TYPE_NAME, &id, []),
+                    _ => claimant_id(F::TYPE_NAME, &id)
                 };
                 let plan = ApplyPlan {
                     desired_acls: &[],
@@ -368,7 +363,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                 let desired = F::plan(&inputs);
                 let me = match diags.take(CLAIMANT.get(&planned))? {
                     Field::Known(me) => me,
-                    _ => claimant_id(F::TYPE_NAME, &F::id(&inputs), []),
+                    _ => claimant_id(F::TYPE_NAME, &F::id(&inputs))
                 };
                 CLAIMANT.set(&mut planned, &me);
                 // Rows adopted by import keep their reason while the rows do not change
@@ -469,7 +464,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             record.topics = implied.topics.iter().map(TopicRow::from).collect();
         }
         ID.set(&mut state, &id.to_string());
-        CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, id, []));
+        CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, id));
         record.write::<F>(&mut state);
         Some(state)
     }
@@ -700,7 +695,7 @@ mod tests {
         assert_eq!(state["group_regexes"], Value::Null);
         assert_eq!(state["upstream_aliases"], Value::Null, "both steps run");
         assert_eq!(state["source_cluster"], Value::string("primary"));
-        let claimant = claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2", []);
+        let claimant = claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2");
         assert_eq!(state["claimant"], Value::string(&claimant));
         // A version-0 state never held the new attributes.
         let raw = RawState {

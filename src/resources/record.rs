@@ -33,9 +33,8 @@ pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
 pub const CLAIMANT: Attr<String> = Attr::computed(
     "claimant",
     "This resource's id in the clusters' claims records (`claims_topic` of the provider's \
-     `cluster` blocks), derived from the resource type, `id` and the bindings and topics it \
-     needs when the resource is created (from type and `id` alone when its state is upgraded \
-     from schema version 0) and kept for the resource's life.",
+     `cluster` blocks), derived from the resource type and `id` when the resource is created \
+     (or its state upgraded from schema version 0) and kept for the resource's life.",
 );
 pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
     "internal_topics",
@@ -46,32 +45,18 @@ pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
      drift shows in the next plan.",
 );
 
-/// The claimant id of a resource (FNV-1a, 64 bits, hex): derived from its type, its id and
-/// `needs`, the keys of the bindings and topics it plans when it is created (none for a
-/// state upgraded from version 0, which has its stored rows instead). So it is known at
-/// plan, equal in every plan and at apply, and the same when a create killed before its
-/// state was saved runs again with the same configuration (which then finds its own claims
-/// and owns what the killed run created). Two resources with the same id (the same clusters
-/// and principal) but different needs, e.g. two teams' topic sets, are different claimants;
-/// two states declaring the very same flow share one, which the docs state.
-pub fn claimant_id<'a>(
-    type_name: &str,
-    id: &str,
-    needs: impl IntoIterator<Item = &'a str>,
-) -> String {
+/// The claimant id of a resource: derived from its type and id (FNV-1a, 64 bits, hex), so
+/// it is known at plan, equal in every plan and at apply, the same for a state upgraded from
+/// version 0, and the same when a create killed before its state was saved runs again
+/// (which then finds its own claims and owns what the killed run created). The id names
+/// the clusters by their provider aliases and the principal, so flows differ by claimant;
+/// two states declaring the very same flow (same aliases, principal and direction) share
+/// one, which the docs state.
+pub fn claimant_id(type_name: &str, id: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut add = |bytes: &[u8]| {
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    add(type_name.as_bytes());
-    add(&[0]);
-    add(id.as_bytes());
-    for need in needs {
-        add(&[0]);
-        add(need.as_bytes());
+    for byte in type_name.bytes().chain([0]).chain(id.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{hash:016x}")
 }
