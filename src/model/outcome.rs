@@ -131,6 +131,10 @@ pub enum TopicLeft<'a> {
 pub struct TopicProgress {
     pub created: HashSet<String>,
     pub fixed: HashSet<String>,
+    /// Topics whose create Kafka refused as TOPIC_ALREADY_EXISTS (created since they were
+    /// read, e.g. by another resource of the same apply sharing MM2's herder topics), as
+    /// read after that answer.
+    pub raced: HashMap<String, ExistingTopic>,
 }
 
 /// What a topic apply leaves, per desired topic, from what existed, the planned changes
@@ -139,7 +143,7 @@ pub fn topics_after_apply<'a>(
     desired: &'a [InternalTopic],
     existing: &'a HashMap<(String, String), ExistingTopic>,
     changes: &TopicChanges,
-    progress: &TopicProgress,
+    progress: &'a TopicProgress,
 ) -> Vec<(&'a InternalTopic, TopicLeft<'a>)> {
     let conflicting: HashSet<(&str, &str)> = changes
         .conflicts
@@ -161,7 +165,10 @@ pub fn topics_after_apply<'a>(
             let id = (topic.cluster.as_str(), topic.name.as_str());
             let left = match existing.get(&(topic.cluster.clone(), topic.name.clone())) {
                 None if progress.created.contains(&topic.name) => TopicLeft::AsPlanned,
-                None => TopicLeft::Absent,
+                None => progress
+                    .raced
+                    .get(&topic.name)
+                    .map_or(TopicLeft::Absent, TopicLeft::AsFound),
                 Some(found)
                     if conflicting.contains(&id)
                         || (needs_fix.contains(&id) && !progress.fixed.contains(&topic.name)) =>
@@ -446,6 +453,7 @@ mod tests {
             topic("fixed"),
             topic("fix-failed"),
             topic("conflicting"),
+            topic("raced"),
         ];
         let existing = HashMap::from([
             (("a".into(), "matching".into()), found(1, COMPACT)),
@@ -457,6 +465,7 @@ mod tests {
         let progress = TopicProgress {
             created: ["created".to_string()].into(),
             fixed: ["fixed".to_string()].into(),
+            raced: HashMap::from([("raced".to_string(), found(3, COMPACT))]),
         };
         let left: Vec<(&str, TopicLeft<'_>)> =
             topics_after_apply(&plan, &existing, &changes, &progress)
@@ -474,6 +483,7 @@ mod tests {
                 ("fixed", TopicLeft::AsPlanned),
                 ("fix-failed", TopicLeft::AsFound(fix_failed)),
                 ("conflicting", TopicLeft::AsFound(conflicting)),
+                ("raced", TopicLeft::AsFound(&progress.raced["raced"])),
             ]
         );
     }

@@ -238,7 +238,14 @@ pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError> {
             "set principal, or both source_principal and target_principal",
         ));
     }
-    check_topic_selection(&inputs.topics, &inputs.topic_prefixes, &mut errors);
+    // `topic_regexes` alone is a selection too (checked by `validate_regexes`).
+    if inputs.topic_regexes.is_empty()
+        || !inputs.topics.is_empty()
+        || !inputs.topic_prefixes.is_empty()
+    {
+        check_topic_selection(&inputs.topics, &inputs.topic_prefixes, &mut errors);
+    }
+    errors.extend(super::mm2_regexes::validate_regexes(inputs));
     check_group_selection(&inputs.groups, &inputs.group_prefixes, &mut errors);
     if inputs.separator.is_empty() {
         errors.push(InputError::new(

@@ -16,7 +16,7 @@
 //! apply is the set difference, so only what must change is replaced.
 
 use super::apply::{apply_flow, ApplyPlan};
-use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
+use super::flow::{check_cluster_keys, input_error_diagnostics, input_warning_diagnostics, Flow};
 use super::preflight::preflight;
 use super::read::{connect_all, kafka_diagnostic, read_acls};
 use super::record::{Record, RecordedRows, ACLS, ID, INTERNAL_TOPICS, PREEXISTING_ACLS};
@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use std::marker::PhantomData;
 use tfplugin::{
     ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
-    Planned, Resource, Schema,
+    Planned, RawState, Resource, Schema, UpgradedState,
 };
 
 /// The reason recorded for bindings adopted by `terraform import`.
@@ -47,7 +47,54 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     if F::HAS_TOPICS {
         block = block.attr(&INTERNAL_TOPICS);
     }
-    Schema { version: 0, block }
+    let version = if resource { schema_version::<F>() } else { 0 };
+    Schema { version, block }
+}
+
+/// The resource schema version: one per upgrade step.
+fn schema_version<F: Flow>() -> i64 {
+    F::UPGRADE_STEPS.len() as i64
+}
+
+/// The resource's state stored at `raw.version`, rewritten step by step into the current
+/// schema: decoded with the attributes later steps added left out, those set to null.
+fn upgrade_flow_state<F: Flow>(
+    current: Schema,
+    raw: &RawState,
+    diags: &mut Diagnostics,
+) -> Option<UpgradedState> {
+    let version = current.version;
+    if raw.version == version {
+        return Some(UpgradedState::Current);
+    }
+    let Some(steps) = usize::try_from(raw.version)
+        .ok()
+        .and_then(|from| F::UPGRADE_STEPS.get(from..))
+    else {
+        diags.push(Diagnostic::error(
+            "Unsupported state version",
+            format!(
+                "{} state is at schema version {}, this provider knows versions 0 to {version}",
+                F::TYPE_NAME,
+                raw.version
+            ),
+        ));
+        return None;
+    };
+    let added: Vec<&str> = steps
+        .iter()
+        .flat_map(|step| step.added_attributes.iter().copied())
+        .collect();
+    let mut old = current;
+    old.version = raw.version;
+    old.block
+        .attributes
+        .retain(|attribute| !added.contains(&attribute.name.as_str()));
+    let mut state = diags.take(raw.decode(&old))?;
+    for name in added {
+        state.insert(name.to_string(), tfplugin::Value::Null);
+    }
+    Some(UpgradedState::Upgraded(state))
 }
 
 /// Validates known inputs (for ValidateResourceConfig / ValidateDataResourceConfig).
@@ -105,6 +152,10 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         validate_config::<F>(config, diags);
     }
 
+    fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
+        upgrade_flow_state::<F>(self.schema(), raw, diags)
+    }
+
     /// Plan sets all three from the planner (or unknown), apply from what the clusters hold.
     fn recomputed_attributes(&self) -> &'static [&'static str] {
         if F::HAS_TOPICS {
@@ -131,6 +182,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     input_error_diagnostics(errors, diags);
                     return None;
                 }
+                input_warning_diagnostics(F::warnings(&inputs), diags);
                 let desired = F::plan(&inputs);
                 // Rows are made one at a time as they are written: 60 000 of them at once
                 // would double the plan's memory for large flows.
@@ -495,5 +547,45 @@ mod tests {
             .map(|d| d.path.clone().unwrap().to_string())
             .collect();
         assert_eq!(paths, ["replication_policy"]);
+    }
+
+    #[test]
+    fn mm2_state_of_version_0_upgrades_with_null_regex_inputs() {
+        use tfplugin::Value;
+        let resource = FlowResource::<Mm2Flow>::new();
+        assert_eq!(resource.schema().version, 1);
+        let v0 = br#"{"source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
+        let mut diags = Diagnostics::new();
+        let raw = RawState {
+            version: 0,
+            json: v0.to_vec().into(),
+        };
+        let Some(UpgradedState::Upgraded(state)) = resource.upgrade_state(&raw, &mut diags) else {
+            panic!("not upgraded: {diags:?}");
+        };
+        assert_eq!(state["topic_regexes"], Value::Null);
+        assert_eq!(state["group_regexes"], Value::Null);
+        assert_eq!(state["source_cluster"], Value::string("primary"));
+        // A version-0 state never held the new attributes.
+        let raw = RawState {
+            version: 0,
+            json: br#"{"topic_regexes":null}"#.to_vec().into(),
+        };
+        assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        let raw = RawState {
+            version: 1,
+            json: v0.to_vec().into(),
+        };
+        assert!(matches!(
+            resource.upgrade_state(&raw, &mut diags),
+            Some(UpgradedState::Current)
+        ));
+        let raw = RawState {
+            version: 2,
+            json: v0.to_vec().into(),
+        };
+        let mut diags = Diagnostics::new();
+        assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        assert!(diags.has_errors());
     }
 }

@@ -51,6 +51,33 @@ pub trait Flow: Send + Sync + 'static {
     fn delete_topics_on_destroy(_state: &Object) -> bool {
         false
     }
+    /// Plan-time warnings about valid inputs, each with a summary (e.g. MM2 checks).
+    fn warnings(_inputs: &Self::Inputs) -> Vec<(&'static str, InputError)> {
+        Vec::new()
+    }
+    /// The resource's state upgrades: step `k` rewrites version `k` into `k + 1`, so the
+    /// resource schema version is the number of steps.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[];
+}
+
+/// One state upgrade, version `k -> k + 1`: the attributes version `k + 1` added (null in
+/// the upgraded state: optional inputs without a default).
+pub struct UpgradeStep {
+    pub added_attributes: &'static [&'static str],
+}
+
+/// Maps the model's warnings to warning diagnostics on their attribute (and list element).
+pub fn input_warning_diagnostics(
+    warnings: Vec<(&'static str, InputError)>,
+    diags: &mut Diagnostics,
+) {
+    for (summary, warning) in warnings {
+        let mut path = AttributePath::attribute(warning.attribute);
+        if let Some(index) = warning.index {
+            path = path.index(index);
+        }
+        diags.push(Diagnostic::warning(summary, warning.message).at(path));
+    }
 }
 
 /// Maps the model's input errors to diagnostics on their attribute (and list element).

@@ -3,10 +3,11 @@
 //! [`Mm2Inputs`] and its import id. Planning is `model::plan_mm2`; everything else is the
 //! shared engine.
 
-use super::flow::{default_to, default_to_attribute, Flow, InputReader};
+use super::flow::{default_to, default_to_attribute, Flow, InputReader, UpgradeStep};
 use crate::model::mm2::{
     plan_mm2, ConnectWorker, Mm2Deployment, Mm2Inputs, OffsetSyncsLocation, ReplicationPolicy,
 };
+use crate::model::mm2_regexes::mm2_warnings;
 use crate::model::plan::{DesiredState, InternalTopic};
 use crate::model::validate::{validate_mm2, InputError};
 use tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
@@ -49,6 +50,20 @@ const TOPICS: Attr<Vec<String>> = Attr::optional_computed(
 const TOPIC_PREFIXES: Attr<Vec<String>> = Attr::optional_computed(
     "topic_prefixes",
     "Prefixes of topics to replicate (PREFIXED bindings). Default `[]`.",
+);
+const TOPIC_REGEXES: Attr<Vec<String>> = Attr::optional(
+    "topic_regexes",
+    "MM2's `topics` value(s) as MM2 reads them: comma-separated Java regexes matched against \
+     whole topic names, in HCL `[\"orders\\\\..*, payments\"]`. Each is compiled to the narrowest \
+     LITERAL / PREFIXED cover (`orders\\..*` -> PREFIXED `orders.`) and added to `topics` / \
+     `topic_prefixes`; a plan warning says what a cover allows beyond the regex when no exact \
+     one exists (`.*-events` -> all topics). Unsupported syntax is an error. Rules and limits: \
+     the Permissions reference guide.",
+);
+const GROUP_REGEXES: Attr<Vec<String>> = Attr::optional(
+    "group_regexes",
+    "MM2's `groups` value(s), compiled like `topic_regexes` and added to `groups` / \
+     `group_prefixes`.",
 );
 const GROUPS: Attr<Vec<String>> = Attr::optional_computed(
     "groups",
@@ -191,8 +206,10 @@ impl Flow for Mm2Flow {
             .attr(&TARGET_PRINCIPAL)
             .attr(&TOPICS)
             .attr(&TOPIC_PREFIXES)
+            .attr(&TOPIC_REGEXES)
             .attr(&GROUPS)
             .attr(&GROUP_PREFIXES)
+            .attr(&GROUP_REGEXES)
             .attr(&REPLICATION_POLICY)
             .attr(&SEPARATOR)
             .attr(&EMIT_HEARTBEATS)
@@ -281,8 +298,10 @@ impl Flow for Mm2Flow {
         let target_principal = read.get(&TARGET_PRINCIPAL, diags);
         let topics = read.get(&TOPICS, diags);
         let topic_prefixes = read.get(&TOPIC_PREFIXES, diags);
+        let topic_regexes = read.get(&TOPIC_REGEXES, diags).unwrap_or_default();
         let groups = read.get(&GROUPS, diags);
         let group_prefixes = read.get(&GROUP_PREFIXES, diags);
+        let group_regexes = read.get(&GROUP_REGEXES, diags).unwrap_or_default();
         let replication_policy = read.parse::<ReplicationPolicy>(&REPLICATION_POLICY, diags);
         let separator = read.get(&SEPARATOR, diags);
         let emit_heartbeats = read.get(&EMIT_HEARTBEATS, diags);
@@ -337,8 +356,10 @@ impl Flow for Mm2Flow {
                 target_principal,
                 topics: topics?,
                 topic_prefixes: topic_prefixes?,
+                topic_regexes,
                 groups: groups?,
                 group_prefixes: group_prefixes?,
+                group_regexes,
                 replication_policy: replication_policy?,
                 separator: separator?,
                 emit_heartbeats: emit_heartbeats?,
@@ -365,6 +386,15 @@ impl Flow for Mm2Flow {
     fn plan(inputs: &Mm2Inputs) -> DesiredState {
         plan_mm2(inputs)
     }
+
+    fn warnings(inputs: &Mm2Inputs) -> Vec<(&'static str, InputError)> {
+        mm2_warnings(inputs)
+    }
+
+    /// Version 1 added the regex inputs.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[UpgradeStep {
+        added_attributes: &[TOPIC_REGEXES.name, GROUP_REGEXES.name],
+    }];
 
     fn id(inputs: &Mm2Inputs) -> String {
         let principal = inputs

@@ -10,7 +10,7 @@ use crate::model::outcome::{
 };
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Kafka's error for a topic that does not exist (`Errors.UNKNOWN_TOPIC_OR_PARTITION`).
@@ -93,6 +93,7 @@ pub(crate) async fn apply_cluster_topics(
         })
         .collect();
     let mut created: HashSet<String> = HashSet::new();
+    let mut raced: Vec<String> = Vec::new();
     match admin.create_topics(&new_topics, false).await {
         Ok(outcomes) => {
             for (name, outcome) in outcomes {
@@ -100,6 +101,7 @@ pub(crate) async fn apply_cluster_topics(
                     Ok(()) => {
                         created.insert(name);
                     }
+                    Err(error) if error.name == "TOPIC_ALREADY_EXISTS" => raced.push(name),
                     Err(error) => {
                         diags.push(Diagnostic::error(
                             "Cannot create internal topic",
@@ -113,6 +115,18 @@ pub(crate) async fn apply_cluster_topics(
             diags.push(kafka_diagnostic("Cannot create internal topics", &error));
         }
     }
+
+    // Created since they were read: recorded as they exist.
+    let raced = match read_topics(admin, cluster, &raced, &managed_keys).await {
+        Ok(found) => found
+            .into_iter()
+            .map(|((_, name), topic)| (name, topic))
+            .collect(),
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+            HashMap::new()
+        }
+    };
 
     let mut fixes: BTreeMap<String, Vec<ConfigChange>> = BTreeMap::new();
     for fix in changes.config_fixes.get(cluster).into_iter().flatten() {
@@ -155,7 +169,11 @@ pub(crate) async fn apply_cluster_topics(
             conflict.to_string(),
         ));
     }
-    let progress = TopicProgress { created, fixed };
+    let progress = TopicProgress {
+        created,
+        fixed,
+        raced,
+    };
     topics_after_apply(desired, &existing, &changes, &progress)
         .into_iter()
         .filter_map(|(topic, left)| match left {
