@@ -11,6 +11,7 @@ use kafkamirror::kafka::config::{ClusterConnection, SaslMechanism, SaslSettings}
 use kafkamirror::kafka::KafkaAdmin;
 use kafkamirror::model::acl::AclBinding;
 use kafkamirror::model::mm2::{plan_mm2, Mm2Inputs};
+use kafkamirror::resources::acls::ACL_BATCH_LIMIT;
 use kafkamirror::secret::Secret;
 
 use crate::brokers::{ADMIN_PASSWORD, ADMIN_USER};
@@ -105,21 +106,7 @@ async fn apply_acls(
         )
         .await
         .map_err(|e| format!("cannot start an in-process broker: {e}"))?;
-        let admin = KafkaAdmin::connect(&ClusterConnection {
-            alias: alias.clone(),
-            bootstrap_servers: vec![broker.bootstrap()],
-            tls: None,
-            sasl: Some(SaslSettings {
-                mechanism: SaslMechanism::ScramSha256,
-                username: ADMIN_USER.to_string(),
-                password: Secret::new(ADMIN_PASSWORD),
-            }),
-            oauth: None,
-            principal: None,
-            timeout: Duration::from_secs(120),
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+        let admin = connect_as_admin(alias, &broker.bootstrap()).await?;
         let before = create_acls_count(&broker);
         let started = Instant::now();
         let refused: usize = stream::iter(bindings.chunks(batch_size.max(1)))
@@ -141,6 +128,55 @@ async fn apply_acls(
         }
     }
     Ok(cost)
+}
+
+/// An admin client for one broker, as the bench's super user.
+async fn connect_as_admin(alias: &str, bootstrap: &str) -> Result<KafkaAdmin, String> {
+    KafkaAdmin::connect(&ClusterConnection {
+        alias: alias.to_string(),
+        bootstrap_servers: vec![bootstrap.to_string()],
+        tls: None,
+        sasl: Some(SaslSettings {
+            mechanism: SaslMechanism::ScramSha256,
+            username: ADMIN_USER.to_string(),
+            password: Secret::new(ADMIN_PASSWORD),
+        }),
+        oauth: None,
+        principal: None,
+        timeout: Duration::from_secs(120),
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Creates every binding the bench's MM2 flow needs for `topics` topics on the two brokers
+/// (`source` and `target` bootstrap addresses), in batches as the provider would; returns how
+/// many bindings were created.
+pub async fn seed_mm2_bindings(topics: usize, source: &str, target: &str) -> Result<usize, String> {
+    let mut by_cluster: BTreeMap<String, Vec<AclBinding>> = BTreeMap::new();
+    for acl in plan_mm2(&mm2_inputs(topics)).acls {
+        by_cluster.entry(acl.cluster).or_default().push(acl.binding);
+    }
+    let mut created = 0;
+    for (alias, bindings) in &by_cluster {
+        let bootstrap = match alias.as_str() {
+            "source" => source,
+            "target" => target,
+            other => return Err(format!("the bench's flow has no cluster {other:?}")),
+        };
+        let admin = connect_as_admin(alias, bootstrap).await?;
+        for chunk in bindings.chunks(ACL_BATCH_LIMIT) {
+            let results = admin.create_acls(chunk).await.map_err(|e| e.to_string())?;
+            let refused = results.iter().filter(|r| r.is_err()).count();
+            if refused > 0 {
+                return Err(format!(
+                    "cluster {alias}: {refused} seeded bindings refused"
+                ));
+            }
+            created += chunk.len();
+        }
+    }
+    Ok(created)
 }
 
 fn create_acls_count(broker: &TestBroker) -> u64 {

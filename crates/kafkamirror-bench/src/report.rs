@@ -1,17 +1,17 @@
-//! BENCHMARKS.md: headline, the issue's targets checked against what this run measured, one
-//! table per topic count, the batched-versus-per-binding and planning tables, and the
-//! hand-written analysis (profiles, causes) appended from a file.
+//! BENCHMARKS.md: headline, the machine (with its load at the start), the targets checked
+//! against what this run measured, what moved since the previous run (read from the file this
+//! run replaces), one table per topic count, the pre-existing-bindings case, the
+//! batched-versus-per-binding and planning tables, and the hand-written analysis (profiles,
+//! causes) appended from a file.
 
 use std::fmt::Write;
 use std::time::Duration;
 
 use crate::brokers::{admin_requests, describe_counts, RequestCounts, CONNECTION_APIS};
 use crate::inprocess::{AdminComparison, PER_BINDING_CONCURRENCY};
-use crate::terraform_steps::{SizeResult, StepResult};
+use crate::terraform_steps::{PreexistingResult, SizeResult, StepResult};
+use crate::{Mode, TARGET_TOPICS};
 use kafkamirror::resources::acls::ACL_BATCH_LIMIT;
-
-/// The topic count the issue's CPU, RSS and wall-ratio targets are stated for.
-const TARGET_TOPICS: usize = 10_000;
 /// APIs whose request count follows the bindings written, one per batch of `ACL_BATCH_LIMIT`.
 const BATCHED_WRITE_APIS: &[&str] = &["CreateAcls", "DeleteAcls"];
 const PLAN_CPU_TARGET_SECONDS: f64 = 1.0;
@@ -45,8 +45,10 @@ pub struct AdminRow {
 /// Everything one run measured.
 pub struct Report {
     pub terraform_version: String,
-    pub smoke: bool,
+    pub mode: Mode,
+    pub machine: Machine,
     pub sizes: Vec<SizeResult>,
+    pub preexisting: Option<PreexistingResult>,
     pub admin: Vec<AdminRow>,
     pub planning: Option<PlanningResult>,
     /// What the run left out, and why.
@@ -54,16 +56,17 @@ pub struct Report {
     pub total: Duration,
 }
 
-/// Where and when the run happened.
-struct Machine {
+/// Where and when the run happened, and how busy the machine was when it started.
+pub struct Machine {
     cores: String,
     memory: String,
     cpu: String,
+    load: String,
     date: String,
 }
 
 impl Machine {
-    fn describe() -> Machine {
+    pub fn describe() -> Machine {
         let command = |program: &str, args: &[&str]| {
             std::process::Command::new(program)
                 .args(args)
@@ -90,20 +93,133 @@ impl Machine {
             .and_then(|kib| kib.trim().parse::<f64>().ok())
             .map(|kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0))
             .unwrap_or(memory);
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .map(|text| {
+                text.split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|load| !load.is_empty())
+            .unwrap_or_else(|| "unknown".to_string());
         Machine {
             cores: command("nproc", &[]),
             memory,
             cpu: proc_field("/proc/cpuinfo", "model name"),
+            load,
             date: command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         }
     }
 
     fn line(&self, terraform_version: &str) -> String {
         format!(
-            "{} cores (nproc), {} memory, {}; Terraform {terraform_version}; {}",
-            self.cores, self.memory, self.cpu, self.date
+            "{} cores (nproc), {} memory, {}; load average {} (1, 5, 15 min) at the start; Terraform {terraform_version}; {}",
+            self.cores, self.memory, self.cpu, self.load, self.date
         )
     }
+
+    /// The part of [`Machine::line`] that names the hardware (cores, memory, CPU model).
+    fn hardware(&self) -> String {
+        format!(
+            "{} cores (nproc), {} memory, {}",
+            self.cores, self.memory, self.cpu
+        )
+    }
+}
+
+fn steps_wall(size: &SizeResult) -> Duration {
+    size.steps.iter().map(|step| step.wall).sum()
+}
+
+/// The rows of a "## Targets" table: target -> what was measured.
+fn target_rows(markdown: &str) -> Vec<(String, String)> {
+    let Some(start) = markdown.find("## Targets") else {
+        return Vec::new();
+    };
+    markdown[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // `| target | measured | status |` splits into 5 cells, the outer two empty.
+            (cells.len() == 5 && cells[1] != "Target" && !cells[1].starts_with("---"))
+                .then(|| (cells[1].to_string(), format!("{} ({})", cells[2], cells[3])))
+        })
+        .collect()
+}
+
+/// The hardware part of a previous file's "Machine:" line.
+fn previous_hardware(markdown: &str) -> Option<String> {
+    let line = markdown.lines().find(|l| l.starts_with("Machine: "))?;
+    let rest = line.strip_prefix("Machine: ")?;
+    Some(rest.split(';').next()?.trim().to_string())
+}
+
+/// "## Compared with the previous run": every target whose measurement changed since the file
+/// this run replaces, and whether that run was on the same hardware.
+fn write_comparison(
+    out: &mut String,
+    targets: &str,
+    machine: &Machine,
+    previous: Option<&str>,
+) -> std::fmt::Result {
+    writeln!(
+        out,
+        "## Compared with the previous run
+"
+    )?;
+    let Some(previous) = previous else {
+        return writeln!(out, "No previous BENCHMARKS.md to compare with.\n");
+    };
+    let hardware = machine.hardware();
+    match previous_hardware(previous) {
+        Some(before) if before == hardware => {
+            writeln!(out, "Same hardware as the previous run ({hardware}).\n")?
+        }
+        Some(before) => writeln!(
+            out,
+            "**Different hardware**: the previous run was on {before}; this one on {hardware}. \
+             Absolute figures are not comparable across machines; ratios and request counts are.\n"
+        )?,
+        None => writeln!(out, "The previous file names no machine.\n")?,
+    }
+    let before: std::collections::BTreeMap<String, String> =
+        target_rows(previous).into_iter().collect();
+    let now = target_rows(targets);
+    let moved: Vec<(&String, &String, &String)> = now
+        .iter()
+        .filter_map(|(target, measured)| {
+            let previous = before.get(target)?;
+            (previous != measured).then_some((target, previous, measured))
+        })
+        .collect();
+    let new: Vec<&String> = now
+        .iter()
+        .filter(|(target, _)| !before.contains_key(target))
+        .map(|(target, _)| target)
+        .collect();
+    if moved.is_empty() {
+        writeln!(out, "No target's measurement changed.")?;
+    } else {
+        writeln!(out, "| Target | Previous run | This run |")?;
+        writeln!(out, "|---|---|---|")?;
+        for (target, previous, measured) in moved {
+            writeln!(out, "| {target} | {previous} | {measured} |")?;
+        }
+    }
+    if !new.is_empty() {
+        writeln!(
+            out,
+            "\nNot in the previous run: {}.",
+            new.iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )?;
+    }
+    writeln!(out)
 }
 
 fn seconds(d: Duration) -> String {
@@ -123,11 +239,13 @@ fn met(ok: bool) -> &'static str {
 }
 
 impl Report {
-    pub fn new(terraform_version: String, smoke: bool) -> Report {
+    pub fn new(terraform_version: String, mode: Mode, machine: Machine) -> Report {
         Report {
             terraform_version,
-            smoke,
+            mode,
+            machine,
             sizes: Vec::new(),
+            preexisting: None,
             admin: Vec::new(),
             planning: None,
             skipped: Vec::new(),
@@ -135,11 +253,49 @@ impl Report {
         }
     }
 
-    /// The whole file; `analysis` (markdown) is appended under its own heading.
-    pub fn render(&self, analysis: Option<&str>) -> Result<String, String> {
-        let machine = Machine::describe();
+    /// Wall time of the target size's steps (a first guess of 5 minutes before they ran).
+    pub fn target_steps_wall(&self) -> Duration {
+        self.sizes
+            .iter()
+            .find(|s| s.topics == TARGET_TOPICS && s.unfinished.is_none())
+            .map(steps_wall)
+            .unwrap_or(Duration::from_secs(300))
+    }
+
+    /// The largest size whose steps finished, with their wall time.
+    pub fn largest_steps(&self) -> Option<(usize, Duration)> {
+        self.sizes
+            .iter()
+            .filter(|s| s.unfinished.is_none() && !s.steps.is_empty())
+            .max_by_key(|s| s.topics)
+            .map(|s| (s.topics, steps_wall(s)))
+    }
+
+    /// What one apply pair at `topics` should take: our first apply and destroy as its steps
+    /// measured them, plus the floor's apply, scaled linearly in objects from the largest
+    /// size whose pairs ran (or `guess_factor` times our apply before any did).
+    pub fn projected_pair(&self, topics: usize, guess_factor: f64) -> Option<Duration> {
+        let size = self.sizes.iter().find(|s| s.topics == topics)?;
+        let ours = size.step("first apply")?.wall;
+        let destroy = size.step("destroy")?.wall;
+        let floor = self
+            .sizes
+            .iter()
+            .filter(|s| !s.pairs.is_empty() && s.objects > 0)
+            .max_by_key(|s| s.topics)
+            .and_then(|measured| {
+                let (_, floor) = measured.median_apply_walls()?;
+                Some(floor.mul_f64(size.objects as f64 / measured.objects as f64))
+            })
+            .unwrap_or(ours.mul_f64(guess_factor));
+        Some(ours + destroy + floor)
+    }
+
+    /// The whole file; `analysis` (markdown) is appended under its own heading, `previous`
+    /// (the file this one replaces) is compared target by target.
+    pub fn render(&self, analysis: Option<&str>, previous: Option<&str>) -> Result<String, String> {
         let mut out = String::new();
-        self.write_all(&mut out, &machine, analysis)
+        self.write_all(&mut out, analysis, previous)
             .map_err(|e| format!("cannot format the report: {e}"))?;
         Ok(out)
     }
@@ -147,23 +303,33 @@ impl Report {
     fn write_all(
         &self,
         out: &mut String,
-        machine: &Machine,
         analysis: Option<&str>,
+        previous: Option<&str>,
     ) -> std::fmt::Result {
+        let machine = &self.machine;
         writeln!(out, "# Benchmarks\n")?;
         writeln!(
             out,
             "Generated by `make bench` (`crates/kafkamirror-bench`) in {:.0} s{}. Do not edit by hand: \
              rerun `make bench`; the Analysis section comes from `crates/kafkamirror-bench/analysis.md`.\n",
             self.total.as_secs_f64(),
-            if self.smoke { " in **smoke mode** (N = 10, one pair: checks the tool, measures nothing)" } else { "" }
+            match self.mode {
+                Mode::Smoke => " in **smoke mode** (N = 10, one pair: checks the tool, measures nothing)",
+                Mode::Quick => " in **quick mode** (`make bench QUICK=1`: small sizes, one pair each; no target is measured)",
+                Mode::FloorOnly => " in **floor-only mode** (`make bench-floor`: steps and floor pairs, no budget)",
+                Mode::Full => "",
+            }
         )?;
         self.write_headline(out, machine)?;
-        self.write_targets(out)?;
+        let mut targets = String::new();
+        self.write_targets(&mut targets)?;
+        out.push_str(&targets);
+        write_comparison(out, &targets, machine, previous)?;
         self.write_method(out)?;
         for size in &self.sizes {
             self.write_size(out, size)?;
         }
+        self.write_preexisting(out)?;
         self.write_admin(out)?;
         self.write_planning(out)?;
         if !self.skipped.is_empty() {
@@ -341,7 +507,7 @@ impl Report {
                 if let Some(unfinished) = &size.unfinished {
                     writeln!(
                         out,
-                        "| Every step at N = 10 000 within the 10-minute run | not reached: {unfinished} | **missed** |"
+                        "| Every step at N = 10 000 | not reached: {unfinished} | **missed** |"
                     )?;
                 }
                 let cpu = |name: &str| size.step(name).map(|s| s.provider.cpu_seconds);
@@ -371,12 +537,17 @@ impl Report {
                     "| Provider peak RSS at N = 10 000 < {RSS_TARGET_MB} MB | {rss:.0} MB | {} |",
                     met(rss < RSS_TARGET_MB)
                 )?;
-                if let Some(ratio) = size.median_wall_ratio() {
-                    writeln!(
+                match size.median_wall_ratio() {
+                    Some(ratio) => writeln!(
                         out,
-                        "| `apply` wall time / `terraform_data` floor at N = 10 000 <= {WALL_RATIO_TARGET} | {ratio:.2} | {} |",
+                        "| `apply` wall time / `terraform_data` floor at N = 10 000 <= {WALL_RATIO_TARGET} | {ratio:.2} ({} pair(s) in this run) | {} |",
+                        size.pairs.len(),
                         met(ratio <= WALL_RATIO_TARGET)
-                    )?;
+                    )?,
+                    None => writeln!(
+                        out,
+                        "| `apply` wall time / `terraform_data` floor at N = 10 000 <= {WALL_RATIO_TARGET} | no pair fitted this run's budget: `make bench-floor` measures it | not measured |"
+                    )?,
                 }
             }
             None => writeln!(
@@ -481,10 +652,67 @@ impl Report {
                 seconds(floor),
                 ratio,
                 size.pairs.len(),
-                if size.pairs.len() < 5 { " (fewer than 5 to fit the 10-minute budget)" } else { "" }
+                if size.pairs.len() < 5 { " (fewer than 5 to fit the budget)" } else { "" }
             )?;
         }
         Ok(())
+    }
+
+    fn write_preexisting(&self, out: &mut String) -> std::fmt::Result {
+        let Some(case) = &self.preexisting else {
+            return Ok(());
+        };
+        writeln!(
+            out,
+            "## Every binding pre-existing (N = {}, {} bindings made before the first apply)\n",
+            case.topics, case.seeded
+        )?;
+        writeln!(
+            out,
+            "The MM2 flow's bindings are created on the brokers before the first apply, so the \
+             apply records them all in `preexisting_acls` and the plan's pre-existing check \
+             compares every one with the recorded rows: this stays linear (hash lookups), so the \
+             plan's provider CPU stays near the plan of the flow without them.\n"
+        )?;
+        if let Some(unfinished) = &case.unfinished {
+            writeln!(out, "**Did not finish**: {unfinished}.\n")?;
+        }
+        writeln!(
+            out,
+            "| Step | Source requests | Target requests | Provider CPU s | Peak RSS MB | Wall s |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|")?;
+        for step in &case.steps {
+            writeln!(
+                out,
+                "| {} | {} | {} | {:.2} | {:.0} | {} |",
+                step.name,
+                total(&step.source_requests),
+                total(&step.target_requests),
+                step.provider.cpu_seconds,
+                step.provider.peak_rss_mb,
+                seconds(step.wall)
+            )?;
+        }
+        let plain = self
+            .sizes
+            .iter()
+            .find(|s| s.topics == case.topics)
+            .and_then(|s| s.step("plan (refresh)"));
+        let with = case.steps.iter().find(|s| s.name.starts_with("plan"));
+        if let (Some(plain), Some(with)) = (plain, with) {
+            writeln!(
+                out,
+                "\nPlan CPU with every binding pre-existing / without: {:.2} / {:.2} s = {:.2}.",
+                with.provider.cpu_seconds,
+                plain.provider.cpu_seconds,
+                with.provider.cpu_seconds / plain.provider.cpu_seconds.max(0.001)
+            )?;
+        }
+        if !case.plan_was_empty {
+            writeln!(out, "\n**The plan after that apply was not empty.**")?;
+        }
+        writeln!(out)
     }
 
     fn write_admin(&self, out: &mut String) -> std::fmt::Result {

@@ -1,7 +1,9 @@
-//! One topic count, end to end with real Terraform: fresh brokers, then first `apply`, `plan`
-//! (with refresh), no-change `apply` and `destroy`, each counted by the brokers and measured at
-//! the provider; then alternating pairs of timed applies of our resources and of the
-//! `terraform_data` floor holding the same objects.
+//! One topic count, end to end with real Terraform, in separate phases so the run can measure
+//! what the targets need first: the steps (fresh brokers, then first `apply`, `plan` with
+//! refresh, no-change `apply` and `destroy`, each counted by the brokers and measured at the
+//! provider); later, alternating pairs of timed applies of our resources and of the
+//! `terraform_data` floor holding the same objects; and a flow whose every binding existed
+//! before it (the pre-existing check at plan time).
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,8 @@ pub struct SizeResult {
     pub steps: Vec<StepResult>,
     /// Whether `plan` right after the first apply showed no changes.
     pub plan_was_empty: bool,
+    /// The `terraform_data` floor holding the same objects (`main.tf.json`), once the steps ran.
+    pub floor: Option<String>,
     /// Wall times of (our apply, floor apply), one per pair.
     pub pairs: Vec<(Duration, Duration)>,
     /// Set when the time budget ran out before every step and pair was measured.
@@ -111,12 +115,12 @@ impl Clusters {
     }
 }
 
-/// Measures one topic count with `pairs` timed apply pairs against the floor. Commands still
-/// running at `deadline` are killed and the result says which one.
-pub fn run_size(
+/// Measures one topic count's four steps on fresh brokers (no floor pairs: those are
+/// [`run_pairs`], run later as the budget allows). Commands still running at `deadline` are
+/// killed and the result says which one.
+pub fn run_steps(
     binaries: &Binaries,
     topics: usize,
-    pairs: usize,
     deadline: Instant,
 ) -> Result<SizeResult, String> {
     let workdir = Workdir::new(binaries, deadline)?;
@@ -126,10 +130,111 @@ pub fn run_size(
         objects: 0,
         steps: Vec::new(),
         plan_was_empty: true,
+        floor: None,
         pairs: Vec::new(),
         unfinished: None,
     };
-    match measure(&workdir, &clusters, pairs, &mut result) {
+    let outcome = measure_steps(&workdir, &clusters, &mut result);
+    finish(result, outcome)
+}
+
+/// Adds `pairs` timed apply pairs (ours, then the floor, alternating) to a topic count whose
+/// steps finished, on fresh brokers.
+pub fn run_pairs(
+    binaries: &Binaries,
+    size: &mut SizeResult,
+    pairs: usize,
+    deadline: Instant,
+) -> Result<(), String> {
+    let Some(floor) = size.floor.clone() else {
+        return Err(format!(
+            "N = {}: no floor configuration (its steps did not finish)",
+            size.topics
+        ));
+    };
+    let workdir = Workdir::new(binaries, deadline)?;
+    let clusters = Clusters::start(binaries, workdir.path())?;
+    let config = main_tf(
+        clusters.source.bootstrap(),
+        clusters.target.bootstrap(),
+        size.topics,
+    );
+    for pair in 0..pairs {
+        // Alternate which one goes first so drift in machine load hits both alike.
+        let measured = if pair % 2 == 0 {
+            timed_apply_of_ours(&workdir, &config)
+                .and_then(|ours| Ok((ours, timed_apply_of_floor(&workdir, &floor)?)))
+        } else {
+            timed_apply_of_floor(&workdir, &floor)
+                .and_then(|floor_wall| Ok((timed_apply_of_ours(&workdir, &config)?, floor_wall)))
+        };
+        match measured {
+            Ok(pair) => size.pairs.push(pair),
+            Err(StepFailure::OutOfTime { command, after }) => {
+                size.unfinished = Some(format!(
+                    "apply pair {}: `{command}` was still running after {:.0} s when the time budget ran out (killed)",
+                    pair + 1,
+                    after.as_secs_f64()
+                ));
+                return Ok(());
+            }
+            Err(StepFailure::Error(message)) => {
+                return Err(format!("N = {}: {message}", size.topics))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The plan and apply of a flow all of whose bindings existed before it: pre-existing
+/// bindings are checked at plan time (preflight) against what the state recorded, which
+/// must stay linear in their number.
+#[derive(Debug, Clone)]
+pub struct PreexistingResult {
+    pub topics: usize,
+    /// Bindings created by hand on the brokers before the first apply.
+    pub seeded: usize,
+    pub steps: Vec<StepResult>,
+    pub plan_was_empty: bool,
+    pub unfinished: Option<String>,
+}
+
+/// Seeds every binding the bench's MM2 flow needs for `topics` topics (through `seed`, which
+/// gets both brokers' bootstrap addresses and returns how many bindings it created), then
+/// measures the first apply (which records them all as pre-existing) and a plan.
+pub fn run_preexisting(
+    binaries: &Binaries,
+    topics: usize,
+    deadline: Instant,
+    seed: impl FnOnce(&str, &str) -> Result<usize, String>,
+) -> Result<PreexistingResult, String> {
+    let workdir = Workdir::new(binaries, deadline)?;
+    let clusters = Clusters::start(binaries, workdir.path())?;
+    let seeded = seed(clusters.source.bootstrap(), clusters.target.bootstrap())?;
+    let mut result = PreexistingResult {
+        topics,
+        seeded,
+        steps: Vec::new(),
+        plan_was_empty: true,
+        unfinished: None,
+    };
+    let config = main_tf(
+        clusters.source.bootstrap(),
+        clusters.target.bootstrap(),
+        topics,
+    );
+    let mut measure = || -> Result<(), StepFailure> {
+        workdir.write_config("main.tf", &config)?;
+        let (apply, _) =
+            clusters.measure(&workdir, "first apply (all pre-existing)", APPLY, &[0])?;
+        result.steps.push(apply);
+        let (plan, run) =
+            clusters.measure(&workdir, "plan (refresh, all pre-existing)", PLAN, &[0, 2])?;
+        result.plan_was_empty = run.exit_code == 0;
+        result.steps.push(plan);
+        Ok(())
+    };
+    match measure() {
         Ok(()) => Ok(result),
         Err(StepFailure::OutOfTime { command, after }) => {
             result.unfinished = Some(format!(
@@ -138,15 +243,28 @@ pub fn run_size(
             ));
             Ok(result)
         }
-        Err(StepFailure::Error(message)) => Err(format!("N = {topics}: {message}")),
+        Err(StepFailure::Error(message)) => Err(format!("pre-existing N = {topics}: {message}")),
     }
 }
 
-/// The steps, then the pairs, recorded into `result` as they complete.
-fn measure(
+fn finish(mut result: SizeResult, outcome: Result<(), StepFailure>) -> Result<SizeResult, String> {
+    match outcome {
+        Ok(()) => Ok(result),
+        Err(StepFailure::OutOfTime { command, after }) => {
+            result.unfinished = Some(format!(
+                "`{command}` was still running after {:.0} s when the time budget ran out (killed)",
+                after.as_secs_f64()
+            ));
+            Ok(result)
+        }
+        Err(StepFailure::Error(message)) => Err(format!("N = {}: {message}", result.topics)),
+    }
+}
+
+/// The four steps, recorded into `result` as they complete, and the floor configuration.
+fn measure_steps(
     workdir: &Workdir,
     clusters: &Clusters,
-    pairs: usize,
     result: &mut SizeResult,
 ) -> Result<(), StepFailure> {
     let config = main_tf(
@@ -168,20 +286,9 @@ fn measure(
         .map_err(|e| format!("bad `terraform show -json` output: {e}"))?;
     let (objects, floor) = floor_config(&state)?;
     result.objects = objects;
+    result.floor = Some(floor);
     let (destroy, _) = clusters.measure(workdir, "destroy", DESTROY, &[0])?;
     result.steps.push(destroy);
-
-    for pair in 0..pairs {
-        // Alternate which one goes first so drift in machine load hits both alike.
-        let (ours, floor_wall) = if pair % 2 == 0 {
-            let ours = timed_apply_of_ours(workdir, &config)?;
-            (ours, timed_apply_of_floor(workdir, &floor)?)
-        } else {
-            let floor_wall = timed_apply_of_floor(workdir, &floor)?;
-            (timed_apply_of_ours(workdir, &config)?, floor_wall)
-        };
-        result.pairs.push((ours, floor_wall));
-    }
     Ok(())
 }
 
