@@ -170,12 +170,20 @@ fn states_of_the_previous_schema_version_upgrade_and_plan_empty() {
                 assert_eq!(instance["schema_version"], 3);
                 instance["schema_version"] = Json::from(1);
                 let attributes = instance["attributes"].as_object_mut().unwrap();
-                for key in ["deny_check", "upstream_aliases", "idempotent_write", "claimant"] {
+                for key in [
+                    "deny_check",
+                    "upstream_aliases",
+                    "idempotent_write",
+                    "claimant",
+                ] {
                     removed += usize::from(attributes.remove(key).is_some());
                 }
             }
         }
-        assert_eq!(removed, 4, "the new inputs (null) and the claimant are stored");
+        assert_eq!(
+            removed, 4,
+            "the new inputs (null) and the claimant are stored"
+        );
         std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
         let run = dir.plan_exit_code();
         assert_eq!(run.code, 0, "plan is empty\n{}\n{}", run.stdout, run.stderr);

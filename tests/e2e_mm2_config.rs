@@ -435,7 +435,13 @@ spec:
         // `topic_regexes` on the resource compiles the same way.
         has(
             SOURCE,
-            binding(&extra_principal, Topic, &format!("extra-{t}."), Prefixed, Read),
+            binding(
+                &extra_principal,
+                Topic,
+                &format!("extra-{t}."),
+                Prefixed,
+                Read,
+            ),
         );
         let topics = clusters().topics(
             TARGET,

@@ -36,5 +36,3 @@ pub fn selection(
     }
     NameSelection::new(&names, &prefixes)
 }
-
-

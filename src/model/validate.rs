@@ -3,12 +3,12 @@
 //! to attribute paths.
 //! Also `normalize_principal`, the form principals are compared in.
 
-use super::topic_name::{check_topic_chars, check_topic_name, MAX_TOPIC_NAME_LEN};
 use super::cluster_link::ClusterLinkInputs;
 use super::mm2::{Mm2Deployment, Mm2Inputs};
 use super::mm2_config::regex_cover::NameKind;
 use super::mm2_selection::element_cover;
 use super::plan::ALL_NAMES;
+use super::topic_name::{check_topic_chars, check_topic_name, MAX_TOPIC_NAME_LEN};
 
 /// An input of an MM2 flow: a field of [`Mm2Inputs`] (or of its Connect worker).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -163,7 +163,6 @@ pub fn normalize_principal(principal: &str) -> Result<String, String> {
     };
     Ok(format!("{kind}:{name}"))
 }
-
 
 fn check_principal<F>(field: F, principal: &str, errors: &mut Vec<InputError<F>>) {
     if let Err(message) = normalize_principal(principal) {

@@ -204,7 +204,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         };
         let me = match CLAIMANT.get(&prior) {
             Ok(Field::Known(me)) => me,
-            _ => claimant_id(F::TYPE_NAME, &id)
+            _ => claimant_id(F::TYPE_NAME, &id),
         };
         let delete_topics = F::HAS_TOPICS && F::delete_topics_on_destroy(&prior);
         let Some(record) = Record::take(&mut prior, diags) else {
@@ -330,7 +330,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                 };
                 let me = match CLAIMANT.get(&state) {
                     Ok(Field::Known(me)) => me,
-                    _ => claimant_id(F::TYPE_NAME, &id)
+                    _ => claimant_id(F::TYPE_NAME, &id),
                 };
                 let plan = ApplyPlan {
                     desired_acls: &[],
@@ -363,7 +363,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                 let desired = F::plan(&inputs);
                 let me = match diags.take(CLAIMANT.get(&planned))? {
                     Field::Known(me) => me,
-                    _ => claimant_id(F::TYPE_NAME, &F::id(&inputs))
+                    _ => claimant_id(F::TYPE_NAME, &F::id(&inputs)),
                 };
                 CLAIMANT.set(&mut planned, &me);
                 // Rows adopted by import keep their reason while the rows do not change

@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rdkafka::client::Client;
 use rdkafka::types::RDKafkaType;
 
-use super::client::{client_config, redact, AdminContext, Shared};
 #[cfg(test)]
 use super::client::is_definitive_tls_failure;
+use super::client::{client_config, redact, AdminContext, Shared};
 use super::KafkaAdmin;
 use crate::kafka::config::{ClusterConnection, OAuthSettings};
 use crate::kafka::error::KafkaError;
