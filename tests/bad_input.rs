@@ -10,9 +10,8 @@ use kafkamirror::model::cluster_link::{plan_cluster_link, ClusterLinkInputs, Lin
 use kafkamirror::model::mm2::{
     plan_mm2, ConnectWorker, Mm2Deployment, Mm2Inputs, OffsetSyncsLocation, ReplicationPolicy,
 };
-use kafkamirror::model::validate::{
-    check_topic_name, normalize_principal, validate_cluster_link, validate_mm2,
-};
+use kafkamirror::model::topic_name::check_topic_name;
+use kafkamirror::model::validate::{normalize_principal, validate_cluster_link, validate_mm2};
 use kafkamirror::provider::KafkamirrorProvider;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};

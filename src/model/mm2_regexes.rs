@@ -99,6 +99,8 @@ pub fn mm2_warnings(inputs: &Mm2Inputs) -> Vec<(&'static str, InputError<Mm2Fiel
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::plan::NameSelection;
+    use crate::model::validate::validate_regexes;
 
     fn inputs() -> Mm2Inputs {
         Mm2Inputs::with_defaults("a", "b", "User:mm2")
