@@ -342,7 +342,14 @@ async fn a_version_0_state_moves_to_claims_without_deleting_or_duplicating() {
         primary.records(CLAIMS_TOPIC).is_empty(),
         "state ownership writes no claims"
     );
-    for added in ["topic_regexes", "group_regexes", "claimant"] {
+    for added in [
+        "topic_regexes",
+        "group_regexes",
+        "upstream_aliases",
+        "idempotent_write",
+        "deny_check",
+        "claimant",
+    ] {
         v0.remove(added);
     }
     let json = state_json(v0);
