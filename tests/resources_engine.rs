@@ -745,7 +745,8 @@ async fn a_topic_whose_configs_cannot_be_read_is_reported_by_name() {
         .inject_error(api::DESCRIBE_CONFIGS, UNKNOWN_SERVER_ERROR, u64::MAX);
     dr.hooks().reset_counts();
     let (new_state, diags) = apply(&state, None, planned.unwrap()).await;
-    dr.hooks().inject_error(api::DESCRIBE_CONFIGS, UNKNOWN_SERVER_ERROR, 0);
+    dr.hooks()
+        .inject_error(api::DESCRIBE_CONFIGS, UNKNOWN_SERVER_ERROR, 0);
     let unread = diags
         .iter()
         .find(|d| d.summary == "Cannot read internal topic configs")
