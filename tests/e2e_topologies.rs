@@ -11,7 +11,8 @@
 //! cluster link sharing a source cluster; a shrink that leaves bindings to their other
 //! claimant (plan warning); two states on one hub (sequential and concurrent, with a
 //! destroy's deletion held back until the other state has claimed); the provider SIGKILLed
-//! mid-apply; `ownership = "state"`; missing rights on the claims topic.
+//! mid-apply; `ownership = "state"`; missing rights on the claims topic; internal topics that
+//! appear between plan and apply (adopted, or an error naming both settings).
 
 mod support;
 mod topologies;
@@ -549,6 +550,71 @@ fn missing_rights_on_the_claims_topic_fail_the_plan_naming_cluster_topic_and_ope
             "{}: with ownership = \"state\": {:#?}",
             tf.label,
             diagnostics(&plan, "error")
+        );
+    });
+}
+
+/// An internal topic that appears between plan and apply (made by another resource or by
+/// MM2 itself) is adopted when it has the planned settings; otherwise apply fails with an
+/// error naming the topic and both settings.
+#[test]
+fn internal_topics_created_between_plan_and_apply_are_adopted_or_named_with_both_settings() {
+    for_each_terraform(|tf| {
+        let clusters = Clusters::plaintext();
+        let compact = || {
+            [("cleanup.policy".to_string(), "compact".to_string())]
+                .into_iter()
+                .collect()
+        };
+
+        let flow = Flow::new(EAST, WEST);
+        let dir = Workdir::with_dev_overrides(tf, &clusters.config(&[&flow]));
+        dir.ok(&["plan", "-no-color", "-out=tfplan"]);
+        let needs = flow.needs();
+        let appeared = needs
+            .topics
+            .first()
+            .expect("the flow plans internal topics");
+        clusters.broker(&appeared.cluster).create_topic_direct(
+            &appeared.name,
+            appeared.partitions,
+            appeared.replication_factor,
+            compact(),
+        );
+        let when = format!("{}: {} appeared as planned", tf.label, appeared.name);
+        let run = dir.run(&["apply", "-json", "tfplan"]);
+        assert_eq!(run.code, 0, "{when}: {:#?}", diagnostics(&run, "error"));
+        clusters.assert_holds_needs(&[&flow], &when);
+        clusters.assert_exactly(&[&flow], &BTreeSet::new(), &when);
+        assert_plan_empty(&dir, &when);
+
+        let flow = Flow::new(HUB, EAST);
+        let dir = Workdir::with_dev_overrides(tf, &clusters.config(&[&flow]));
+        dir.ok(&["plan", "-no-color", "-out=tfplan"]);
+        let needs = flow.needs();
+        let conflicting = needs
+            .topics
+            .iter()
+            .find(|t| t.partitions > 2)
+            .expect("a planned internal topic with several partitions");
+        let found_partitions = conflicting.partitions - 1;
+        clusters.broker(&conflicting.cluster).create_topic_direct(
+            &conflicting.name,
+            found_partitions,
+            conflicting.replication_factor,
+            compact(),
+        );
+        let run = dir.run(&["apply", "-json", "tfplan"]);
+        assert_eq!(run.code, 1, "{}: apply must fail: {}", tf.label, run.stdout);
+        let errors = diagnostics(&run, "error");
+        assert!(
+            errors.iter().any(|e| e.contains(&conflicting.name)
+                && e.contains(&found_partitions.to_string())
+                && e.contains(&conflicting.partitions.to_string())),
+            "{}: no error naming {} with {found_partitions} partitions found and {} planned: {errors:#?}",
+            tf.label,
+            conflicting.name,
+            conflicting.partitions
         );
     });
 }
