@@ -404,15 +404,16 @@ fn provider_killed_mid_apply_then_apply_then_destroy_leaves_no_binding_it_create
                 .any(|key| clusters.broker(key).hooks().count(CREATE_ACLS) > 0)
         };
         let apply = wait_while_running(apply, "a CreateAcls request", reached_any);
-        let reached: Vec<&str> = [EAST, WEST]
-            .into_iter()
-            .filter(|key| clusters.broker(key).hooks().count(CREATE_ACLS) > 0)
-            .collect();
         let provider = apply.provider().expect("the provider process of terraform");
         kill(provider);
         let killed = apply.finish();
         assert_ne!(killed.code, 0, "apply fails when its provider dies");
-        // The held-back CreateAcls still lands: the killed run created bindings.
+        // The dead provider sends nothing more: these are all the CreateAcls it sent.
+        let reached: Vec<&str> = [EAST, WEST]
+            .into_iter()
+            .filter(|key| clusters.broker(key).hooks().count(CREATE_ACLS) > 0)
+            .collect();
+        // Each held-back CreateAcls still lands: the killed run created bindings.
         let deadline = Instant::now() + HELD_BACK + Duration::from_secs(30);
         while !reached.iter().all(|key| {
             clusters
