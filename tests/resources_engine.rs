@@ -111,7 +111,13 @@ async fn plan(
     let mut diags = Diagnostics::new();
     let mut proposed = config.clone();
     if let Some(prior) = &prior {
-        for key in ["id", "acls", "preexisting_acls", "internal_topics"] {
+        for key in [
+            "id",
+            "acls",
+            "preexisting_acls",
+            "claimant",
+            "internal_topics",
+        ] {
             proposed.insert(key.to_string(), prior[key].clone());
         }
     }

@@ -154,14 +154,17 @@ impl ClaimsLog {
                     replication_factor: None,
                     configs: BTreeMap::new(),
                 };
-                let outcomes = admin.create_topics(&[topic], true).await?;
-                Ok(outcomes
-                    .into_iter()
-                    .filter(|(_, outcome)| {
-                        matches!(outcome, Err(error) if error.is_authorization_failure())
-                    })
-                    .map(|_| Operation::Create)
-                    .collect())
+                match admin.create_topics(&[topic], true).await {
+                    Ok(outcomes) => Ok(outcomes
+                        .into_iter()
+                        .filter(|(_, outcome)| {
+                            matches!(outcome, Err(error) if error.is_authorization_failure())
+                        })
+                        .map(|_| Operation::Create)
+                        .collect()),
+                    Err(KafkaError::AuthorizationFailed { .. }) => Ok(vec![Operation::Create]),
+                    Err(other) => Err(other),
+                }
             }
             Err(other) => Err(other),
         }

@@ -21,8 +21,7 @@ use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
 use super::preflight::{preflight, Preflight};
 use super::read::{connect_all, kafka_diagnostic, read_acls};
 use super::record::{
-    new_claimant_id, upgraded_claimant_id, Record, RecordedRows, ACLS, CLAIMANT, ID,
-    INTERNAL_TOPICS, PREEXISTING_ACLS,
+    claimant_id, Record, RecordedRows, ACLS, CLAIMANT, ID, INTERNAL_TOPICS, PREEXISTING_ACLS,
 };
 use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
@@ -71,7 +70,8 @@ fn schema_v0<F: Flow>() -> Schema {
     schema
 }
 
-/// Upgrade step version 0 -> 1: adds `claimant`, derived from the stored id. The rows stay
+/// Upgrade step version 0 -> 1: adds `claimant`, derived from the stored id as for a new
+/// resource. The rows stay
 /// as stored: what `acls - preexisting_acls` records as owned is claimed on the next apply
 /// (`model::ownership`, "upgraded state"), so nothing is deleted or created twice.
 fn upgrade_v0<F: Flow>(mut state: Object, diags: &mut Diagnostics) -> Option<Object> {
@@ -85,7 +85,7 @@ fn upgrade_v0<F: Flow>(mut state: Object, diags: &mut Diagnostics) -> Option<Obj
             return None;
         }
     };
-    CLAIMANT.set(&mut state, &upgraded_claimant_id(F::TYPE_NAME, &id));
+    CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, &id));
     Some(state)
 }
 
@@ -183,12 +183,16 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         let mut planned = request.proposed;
         F::fill_defaults(&mut planned);
         check_cluster_keys::<F>(ctx.provider, &planned, diags);
-        // Kept from the prior state; a new resource gets its random id at apply.
+        // Kept from the prior state (Terraform proposes it); a new resource gets its random
+        // id at apply.
         if planned
             .get(CLAIMANT.name)
             .is_none_or(|value| value.is_null())
         {
-            CLAIMANT.set_unknown(&mut planned);
+            match request.prior.as_ref().map(|prior| CLAIMANT.get(prior)) {
+                Some(Ok(Field::Known(id))) => CLAIMANT.set(&mut planned, &id),
+                _ => CLAIMANT.set_unknown(&mut planned),
+            }
         }
         let recorded = request.prior.as_ref().map(RecordedRows::of);
         match F::decode(&planned, diags)? {
@@ -204,6 +208,9 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                 let acls = AclRow::keys_of(&desired.acls);
                 let topics = keyed_rows(desired.topics.iter().map(TopicRow::from), TopicRow::key);
                 ID.set(&mut planned, &F::id(&inputs));
+                if !matches!(CLAIMANT.get(&planned), Ok(Field::Known(_))) {
+                    CLAIMANT.set(&mut planned, &claimant_id(F::TYPE_NAME, &F::id(&inputs)));
+                }
                 let capacity = recorded.as_ref().map_or(0, |r| r.encoded_len(ACLS.name));
                 ACLS.put_made(&mut planned, &acls, |acl| AclRow::from(*acl), capacity);
                 if F::HAS_TOPICS {
@@ -280,16 +287,16 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     Ok(Field::Known(id)) => id,
                     _ => String::new(),
                 };
-                let claimant_id = match CLAIMANT.get(&state) {
-                    Ok(Field::Known(claimant_id)) => claimant_id,
-                    _ => upgraded_claimant_id(F::TYPE_NAME, &id),
+                let me = match CLAIMANT.get(&state) {
+                    Ok(Field::Known(me)) => me,
+                    _ => claimant_id(F::TYPE_NAME, &id),
                 };
                 let plan = ApplyPlan {
                     desired_acls: &[],
                     desired_topics: &[],
                     prior,
                     delete_topics: F::HAS_TOPICS && F::delete_topics_on_destroy(&state),
-                    claimant: claimant(F::TYPE_NAME, &id, &claimant_id),
+                    claimant: claimant(F::TYPE_NAME, &id, &me),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
                 let owned_left = left.acls.iter().any(|row| !left.preexisting.contains(row));
@@ -312,17 +319,17 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     }
                 };
                 let desired = F::plan(&inputs);
-                let claimant_id = match diags.take(CLAIMANT.get(&planned))? {
-                    Field::Known(claimant_id) => claimant_id,
-                    _ => new_claimant_id(diags)?,
+                let me = match diags.take(CLAIMANT.get(&planned))? {
+                    Field::Known(me) => me,
+                    _ => claimant_id(F::TYPE_NAME, &F::id(&inputs)),
                 };
-                CLAIMANT.set(&mut planned, &claimant_id);
+                CLAIMANT.set(&mut planned, &me);
                 let plan = ApplyPlan {
                     desired_acls: &desired.acls,
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
                     prior,
                     delete_topics: false,
-                    claimant: claimant(F::TYPE_NAME, &F::id(&inputs), &claimant_id),
+                    claimant: claimant(F::TYPE_NAME, &F::id(&inputs), &me),
                 };
                 let record = apply_flow(&ctx, plan, diags).await;
                 ID.set(&mut planned, &F::id(&inputs));
@@ -400,7 +407,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             }
         }
         ID.set(&mut state, &id.to_string());
-        CLAIMANT.set(&mut state, &new_claimant_id(diags)?);
+        CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, id));
         record.write::<F>(&mut state);
         Some(state)
     }

@@ -1,13 +1,13 @@
 //! What a resource's state records beyond its inputs: the `id`, `acls`,
 //! `preexisting_acls`, `claimant` and `internal_topics` attributes (and how a claimant id is
-//! made), the [`Record`] of rows they hold
+//! derived), the [`Record`] of rows they hold
 //! and the encoded rows as they came ([`RecordedRows`]).
 
 use super::flow::Flow;
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::reconcile::{into_comparable, ClusterBinding};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use tfplugin::{Attr, Diagnostic, Diagnostics, Object, Value};
+use tfplugin::{Attr, Diagnostics, Object, Value};
 
 pub const ID: Attr<String> = Attr::computed(
     "id",
@@ -33,9 +33,8 @@ pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
 pub const CLAIMANT: Attr<String> = Attr::computed(
     "claimant",
     "This resource's id in the clusters' claims records (`claims_topic` of the provider's \
-     `cluster` blocks): random for a resource created or imported by this provider version, \
-     derived from the resource id for one upgraded from schema version 0. Stable for the \
-     resource's life.",
+     `cluster` blocks), derived from the resource type and `id` when the resource is created \
+     (or its state upgraded from schema version 0) and kept for the resource's life.",
 );
 pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
     "internal_topics",
@@ -46,29 +45,20 @@ pub const INTERNAL_TOPICS: Attr<BTreeMap<String, TopicRow>> = Attr::computed(
      drift shows in the next plan.",
 );
 
-/// The claimant id of a state upgraded from version 0: derived from the resource type and
-/// id (FNV-1a, 64 bits), so every plan before the upgraded state is saved sees the same one.
-pub fn upgraded_claimant_id(type_name: &str, id: &str) -> String {
+/// The claimant id of a resource: derived from its type and id (FNV-1a, 64 bits, hex), so
+/// it is known at plan, equal in every plan and at apply, the same for a state upgraded from
+/// version 0, and the same when a create killed before its state was saved runs again
+/// (which then finds its own claims and owns what the killed run created). The id names
+/// the clusters by their provider aliases and the principal, so flows differ by claimant;
+/// two states declaring the very same flow (same aliases, principal and direction) share
+/// one, which the docs state.
+pub fn claimant_id(type_name: &str, id: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in type_name.bytes().chain([0]).chain(id.bytes()) {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("v0-{hash:016x}")
-}
-
-/// A random claimant id for a new resource (128 bits, hex): two states declaring the same
-/// flow are two claimants, so destroying one never releases what the other needs.
-pub(crate) fn new_claimant_id(diags: &mut Diagnostics) -> Option<String> {
-    let mut bytes = [0u8; 16];
-    if let Err(error) = getrandom::fill(&mut bytes) {
-        diags.push(Diagnostic::error(
-            "Cannot make a claimant id",
-            format!("the system's random source failed: {error}"),
-        ));
-        return None;
-    }
-    Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    format!("{hash:016x}")
 }
 
 /// What a resource's state records beyond its inputs.
