@@ -21,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// - transparent huge pages are off for the process (`PR_SET_THP_DISABLE`, what mimalloc's
 ///   `MIMALLOC_ALLOW_THP=0` does): the kernel zeroed each 2 MiB page the allocator touched,
 ///   which was a third of the provider's CPU time.
+#[allow(unsafe_code)]
 fn tune_memory() {
     const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: sets a plain integer option; called first in `main`, before any other thread

@@ -736,7 +736,8 @@ fn sasl_provider(clusters: &Clusters) -> String {
 
 /// The provider connects as `User:terraform`, which holds exactly ALTER and DESCRIBE on both
 /// clusters through ACLs, plus DESCRIBE on all topics (import reads the flow's internal
-/// topics, and a topic it may not describe is an error). A resource that manages
+/// topics, and a topic it may not describe is an error) and CREATE, READ and WRITE on the
+/// claims topic. A resource that manages
 /// `User:terraform`'s bindings (adopted by import) and would delete some of those is refused
 /// at plan time, and nothing is deleted.
 #[test]
@@ -758,6 +759,19 @@ fn self_lockout_is_refused_with_an_explanation() {
                 "*",
                 AclOperation::Describe,
             ));
+            // The claims record the provider keeps on each cluster.
+            for operation in [
+                AclOperation::Create,
+                AclOperation::Read,
+                AclOperation::Write,
+            ] {
+                clusters.broker(alias).add_acl(allow(
+                    "User:terraform",
+                    ResourceType::Topic,
+                    "_kafkamirror-claims",
+                    operation,
+                ));
+            }
         }
         let rights = bindings_of(&clusters, "User:terraform");
         let flow =

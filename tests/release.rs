@@ -6,14 +6,15 @@
 //! example (Terraform 1.0.3 and the one on PATH), with no secret in a TF_LOG=TRACE run.
 //!
 //! A release build takes minutes, so these tests run only with KAFKAMIRROR_RELEASE_TEST=1,
-//! which `make test` sets.
+//! which `make test` sets; without it they skip and say so, except under CI, where they fail
+//! (`support::skip`).
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use support::{for_each_terraform, Workdir, PROVIDER_SOURCE};
+use support::{for_each_terraform, skip, Workdir, PROVIDER_SOURCE};
 
 const VERSION: &str = "0.1.0";
 const NAME: &str = "terraform-provider-kafkamirror";
@@ -43,10 +44,14 @@ impl Release {
     }
 }
 
-fn enabled() -> bool {
+/// Whether the release tests run; otherwise `test` is skipped (or fails under CI).
+fn enabled(test: &str) -> bool {
     let on = std::env::var("KAFKAMIRROR_RELEASE_TEST").as_deref() == Ok("1");
     if !on {
-        eprintln!("skipped: set KAFKAMIRROR_RELEASE_TEST=1 (make test does) to build and test the release");
+        skip(
+            test,
+            "set KAFKAMIRROR_RELEASE_TEST=1 (make test does) to build and test the release",
+        );
     }
     on
 }
@@ -137,7 +142,7 @@ fn build_release() -> Release {
 
 #[test]
 fn sums_and_signature_verify_and_cover_zip_and_manifest() {
-    if !enabled() {
+    if !enabled("sums_and_signature_verify_and_cover_zip_and_manifest") {
         return;
     }
     let release = release();
@@ -196,7 +201,7 @@ fn sums_and_signature_verify_and_cover_zip_and_manifest() {
 
 #[test]
 fn release_binary_links_only_the_c_runtime() {
-    if !enabled() {
+    if !enabled("release_binary_links_only_the_c_runtime") {
         return;
     }
     let release = release();
@@ -244,7 +249,7 @@ fn release_binary_links_only_the_c_runtime() {
 
 #[test]
 fn terraform_init_installs_the_zip_from_a_packed_mirror_and_applies_an_example() {
-    if !enabled() {
+    if !enabled("terraform_init_installs_the_zip_from_a_packed_mirror_and_applies_an_example") {
         return;
     }
     let release = release();

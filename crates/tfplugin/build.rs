@@ -2,9 +2,8 @@
 //! the vendored `protoc`, so building needs no system protobuf compiler.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protoc = protoc_bin_vendored::protoc_bin_path()?;
-    // SAFETY: build scripts are single-threaded; nothing else reads the environment concurrently.
-    unsafe { std::env::set_var("PROTOC", protoc) };
+    let mut config = tonic_prost_build::Config::new();
+    config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
     tonic_prost_build::configure()
         .build_client(false)
         // States (tens of MB for large flows) as `Bytes`: slices of the received message
@@ -13,7 +12,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .bytes(".tfplugin6.RawState")
         // Answers are encoded into a buffer sized up front (src/grpc_codec.rs).
         .codec_path("crate::grpc_codec::SizedProstCodec")
-        .compile_protos(
+        .compile_with_config(
+            config,
             &[
                 "proto/tfplugin6.proto",
                 "proto/grpc_health_v1.proto",

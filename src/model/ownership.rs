@@ -254,11 +254,16 @@ impl Claims {
 
     /// The names of the claimants of `object` other than `claimant_id`, sorted by id.
     pub fn others(&self, object: &Claimed, claimant_id: &str) -> Vec<String> {
+        self.others_except(object, &[claimant_id])
+    }
+
+    /// The names of the claimants of `object` whose ids are not in `ignored`, sorted by id.
+    pub fn others_except(&self, object: &Claimed, ignored: &[&str]) -> Vec<String> {
         self.by_object
             .get(object)
             .into_iter()
             .flatten()
-            .filter(|(id, _)| id.as_str() != claimant_id)
+            .filter(|(id, _)| !ignored.contains(&id.as_str()))
             .map(|(id, name)| describe_claimant(id, name))
             .collect()
     }
@@ -338,6 +343,9 @@ pub struct OwnershipPlan {
     pub kept_for_others: Vec<KeptForOthers>,
     /// Objects this resource no longer needs and has a claim on (released in step 6).
     pub release: Vec<Claimed>,
+    /// Pre-existing markers on objects this resource's state records as its own and no
+    /// longer needs (released in step 6 with them).
+    pub marker_releases: Vec<Claimed>,
     /// Desired bindings whose pre-existing marker was read (confirmed candidates join them).
     pub preexisting: HashSet<AclBinding>,
     /// Topics to delete (only with `delete_topics`): released and claimed by no one else.
@@ -361,7 +369,12 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
             }
         }
         if claims.has(&object, PREEXISTING) {
-            plan.preexisting.insert((*binding).clone());
+            if input.state_owned.contains(*binding) {
+                // Recorded as created or imported by this resource: its own, not pre-existing.
+                plan.claims.push(release_record(&object, PREEXISTING));
+            } else {
+                plan.preexisting.insert((*binding).clone());
+            }
         } else if held && !claims.is_claimed(&object) && !input.state_owned.contains(*binding) {
             plan.marker_candidates.push((*binding).clone());
         }
@@ -388,12 +401,23 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     }
     for binding in mine_bindings {
         let object = Claimed::Binding(binding.clone());
-        let others = claims.others(&object, &me.id);
         if desired.contains(&binding) {
             continue;
         }
+        // A pre-existing marker does not hold what this resource's state records as its own
+        // (created, or adopted by import): that marker is released with the binding.
+        let owned_in_state = input.state_owned.contains(&binding);
+        let ignored: &[&str] = if owned_in_state {
+            &[me.id.as_str(), PREEXISTING]
+        } else {
+            &[me.id.as_str()]
+        };
+        let others = claims.others_except(&object, ignored);
         if claims.has(&object, &me.id) {
             plan.release.push(object.clone());
+        }
+        if owned_in_state && claims.has(&object, PREEXISTING) {
+            plan.marker_releases.push(object.clone());
         }
         if others.is_empty() {
             plan.exclusive.insert(binding);
@@ -428,6 +452,7 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     plan.marker_candidates.sort();
     plan.kept_for_others.sort();
     plan.release.sort();
+    plan.marker_releases.sort();
     plan.topics_to_delete.sort();
     plan
 }
@@ -474,10 +499,15 @@ pub fn releases_after(
     failed_deletes: &HashSet<Claimed>,
     me_id: &str,
 ) -> Vec<ClaimRecord> {
-    plan.release
+    let released = plan.release.iter().map(|object| (object, me_id));
+    let markers = plan
+        .marker_releases
         .iter()
-        .filter(|object| !failed_deletes.contains(*object))
-        .map(|object| release_record(object, me_id))
+        .map(|object| (object, PREEXISTING));
+    released
+        .chain(markers)
+        .filter(|(object, _)| !failed_deletes.contains(*object))
+        .map(|(object, id)| release_record(object, id))
         .collect()
 }
 

@@ -441,3 +441,25 @@ pub(super) async fn preflight_claims(
     }
     Some(plan)
 }
+
+/// The "still claimed by" warning for destroying a resource on one cluster; `None` when
+/// nothing stays for others or the claims cannot be read now (apply reports that).
+pub(super) async fn destroy_warning(
+    log: &ClaimsLog,
+    admin: &KafkaAdmin,
+    me: &Claimant,
+    needs: ClusterNeeds<'_>,
+) -> Option<Diagnostic> {
+    let claims = read_claims(log, admin).await.ok()?;
+    let plan = plan_ownership(OwnershipInput {
+        me,
+        desired: &[],
+        actual: &bindings_only(needs.actual),
+        state_owned: &bindings_only(needs.state_owned),
+        desired_topics: &needs.desired_topics,
+        state_topics: &needs.state_topics,
+        delete_topics: needs.delete_topics,
+        claims: &claims,
+    });
+    kept_warning(needs.cluster, &plan.kept_for_others)
+}

@@ -18,7 +18,7 @@
 use super::apply::{apply_flow, ApplyPlan};
 use super::claims::claimant;
 use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
-use super::preflight::{preflight, Preflight};
+use super::preflight::{destroy_preflight, preflight, Preflight};
 use super::read::{connect_all, kafka_diagnostic, read_acls};
 use super::record::{
     claimant_id, Record, RecordedRows, ACLS, CLAIMANT, ID, INTERNAL_TOPICS, PREEXISTING_ACLS,
@@ -172,6 +172,28 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
         } else {
             &[ACLS.name, PREEXISTING_ACLS.name]
         }
+    }
+
+    async fn plan_destroy(
+        &self,
+        ctx: Ctx<'_, Clusters>,
+        mut prior: Object,
+        diags: &mut Diagnostics,
+    ) {
+        let id = match ID.get(&prior) {
+            Ok(Field::Known(id)) => id,
+            _ => String::new(),
+        };
+        let me = match CLAIMANT.get(&prior) {
+            Ok(Field::Known(me)) => me,
+            _ => claimant_id(F::TYPE_NAME, &id),
+        };
+        let delete_topics = F::HAS_TOPICS && F::delete_topics_on_destroy(&prior);
+        let Some(record) = Record::take(&mut prior, diags) else {
+            return;
+        };
+        let me = claimant(F::TYPE_NAME, &id, &me);
+        destroy_preflight(&ctx, record, &me, delete_topics, diags).await;
     }
 
     async fn plan(

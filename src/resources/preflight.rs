@@ -1,8 +1,9 @@
 //! The plan-time preflight against the clusters, so apply does not fail halfway:
 //! reachability, authorizer, the provider's own rights, self-lockout, replication factor vs
-//! brokers, conflicting internal topics and pre-existing bindings (a warning).
+//! brokers, conflicting internal topics and pre-existing bindings (a warning); for a destroy,
+//! what stays on the clusters for other claimants (a warning).
 
-use super::claims::{preflight_claims, ClusterNeeds};
+use super::claims::{destroy_warning, preflight_claims, ClusterNeeds};
 use super::flow::{cluster_paths, Flow};
 use super::read::{
     connect_all, kafka_diagnostic, lockout_guard, principals_of, read_acls, read_topics,
@@ -120,10 +121,9 @@ pub(crate) async fn preflight<F: Flow>(
                             principals: &principals,
                             expected_bindings: expected,
                         };
-                        match preflight_claims(&log, &admin, claimant, needs, diags).await {
-                            Some(plan) => Some(plan),
-                            None => continue,
-                        }
+                        // After a claims error (reported), the other checks still run, with
+                        // ownership as the state records it.
+                        preflight_claims(&log, &admin, claimant, needs, diags).await
                     }
                 };
                 let owned = match &ownership {
@@ -245,6 +245,55 @@ pub(crate) async fn preflight<F: Flow>(
                 }
             }
             Err(error) => diags.push(kafka_diagnostic("Cannot read internal topics", &error)),
+        }
+    }
+}
+
+/// The destroy plan's warnings (Terraform 1.3+): for each cluster with a claims record, what
+/// stays because other claimants still need it. Never an error: a cluster that cannot be
+/// read now is left to apply, which reports it.
+pub(crate) async fn destroy_preflight(
+    ctx: &Ctx<'_, Clusters>,
+    prior: Record,
+    me: &Claimant,
+    delete_topics: bool,
+    diags: &mut Diagnostics,
+) {
+    let mut by_cluster = prior.into_clusters();
+    let clusters: Vec<String> = by_cluster
+        .keys()
+        .filter(|cluster| ctx.provider.claims_log(cluster).is_some())
+        .cloned()
+        .collect();
+    for (cluster, connection) in connect_all(ctx, clusters).await {
+        let (Ok(admin), Some(log)) = (connection, ctx.provider.claims_log(&cluster)) else {
+            continue;
+        };
+        let recorded = by_cluster.remove(&cluster).unwrap_or_default();
+        let principals = principals_of(recorded.acls.iter().map(|row| row.principal.as_str()));
+        let expected = Some(recorded.acls.len());
+        let Ok(actual) = read_acls(&admin, &cluster, &principals, expected).await else {
+            continue;
+        };
+        let actual_keys: HashSet<ClusterBinding> = actual
+            .iter()
+            .map(|(cluster, binding)| comparable(cluster, binding))
+            .collect();
+        let mut quiet = Diagnostics::new();
+        let owned = owned_keys(&recorded, &mut quiet);
+        let needs = ClusterNeeds {
+            cluster: &cluster,
+            desired: &[],
+            actual: &actual_keys,
+            state_owned: &owned,
+            desired_topics: BTreeSet::new(),
+            state_topics: recorded.topics.iter().map(|t| t.name.clone()).collect(),
+            delete_topics,
+            principals: &principals,
+            expected_bindings: expected,
+        };
+        if let Some(warning) = destroy_warning(&log, &admin, me, needs).await {
+            diags.push(warning);
         }
     }
 }

@@ -198,6 +198,8 @@ pub struct RequestContext<'a> {
     pub principal: &'a str,
     /// The client's IP address as a string.
     pub host: &'a str,
+    /// The node (1..=nodes) serving the connection, whose metadata copy reads see.
+    pub node: i32,
 }
 
 /// The authorizer's configuration.
@@ -391,7 +393,11 @@ mod tests {
     fn authorization_table() {
         let supers = vec!["User:admin".to_string()];
         let config = AuthorizerConfig { super_users: &supers };
-        let who = |principal: &'static str, host: &'static str| RequestContext { principal, host };
+        let who = |principal: &'static str, host: &'static str| RequestContext {
+            principal,
+            host,
+            node: 1,
+        };
         let (alice, bob, admin) = (who("User:alice", "10.0.0.1"), who("User:bob", "10.0.0.2"), who("User:admin", "10.0.0.9"));
         // (spec section 4 rule, stored bindings, who, operation, resource type, resource name, allowed)
         type Row<'a> = (&'a str, &'a [&'a str], &'a RequestContext<'a>, &'a str, &'a str, &'a str, bool);

@@ -33,6 +33,15 @@ enum Constraint {
     /// For LIST: every element must be one of these; for STRING: the value must be one.
     OneOf(&'static [&'static str]),
     Ratio,
+    /// `ConfigDef.between(min, max)`.
+    Between(i64, i64),
+    /// `CompressionType.GZIP.levelValidator()`: 1..=9 or -1.
+    GzipLevel,
+    /// `ThrottledReplicaListValidator`: `*` or `partition:broker` items.
+    ThrottledReplicas,
+    /// `remote.storage.enable`: true needs tiered storage, which this broker (like Kafka's
+    /// default `remote.log.storage.system.enable=false`) does not have.
+    RemoteStorage,
 }
 
 /// One topic-level config and the broker config it falls back to.
@@ -65,7 +74,9 @@ macro_rules! topic_def {
     };
 }
 
-/// Topic configs the broker accepts (the common part of Kafka's `LogConfig`).
+/// Topic configs the broker accepts: Kafka 3.9's `LogConfig` without those 4.0 removed
+/// (`message.format.version`, `message.timestamp.difference.max.ms`,
+/// `message.downconversion.enable`). Synonyms follow `ServerTopicConfigSynonyms`.
 pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
     topic_def!(
         "cleanup.policy",
@@ -78,6 +89,24 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         String,
         Constraint::OneOf(COMPRESSION),
         ["compression.type"]
+    ),
+    topic_def!(
+        "compression.gzip.level",
+        Int,
+        Constraint::GzipLevel,
+        ["compression.gzip.level"]
+    ),
+    topic_def!(
+        "compression.lz4.level",
+        Int,
+        Constraint::Between(1, 17),
+        ["compression.lz4.level"]
+    ),
+    topic_def!(
+        "compression.zstd.level",
+        Int,
+        Constraint::Between(-131072, 22),
+        ["compression.zstd.level"]
     ),
     topic_def!(
         "delete.retention.ms",
@@ -110,6 +139,30 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         ["log.index.interval.bytes"]
     ),
     topic_def!(
+        "follower.replication.throttled.replicas",
+        List,
+        Constraint::ThrottledReplicas,
+        []
+    ),
+    topic_def!(
+        "leader.replication.throttled.replicas",
+        List,
+        Constraint::ThrottledReplicas,
+        []
+    ),
+    topic_def!(
+        "local.retention.bytes",
+        Long,
+        Constraint::AtLeast(-2),
+        ["log.local.retention.bytes"]
+    ),
+    topic_def!(
+        "local.retention.ms",
+        Long,
+        Constraint::AtLeast(-2),
+        ["log.local.retention.ms"]
+    ),
+    topic_def!(
         "max.compaction.lag.ms",
         Long,
         Constraint::AtLeast(1),
@@ -120,6 +173,18 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         Int,
         Constraint::AtLeast(0),
         ["message.max.bytes"]
+    ),
+    topic_def!(
+        "message.timestamp.after.max.ms",
+        Long,
+        Constraint::AtLeast(0),
+        ["log.message.timestamp.after.max.ms"]
+    ),
+    topic_def!(
+        "message.timestamp.before.max.ms",
+        Long,
+        Constraint::AtLeast(0),
+        ["log.message.timestamp.before.max.ms"]
     ),
     topic_def!(
         "message.timestamp.type",
@@ -150,6 +215,19 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         Boolean,
         Constraint::None,
         ["log.preallocate"]
+    ),
+    topic_def!("remote.log.copy.disable", Boolean, Constraint::None, []),
+    topic_def!(
+        "remote.log.delete.on.disable",
+        Boolean,
+        Constraint::None,
+        []
+    ),
+    topic_def!(
+        "remote.storage.enable",
+        Boolean,
+        Constraint::RemoteStorage,
+        []
     ),
     topic_def!(
         "retention.bytes",
@@ -223,6 +301,27 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
         false
     ),
     broker_def!(
+        "compression.gzip.level",
+        Int,
+        Some("-1"),
+        Constraint::GzipLevel,
+        true
+    ),
+    broker_def!(
+        "compression.lz4.level",
+        Int,
+        Some("9"),
+        Constraint::Between(1, 17),
+        true
+    ),
+    broker_def!(
+        "compression.zstd.level",
+        Int,
+        Some("3"),
+        Constraint::Between(-131072, 22),
+        true
+    ),
+    broker_def!(
         "compression.type",
         String,
         Some("producer"),
@@ -291,6 +390,34 @@ pub static BROKER_CONFIGS: &[BrokerConfigDef] = &[
         Int,
         Some("10485760"),
         Constraint::AtLeast(4),
+        true
+    ),
+    broker_def!(
+        "log.local.retention.bytes",
+        Long,
+        Some("-2"),
+        Constraint::AtLeast(-2),
+        true
+    ),
+    broker_def!(
+        "log.local.retention.ms",
+        Long,
+        Some("-2"),
+        Constraint::AtLeast(-2),
+        true
+    ),
+    broker_def!(
+        "log.message.timestamp.after.max.ms",
+        Long,
+        Some("9223372036854775807"),
+        Constraint::AtLeast(0),
+        true
+    ),
+    broker_def!(
+        "log.message.timestamp.before.max.ms",
+        Long,
+        Some("9223372036854775807"),
+        Constraint::AtLeast(0),
         true
     ),
     broker_def!(
@@ -395,10 +522,20 @@ pub fn static_broker_configs() -> BTreeMap<&'static str, &'static str> {
     BTreeMap::from([("auto.create.topics.enable", "false")])
 }
 
-/// The default of a topic config whose broker synonyms all lack a value (Kafka's
-/// `LogConfig` default): only `flush.ms`, whose `log.flush.interval.ms` has no default.
+/// The default of a topic config whose broker synonyms all lack a value, or that has none
+/// (Kafka's `LogConfig` default): `flush.ms`, whose `log.flush.interval.ms` has no default,
+/// and the topic-only configs.
 pub fn topic_only_default(name: &str) -> Option<&'static str> {
-    (name == "flush.ms").then_some("9223372036854775807")
+    match name {
+        "flush.ms" => Some("9223372036854775807"),
+        "leader.replication.throttled.replicas" | "follower.replication.throttled.replicas" => {
+            Some("")
+        }
+        "remote.storage.enable" | "remote.log.copy.disable" | "remote.log.delete.on.disable" => {
+            Some("false")
+        }
+        _ => None,
+    }
 }
 
 /// Looks up a topic config definition.
@@ -456,6 +593,40 @@ fn validate_value(
     };
     match constraint {
         Constraint::None => Ok(()),
+        Constraint::Between(min, max) => match number {
+            Some(n) if n < min as f64 => Err(invalid(&format!("Value must be at least {min}"))),
+            Some(n) if n > max as f64 => Err(invalid(&format!("Value must be no more than {max}"))),
+            _ => Ok(()),
+        },
+        Constraint::GzipLevel => match number {
+            Some(n) if n > 9.0 || (n < 1.0 && n != -1.0) => {
+                Err(invalid("Value must be between 1 and 9 or equal to -1"))
+            }
+            _ => Ok(()),
+        },
+        Constraint::ThrottledReplicas => {
+            let items: Vec<&str> = value.split(',').map(str::trim).collect();
+            let pair = |s: &str| {
+                s.is_empty()
+                    || s.split_once(':').is_some_and(|(p, b)| {
+                        !p.is_empty()
+                            && !b.is_empty()
+                            && p.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
+                    })
+            };
+            if items.iter().all(|s| pair(s)) || items.concat() == "*" {
+                Ok(())
+            } else {
+                Err(invalid(&format!("{name} must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")))
+            }
+        }
+        Constraint::RemoteStorage => {
+            if trimmed.eq_ignore_ascii_case("true") {
+                Err("Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.".to_string())
+            } else {
+                Ok(())
+            }
+        }
         Constraint::AtLeast(min) => match number {
             Some(n) if n < min as f64 => Err(invalid(&format!("Value must be at least {min}"))),
             _ => Ok(()),
@@ -628,6 +799,26 @@ mod tests {
             validate_topic_config("no.such.config", "1"),
             Err("Unknown topic config name: no.such.config".into())
         );
+    }
+
+    #[test]
+    fn configs_added_in_kafka_3_validate_like_kafka() {
+        assert!(validate_topic_config("compression.gzip.level", "-1").is_ok());
+        assert!(validate_topic_config("compression.gzip.level", "0").is_err());
+        assert!(validate_topic_config("compression.zstd.level", "-131072").is_ok());
+        assert!(validate_topic_config("compression.lz4.level", "18").is_err());
+        assert!(validate_topic_config("leader.replication.throttled.replicas", "*").is_ok());
+        assert!(
+            validate_topic_config("follower.replication.throttled.replicas", "0:1,1:2").is_ok()
+        );
+        assert!(validate_topic_config("leader.replication.throttled.replicas", "0-1").is_err());
+        assert!(validate_topic_config("local.retention.ms", "-2").is_ok());
+        assert!(validate_topic_config("local.retention.ms", "-3").is_err());
+        assert!(validate_topic_config("message.timestamp.before.max.ms", "3600000").is_ok());
+        assert!(validate_topic_config("remote.storage.enable", "false").is_ok());
+        assert!(validate_topic_config("remote.storage.enable", "true")
+            .unwrap_err()
+            .starts_with("Tiered Storage functionality is disabled"));
     }
 
     #[test]

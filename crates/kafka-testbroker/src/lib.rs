@@ -22,6 +22,7 @@ mod batch;
 mod configs;
 mod handlers;
 pub mod hooks;
+mod lag;
 mod log;
 mod sasl;
 mod server;
@@ -90,6 +91,9 @@ pub struct TopicRecord {
     pub name: String,
     pub partitions: i32,
     pub replication_factor: i16,
+    /// Replica broker ids per partition, as given in CreateTopics/CreatePartitions or placed
+    /// by the broker; the first of each leads.
+    pub assignments: Vec<Vec<i32>>,
     /// Topic-level overrides only.
     pub configs: BTreeMap<String, String>,
 }
@@ -152,6 +156,17 @@ impl TestBroker {
         format!("{}:{}", self.shared.advertised.0, self.addr.port())
     }
 
+    /// Makes the nodes trail the controller by up to `lag` (`--metadata-lag-ms`, see the
+    /// README): writes are acknowledged once committed, reads (Metadata, DescribeAcls,
+    /// DescribeConfigs, the data APIs' topic lookups and authorization) see them up to
+    /// `lag` later, depending on the node serving the connection. `Duration::ZERO` (the
+    /// default) makes every read current again. What is committed now is on every node.
+    /// The in-process snapshots ([`TestBroker::acls`], [`TestBroker::topics`]) always show
+    /// the controller's state.
+    pub fn set_metadata_lag(&self, lag: std::time::Duration) {
+        self.shared.set_metadata_lag(lag);
+    }
+
     /// Request counts and fault injection.
     pub fn hooks(&self) -> &Hooks {
         self.shared.hooks()
@@ -179,6 +194,7 @@ impl TestBroker {
                 name: name.clone(),
                 partitions: t.partitions,
                 replication_factor: t.replication_factor,
+                assignments: t.assignments.clone(),
                 configs: t.configs.clone(),
             })
             .collect()
@@ -220,6 +236,7 @@ impl TestBroker {
             id: uuid::Uuid::from_u128(state::random_u128()),
             partitions,
             replication_factor,
+            assignments: state::place(self.shared.config.nodes, 0, partitions, replication_factor),
             configs,
         };
         self.shared.state().topics.insert(name.to_string(), topic);

@@ -156,13 +156,19 @@ impl PartitionLog {
         for stored in &self.batches {
             let mut bytes =
                 Bytes::copy_from_slice(&self.data[stored.position..stored.position + stored.size]);
+            let log_append_time = batch::read_header(&bytes).is_some_and(|h| h.log_append_time());
             let Ok(set) = RecordBatchDecoder::decode(&mut bytes) else {
                 continue;
             };
+            // A LogAppendTime batch's records all carry its max timestamp (KIP-32).
             out.extend(set.records.into_iter().map(|r| StoredRecord {
                 partition,
                 offset: r.offset,
-                timestamp: r.timestamp,
+                timestamp: if log_append_time {
+                    stored.max_timestamp
+                } else {
+                    r.timestamp
+                },
                 key: r.key.map(|k| k.to_vec()),
                 value: r.value.map(|v| v.to_vec()),
             }));

@@ -1,22 +1,25 @@
 //! `kafka-testbroker` command line: starts one broker and prints one line when it is ready.
 //!
 //! Usage: `kafka-testbroker --listen 127.0.0.1:PORT [--nodes N] [--user NAME:PASSWORD]...
-//! [--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH]`.
+//! [--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N]`.
+//! With `--metadata-lag-ms N` reads see writes up to N ms after they were acknowledged.
 //! With `--stats-file`, the request counts are written there as JSON (`{"ApiName": count}`)
 //! after every request (atomically replaced). Runs until killed.
 
 use kafka_testbroker::{BrokerConfig, TestBroker};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 const USAGE: &str =
     "usage: kafka-testbroker --listen HOST:PORT [--nodes N] [--user NAME:PASSWORD]... \
-[--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH]";
+[--super-user PRINCIPAL]... [--no-authorizer] [--stats-file PATH] [--metadata-lag-ms N]";
 
 struct Options {
     listen: String,
     config: BrokerConfig,
     stats_file: Option<PathBuf>,
+    metadata_lag: Duration,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -24,6 +27,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     let mut listen = None;
     let mut config = BrokerConfig::default();
     let mut stats_file = None;
+    let mut metadata_lag = Duration::ZERO;
     while let Some(flag) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
@@ -43,6 +47,13 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
             "--super-user" => config.super_users.push(value("--super-user")?),
             "--no-authorizer" => config.authorizer = false,
             "--stats-file" => stats_file = Some(PathBuf::from(value("--stats-file")?)),
+            "--metadata-lag-ms" => {
+                let text = value("--metadata-lag-ms")?;
+                let ms: u64 = text.parse().map_err(|_| {
+                    format!("--metadata-lag-ms must be a non-negative integer, got {text:?}")
+                })?;
+                metadata_lag = Duration::from_millis(ms);
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -52,6 +63,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         listen,
         config,
         stats_file,
+        metadata_lag,
     })
 }
 
@@ -77,6 +89,7 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+    broker.set_metadata_lag(options.metadata_lag);
     println!("kafka-testbroker listening on {}", broker.bootstrap());
     std::future::pending::<()>().await;
     ExitCode::SUCCESS

@@ -1,9 +1,8 @@
 //! The listener and per-connection protocol loop: framing, request headers, ApiVersions
 //! negotiation, the SASL exchange, test-hook fate, and dispatch to the API handlers.
 
-use crate::handlers;
+use crate::handlers::{self, sasl};
 use crate::hooks::api_name;
-use crate::sasl::{SaslSession, SaslStep, MECHANISMS};
 use crate::state::Shared;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::error::ResponseError;
@@ -15,35 +14,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// The API versions this broker serves: `(api key, min, max)`.
-/// Produce, Fetch and ListOffsets go up to Apache Kafka 3.9's versions and start where
-/// Kafka 4.0 does (KIP-896: no message formats before v2).
-pub(crate) const SUPPORTED_APIS: &[(ApiKey, i16, i16)] = &[
-    (ApiKey::Produce, 3, 11),
-    (ApiKey::Fetch, 4, 17),
-    (ApiKey::ListOffsets, 1, 9),
-    (ApiKey::Metadata, 1, 13),
-    (ApiKey::SaslHandshake, 0, 1),
-    (ApiKey::ApiVersions, 0, 4),
-    (ApiKey::CreateTopics, 2, 7),
-    (ApiKey::DeleteTopics, 1, 6),
-    (ApiKey::DescribeAcls, 1, 3),
-    (ApiKey::CreateAcls, 1, 3),
-    (ApiKey::DeleteAcls, 1, 3),
-    (ApiKey::DescribeConfigs, 1, 4),
-    (ApiKey::AlterConfigs, 0, 2),
-    (ApiKey::SaslAuthenticate, 0, 2),
-    (ApiKey::CreatePartitions, 0, 3),
-    (ApiKey::IncrementalAlterConfigs, 0, 1),
-];
-
-fn supported_range(api_key: ApiKey) -> Option<(i16, i16)> {
-    SUPPORTED_APIS
-        .iter()
-        .find(|(key, _, _)| *key == api_key)
-        .map(|(_, min, max)| (*min, *max))
-}
 
 /// Accepts connections until the task is aborted.
 pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
@@ -64,14 +34,12 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Per-connection authentication state.
+/// One client connection: its address and authentication.
 pub(crate) struct Connection {
-    /// `Some` once authenticated (at once on a PLAINTEXT listener).
-    pub principal: Option<String>,
     pub host: String,
-    sasl: Option<SaslSession>,
-    /// After SaslHandshake v0 the next frames are raw SASL tokens, not Kafka requests.
-    raw_sasl_tokens: bool,
+    /// The node serving this connection (its metadata copy answers reads).
+    node: i32,
+    auth: sasl::Authentication,
 }
 
 /// What to do after a request.
@@ -90,14 +58,9 @@ async fn serve_connection(
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let mut conn = Connection {
-        principal: if shared.sasl_enabled() {
-            None
-        } else {
-            Some("User:ANONYMOUS".to_string())
-        },
         host: peer.ip().to_string(),
-        sasl: None,
-        raw_sasl_tokens: false,
+        node: shared.connection_node(),
+        auth: sasl::Authentication::new(&shared),
     };
     let mut shutdown = shared.shutdown_signal();
     loop {
@@ -110,8 +73,8 @@ async fn serve_connection(
         }
         let mut frame = vec![0u8; length as usize];
         stream.read_exact(&mut frame).await?;
-        let reply = if conn.raw_sasl_tokens {
-            raw_sasl_token(&shared, &mut conn, &frame)
+        let reply = if conn.auth.raw_tokens {
+            sasl::raw_token(&shared, &mut conn.auth, &frame).map_or(Reply::Close, Reply::Send)
         } else {
             request(&shared, &mut conn, Bytes::from(frame)).await
         };
@@ -132,26 +95,6 @@ async fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
     out.put_i32(payload.len() as i32);
     out.put_slice(payload);
     stream.write_all(&out).await
-}
-
-/// A SASL token sent without Kafka framing (SaslHandshake v0 clients).
-fn raw_sasl_token(shared: &Shared, conn: &mut Connection, token: &[u8]) -> Reply {
-    let Some(session) = conn.sasl.as_mut() else {
-        return Reply::Close;
-    };
-    match session.step(shared.credentials(), token) {
-        SaslStep::Challenge(bytes) => Reply::Send(Bytes::from(bytes)),
-        SaslStep::Done {
-            principal,
-            response,
-        } => {
-            conn.principal = Some(principal);
-            conn.raw_sasl_tokens = false;
-            conn.sasl = None;
-            Reply::Send(Bytes::from(response))
-        }
-        SaslStep::Failed(_) => Reply::Close,
-    }
 }
 
 /// Encodes a response header and body for `api_key` at `version`.
@@ -195,7 +138,7 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
     let Ok(api_key) = ApiKey::try_from(raw_key) else {
         return Reply::Close; // Kafka closes connections that send unknown API keys.
     };
-    let Some((min, max)) = supported_range(api_key) else {
+    let Some((min, max)) = sasl::supported_range(api_key) else {
         return Reply::Close;
     };
     if api_key == ApiKey::ApiVersions && !(min..=max).contains(&version) {
@@ -215,7 +158,7 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
     if RequestHeader::decode(&mut frame, header_version).is_err() {
         return Reply::Close;
     }
-    let authenticated = conn.principal.is_some();
+    let authenticated = conn.auth.principal.is_some();
     if !authenticated
         && !matches!(
             api_key,
@@ -229,11 +172,12 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
         return Reply::Close;
     }
     let forced = fate.error;
-    let principal = conn.principal.clone().unwrap_or_default();
+    let principal = conn.auth.principal.clone().unwrap_or_default();
     let host = conn.host.clone();
     let context = crate::acl::RequestContext {
         principal: &principal,
         host: &host,
+        node: conn.node,
     };
     macro_rules! decode {
         ($req:ty) => {{
@@ -263,7 +207,7 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
             version,
             None,
             correlation_id,
-            &api_versions_body(forced),
+            &sasl::api_versions(forced),
         )),
         ApiKey::SaslHandshake => {
             let Ok(request) = SaslHandshakeRequest::decode(&mut frame, version) else {
@@ -274,7 +218,11 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
                 return encode_response(api_key, version, None, correlation_id, &body)
                     .map_or(Reply::Close, Reply::SendThenClose);
             }
-            sasl_handshake(shared, conn, request, version, correlation_id)
+            let (body, close) = sasl::handshake(shared, &mut conn.auth, request, version);
+            answer(
+                encode_response(api_key, version, None, correlation_id, &body),
+                close,
+            )
         }
         ApiKey::SaslAuthenticate => {
             let Ok(request) = SaslAuthenticateRequest::decode(&mut frame, version) else {
@@ -290,7 +238,11 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
                 return encode_response(api_key, version, None, correlation_id, &body)
                     .map_or(Reply::Close, Reply::SendThenClose);
             }
-            sasl_authenticate(shared, conn, request, version, correlation_id)
+            let (body, close) = sasl::authenticate(shared, &mut conn.auth, request);
+            answer(
+                encode_response(api_key, version, None, correlation_id, &body),
+                close,
+            )
         }
         ApiKey::Produce => {
             let request = decode!(ProduceRequest);
@@ -318,19 +270,23 @@ async fn request(shared: &Shared, conn: &mut Connection, mut frame: Bytes) -> Re
             ))
         }
         ApiKey::ListOffsets => handle!(ListOffsetsRequest, handlers::list_offsets::list_offsets),
-        ApiKey::Metadata => handle!(MetadataRequest, handlers::metadata),
-        ApiKey::CreateTopics => handle!(CreateTopicsRequest, handlers::create_topics),
-        ApiKey::DeleteTopics => handle!(DeleteTopicsRequest, handlers::delete_topics),
-        ApiKey::CreatePartitions => handle!(CreatePartitionsRequest, handlers::create_partitions),
-        ApiKey::DescribeConfigs => handle!(DescribeConfigsRequest, handlers::describe_configs),
-        ApiKey::AlterConfigs => handle!(AlterConfigsRequest, handlers::alter_configs),
+        ApiKey::Metadata => handle!(MetadataRequest, handlers::metadata::metadata),
+        ApiKey::CreateTopics => handle!(CreateTopicsRequest, handlers::topics::create_topics),
+        ApiKey::DeleteTopics => handle!(DeleteTopicsRequest, handlers::topics::delete_topics),
+        ApiKey::CreatePartitions => {
+            handle!(CreatePartitionsRequest, handlers::topics::create_partitions)
+        }
+        ApiKey::DescribeConfigs => {
+            handle!(DescribeConfigsRequest, handlers::configs::describe_configs)
+        }
+        ApiKey::AlterConfigs => handle!(AlterConfigsRequest, handlers::configs::alter_configs),
         ApiKey::IncrementalAlterConfigs => handle!(
             IncrementalAlterConfigsRequest,
-            handlers::incremental_alter_configs
+            handlers::configs::incremental_alter_configs
         ),
-        ApiKey::CreateAcls => handle!(CreateAclsRequest, handlers::create_acls),
-        ApiKey::DescribeAcls => handle!(DescribeAclsRequest, handlers::describe_acls),
-        ApiKey::DeleteAcls => handle!(DeleteAclsRequest, handlers::delete_acls),
+        ApiKey::CreateAcls => handle!(CreateAclsRequest, handlers::acls::create_acls),
+        ApiKey::DescribeAcls => handle!(DescribeAclsRequest, handlers::acls::describe_acls),
+        ApiKey::DeleteAcls => handle!(DeleteAclsRequest, handlers::acls::delete_acls),
         _ => Reply::Close,
     }
 }
@@ -339,115 +295,12 @@ fn reply(encoded: Option<Bytes>) -> Reply {
     encoded.map_or(Reply::Close, Reply::Send)
 }
 
-fn api_versions_body(forced: Option<i16>) -> ApiVersionsResponse {
-    let api_keys = SUPPORTED_APIS
-        .iter()
-        .map(|(key, min, max)| {
-            ApiVersion::default()
-                .with_api_key(*key as i16)
-                .with_min_version(*min)
-                .with_max_version(*max)
-        })
-        .collect();
-    ApiVersionsResponse::default()
-        .with_error_code(forced.unwrap_or(0))
-        .with_api_keys(api_keys)
-}
-
-fn sasl_handshake(
-    shared: &Shared,
-    conn: &mut Connection,
-    request: SaslHandshakeRequest,
-    version: i16,
-    correlation_id: i32,
-) -> Reply {
-    let api_key = ApiKey::SaslHandshake;
-    let enabled: Vec<StrBytes> = if shared.sasl_enabled() {
-        MECHANISMS
-            .iter()
-            .map(|m| StrBytes::from_static_str(m))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let response = |code: ResponseError| {
-        encode_response(
-            api_key,
-            version,
-            None,
-            correlation_id,
-            &SaslHandshakeResponse::default()
-                .with_error_code(code.code())
-                .with_mechanisms(enabled.clone()),
-        )
-    };
-    if !shared.sasl_enabled() || conn.principal.is_some() || conn.sasl.is_some() {
-        return reply(response(ResponseError::IllegalSaslState));
-    }
-    match SaslSession::start(request.mechanism.as_str()) {
-        Some(session) => {
-            conn.sasl = Some(session);
-            conn.raw_sasl_tokens = version == 0;
-            let encoded = encode_response(
-                api_key,
-                version,
-                None,
-                correlation_id,
-                &SaslHandshakeResponse::default().with_mechanisms(enabled.clone()),
-            );
-            reply(encoded)
-        }
-        None => response(ResponseError::UnsupportedSaslMechanism)
-            .map_or(Reply::Close, Reply::SendThenClose),
-    }
-}
-
-fn sasl_authenticate(
-    shared: &Shared,
-    conn: &mut Connection,
-    request: SaslAuthenticateRequest,
-    version: i16,
-    correlation_id: i32,
-) -> Reply {
-    let api_key = ApiKey::SaslAuthenticate;
-    let Some(session) = conn.sasl.as_mut() else {
-        let body = SaslAuthenticateResponse::default()
-            .with_error_code(ResponseError::IllegalSaslState.code())
-            .with_error_message(Some(StrBytes::from_static_str(
-                "Unexpected SaslAuthenticate request: no SASL handshake in progress",
-            )));
-        return encode_response(api_key, version, None, correlation_id, &body)
-            .map_or(Reply::Close, Reply::SendThenClose);
-    };
-    match session.step(shared.credentials(), &request.auth_bytes) {
-        SaslStep::Challenge(bytes) => reply(encode_response(
-            api_key,
-            version,
-            None,
-            correlation_id,
-            &SaslAuthenticateResponse::default().with_auth_bytes(Bytes::from(bytes)),
-        )),
-        SaslStep::Done {
-            principal,
-            response,
-        } => {
-            conn.principal = Some(principal);
-            conn.sasl = None;
-            reply(encode_response(
-                api_key,
-                version,
-                None,
-                correlation_id,
-                &SaslAuthenticateResponse::default().with_auth_bytes(Bytes::from(response)),
-            ))
-        }
-        SaslStep::Failed(message) => {
-            let body = SaslAuthenticateResponse::default()
-                .with_error_code(ResponseError::SaslAuthenticationFailed.code())
-                .with_error_message(Some(StrBytes::from_string(message)));
-            encode_response(api_key, version, None, correlation_id, &body)
-                .map_or(Reply::Close, Reply::SendThenClose)
-        }
+/// Sends an encoded answer, closing the connection after it when `close`.
+fn answer(encoded: Option<Bytes>, close: bool) -> Reply {
+    match (encoded, close) {
+        (None, _) => Reply::Close,
+        (Some(bytes), false) => Reply::Send(bytes),
+        (Some(bytes), true) => Reply::SendThenClose(bytes),
     }
 }
 

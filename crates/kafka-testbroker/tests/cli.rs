@@ -38,6 +38,7 @@ fn prints_one_ready_line_and_writes_the_stats_file() {
         ])
         .arg("--stats-file")
         .arg(&stats)
+        .args(["--metadata-lag-ms", "0"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -84,4 +85,10 @@ fn rejects_bad_arguments_with_usage() {
     let output = Command::new(BINARY).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--listen is required"));
+    let output = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0", "--metadata-lag-ms", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--metadata-lag-ms must be"));
 }

@@ -1,10 +1,19 @@
 //! Runs the kafka-python cross-check (`tests/python`, cases in `conformance/cases.json`)
 //! against this build's `kafka-testbroker` binary. Python comes from `$KAFKAMIRROR_PYTHON`
-//! (it must then work), else from the repository's `.tools/venv` made by `make tools`;
-//! with neither, the test reports that it was skipped.
+//! (it must then work), else from the repository's `.tools/venv` made by `make tools`.
+//! With neither it skips and says so, except under CI (`CI=true`, or `KAFKAMIRROR_REQUIRE_TF_PATH`
+//! set as `.ci/run` does), where a skip would pass unseen: there it fails.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Whether a missing prerequisite must fail the test instead of skipping it (the same rule as
+/// the provider's tests, `tests/support/mod.rs` `skipping_is_failure`).
+fn skipping_is_failure() -> bool {
+    std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1")
+        || std::env::var_os("KAFKAMIRROR_REQUIRE_TF_PATH").is_some()
+}
 
 #[test]
 fn kafka_python_sees_what_the_conformance_cases_expect() {
@@ -14,8 +23,16 @@ fn kafka_python_sees_what_the_conformance_cases_expect() {
         None => {
             let venv = crate_dir.join("../../.tools/venv/bin/python");
             if !venv.exists() {
-                eprintln!(
-                    "kafka-python cross-check skipped: set KAFKAMIRROR_PYTHON or run `make tools`"
+                let reason =
+                    "no Python with kafka-python: set KAFKAMIRROR_PYTHON or run `make tools`";
+                assert!(
+                    !skipping_is_failure(),
+                    "the kafka-python cross-check must not be skipped under CI: {reason}"
+                );
+                // Straight to stderr, past the harness's capture: shown in a plain `cargo test`.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED the kafka-python cross-check: {reason}"
                 );
                 return;
             }

@@ -200,6 +200,7 @@ fn read_in_background<R: Read + Send + 'static>(
 }
 
 /// Kills the command's process group (Terraform and the provider processes it started).
+#[allow(unsafe_code)]
 fn kill_process_group(child: &mut Child) {
     if let Ok(group) = libc::pid_t::try_from(child.id()) {
         // SAFETY: kill(2) with a negative pid signals the process group we created for

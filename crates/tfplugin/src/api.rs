@@ -102,6 +102,14 @@ pub trait Resource<S>: Send + Sync {
     /// Static checks of the resource config (values may be unknown: skip those).
     fn validate(&self, _config: &Object, _diags: &mut Diagnostics) {}
 
+    /// Reports diagnostics about destroying the resource whose state is `prior` (Terraform
+    /// 1.3 and later plan destroys; older ones do not call this). The default says nothing.
+    async fn plan_destroy(&self, _ctx: Ctx<'_, S>, _prior: Object, _diags: &mut Diagnostics)
+    where
+        S: Sync,
+    {
+    }
+
     /// Works out the planned new state (called for create and update, not destroy).
     async fn plan(
         &self,

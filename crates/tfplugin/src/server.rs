@@ -3,16 +3,13 @@
 //! a bug becomes a plain error diagnostic (never a backtrace), and under a cancellation token
 //! that StopProvider cancels.
 
+mod wire;
+
 use super::api::{
     ApplyRequest, Ctx, DataSource, PlanRequest, Provider, RawState, Resource, UpgradedState,
 };
-use super::codec::{
-    decode_json, decode_msgpack, decode_msgpack_keeping, decode_msgpack_skipping, encode_msgpack,
-};
-use super::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+use super::diag::{Diagnostic, Diagnostics};
 use super::proto::tfplugin6 as pb;
-use super::schema::{self, Nesting, Presence};
-use super::value::{Object, Value};
 use futures_util::FutureExt;
 use prost::bytes::Bytes;
 use std::collections::BTreeMap;
@@ -20,6 +17,10 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
+use wire::{
+    decode_object, decode_object_as, decode_required, diagnostics_to_proto, encode_object,
+    path_to_proto, schema_to_proto, Large,
+};
 
 /// The provider behind the gRPC service, with its resources indexed by type name.
 pub struct ProviderService<P: Provider> {
@@ -143,175 +144,6 @@ fn ctx<'a, S>(provider: &'a Arc<S>, cancel: &'a CancellationToken) -> Ctx<'a, S>
     }
 }
 
-fn decode_object(
-    value: Option<&pb::DynamicValue>,
-    schema: &schema::Schema,
-) -> Result<Option<Object>, Diagnostic> {
-    decode_object_as(value, schema, Large::Built)
-}
-
-/// What decoding does with a resource's [`Resource::recomputed_attributes`].
-#[derive(Clone, Copy)]
-enum Large<'s> {
-    /// Decoded like any attribute (configs).
-    Built,
-    /// Stepped over and read as unknown (proposed and planned states: the resource replaces them).
-    Skipped(&'s [&'s str]),
-    /// Kept encoded, sliced out of the request (prior and current states: the resource reads
-    /// them typed).
-    Kept(&'s [&'s str]),
-}
-
-fn decode_object_as(
-    value: Option<&pb::DynamicValue>,
-    schema: &schema::Schema,
-    large: Large<'_>,
-) -> Result<Option<Object>, Diagnostic> {
-    let ty = schema.block.value_type();
-    let decoded = match value {
-        None => Value::Null,
-        Some(dv) if !dv.msgpack.is_empty() => match large {
-            Large::Built => decode_msgpack(&dv.msgpack, &ty)?,
-            Large::Skipped(names) => decode_msgpack_skipping(&dv.msgpack, &ty, names)?,
-            Large::Kept(names) => decode_msgpack_keeping(&dv.msgpack, &ty, names)?,
-        },
-        Some(dv) if !dv.json.is_empty() => decode_json(&dv.json, &ty)?,
-        Some(_) => Value::Null,
-    };
-    match decoded {
-        Value::Null => Ok(None),
-        Value::Object(object) => Ok(Some(object)),
-        _ => Err(Diagnostic::error(
-            "Invalid value from Terraform",
-            "expected an object for the whole configuration or state",
-        )),
-    }
-}
-
-/// Decodes a value that must be present (config, proposed state).
-fn decode_required(
-    value: Option<&pb::DynamicValue>,
-    schema: &schema::Schema,
-) -> Result<Object, Diagnostic> {
-    decode_object(value, schema)?.ok_or_else(|| {
-        Diagnostic::error("Invalid value from Terraform", "an expected value was null")
-    })
-}
-
-fn encode_object(object: Option<Object>) -> pb::DynamicValue {
-    pb::DynamicValue {
-        msgpack: encode_msgpack(&object.map_or(Value::Null, Value::Object)).into(),
-        json: Bytes::new(),
-    }
-}
-
-fn diagnostics_to_proto(diags: Diagnostics) -> Vec<pb::Diagnostic> {
-    diags
-        .0
-        .into_iter()
-        .map(|d| pb::Diagnostic {
-            severity: match d.severity {
-                Severity::Error => pb::diagnostic::Severity::Error,
-                Severity::Warning => pb::diagnostic::Severity::Warning,
-            } as i32,
-            summary: d.summary,
-            detail: d.detail,
-            attribute: d.path.map(path_to_proto),
-        })
-        .collect()
-}
-
-fn path_to_proto(path: AttributePath) -> pb::AttributePath {
-    use pb::attribute_path::step::Selector;
-    pb::AttributePath {
-        steps: path
-            .0
-            .into_iter()
-            .map(|step| pb::attribute_path::Step {
-                selector: Some(match step {
-                    PathStep::Attribute(name) => Selector::AttributeName(name),
-                    PathStep::Key(key) => Selector::ElementKeyString(key),
-                    PathStep::Index(index) => Selector::ElementKeyInt(index),
-                }),
-            })
-            .collect(),
-    }
-}
-
-fn schema_to_proto(schema: &schema::Schema) -> pb::Schema {
-    pb::Schema {
-        version: schema.version,
-        block: Some(block_to_proto(&schema.block)),
-    }
-}
-
-fn attribute_to_proto(attribute: &schema::Attribute) -> pb::schema::Attribute {
-    use pb::schema::object::NestingMode;
-    // Terraform wants either a type or a nested object schema, never both.
-    let (ty, nested_type) = match &attribute.nested {
-        None => (attribute.ty.to_json().to_string().into_bytes(), None),
-        Some(nested) => (
-            Vec::new(),
-            Some(pb::schema::Object {
-                attributes: nested.attributes.iter().map(attribute_to_proto).collect(),
-                nesting: match nested.nesting {
-                    Nesting::Single => NestingMode::Single,
-                    Nesting::List => NestingMode::List,
-                    Nesting::Set => NestingMode::Set,
-                    Nesting::Map => NestingMode::Map,
-                } as i32,
-            }),
-        ),
-    };
-    pb::schema::Attribute {
-        name: attribute.name.clone(),
-        r#type: ty,
-        nested_type,
-        description: attribute.description.clone(),
-        required: attribute.presence == Presence::Required,
-        optional: matches!(
-            attribute.presence,
-            Presence::Optional | Presence::OptionalComputed
-        ),
-        computed: matches!(
-            attribute.presence,
-            Presence::Computed | Presence::OptionalComputed
-        ),
-        sensitive: attribute.sensitive,
-        description_kind: pb::StringKind::Plain as i32,
-        deprecated: false,
-    }
-}
-
-fn block_to_proto(block: &schema::Block) -> pb::schema::Block {
-    pb::schema::Block {
-        version: 0,
-        description: block.description.clone(),
-        description_kind: pb::StringKind::Plain as i32,
-        deprecated: false,
-        attributes: block.attributes.iter().map(attribute_to_proto).collect(),
-        block_types: block
-            .blocks
-            .iter()
-            .map(|b| {
-                use pb::schema::nested_block::NestingMode;
-                pb::schema::NestedBlock {
-                    type_name: b.name.clone(),
-                    block: Some(block_to_proto(&b.block)),
-                    nesting: match b.nesting {
-                        Nesting::Single => NestingMode::Single,
-                        Nesting::List => NestingMode::List,
-                        Nesting::Set => NestingMode::Set,
-                        Nesting::Map => NestingMode::Map,
-                    } as i32,
-                    min_items: b.min_items,
-                    max_items: b.max_items,
-                }
-            })
-            .collect(),
-    }
-}
-
 type Rpc<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
@@ -321,7 +153,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _: Request<pb::get_metadata::Request>,
     ) -> Rpc<pb::get_metadata::Response> {
         Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: Some(pb::ServerCapabilities::default()),
+            server_capabilities: Some(pb::ServerCapabilities {
+                // Terraform 1.3+ then plans destroys too (`Resource::plan_destroy`).
+                plan_destroy: true,
+                ..Default::default()
+            }),
             diagnostics: Vec::new(),
             resources: self
                 .resources
@@ -359,7 +195,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .collect(),
             diagnostics: Vec::new(),
             provider_meta: None,
-            server_capabilities: Some(pb::ServerCapabilities::default()),
+            server_capabilities: Some(pb::ServerCapabilities {
+                // Terraform 1.3+ then plans destroys too (`Resource::plan_destroy`).
+                plan_destroy: true,
+                ..Default::default()
+            }),
         }))
     }
 
@@ -562,8 +402,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 ))?;
                 drop(proposed_new_state);
                 let config = diags.take(decode_object(config.as_ref(), &schema))?;
-                // Destroy: nothing to plan (we do not ask for plan_destroy, but be correct anyway).
+                // Destroy (asked for with the plan_destroy capability): the planned state is
+                // null; the resource may only report diagnostics about it.
                 let (Some(proposed), Some(config)) = (proposed, config) else {
+                    if let Some(prior) = prior {
+                        let provider = diags.take(self.provider_state())?;
+                        resource
+                            .plan_destroy(ctx(&provider, &cancel), prior, diags)
+                            .await;
+                    }
                     return Some((None, Vec::new()));
                 };
                 let provider = diags.take(self.provider_state())?;
@@ -714,178 +561,4 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::Planned;
-    use crate::schema::{Attr, Block, Schema};
-    use async_trait::async_trait;
-    use pb::provider_server::Provider as _;
-    use std::time::Duration;
-
-    struct FakeProvider;
-    struct FakeThing;
-
-    const ID: Attr<String> = Attr::computed("id", "id");
-
-    fn empty_object() -> pb::DynamicValue {
-        encode_object(Some(Object::new()))
-    }
-
-    #[async_trait]
-    impl Provider for FakeProvider {
-        type State = ();
-        fn schema(&self) -> schema::Schema {
-            Schema {
-                version: 0,
-                block: Block::new("fake"),
-            }
-        }
-        fn validate(&self, _: &Object, _: &mut Diagnostics) {}
-        async fn configure(
-            &self,
-            _: &Object,
-            _: &CancellationToken,
-            _: &mut Diagnostics,
-        ) -> Option<()> {
-            Some(())
-        }
-        fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-            vec![Arc::new(FakeThing)]
-        }
-        fn data_sources(&self) -> Vec<Arc<dyn DataSource<()>>> {
-            Vec::new()
-        }
-    }
-
-    #[async_trait]
-    impl Resource<()> for FakeThing {
-        fn type_name(&self) -> &'static str {
-            "fake_thing"
-        }
-        fn schema(&self) -> Schema {
-            Schema {
-                version: 0,
-                block: Block::new("fake").attr(&ID),
-            }
-        }
-        async fn plan(
-            &self,
-            _: Ctx<'_, ()>,
-            request: PlanRequest,
-            _: &mut Diagnostics,
-        ) -> Option<Planned> {
-            Some(Planned {
-                planned: request.proposed,
-                requires_replace: Vec::new(),
-            })
-        }
-        /// Waits until StopProvider cancels it.
-        async fn apply(
-            &self,
-            ctx: Ctx<'_, ()>,
-            _: ApplyRequest,
-            diags: &mut Diagnostics,
-        ) -> Option<Object> {
-            ctx.cancel.cancelled().await;
-            diags.push(Diagnostic::error("Cancelled", "stopped by Terraform"));
-            None
-        }
-        async fn read(&self, _: Ctx<'_, ()>, _: Object, _: &mut Diagnostics) -> Option<Object> {
-            panic!("boom: invariant broken")
-        }
-        async fn import(&self, _: Ctx<'_, ()>, _: &str, _: &mut Diagnostics) -> Option<Object> {
-            None
-        }
-    }
-
-    fn prior() -> pb::DynamicValue {
-        encode_object(Some(Object::from([("id".to_string(), Value::string("x"))])))
-    }
-
-    async fn configured_service() -> Arc<ProviderService<FakeProvider>> {
-        let service = Arc::new(ProviderService::new(FakeProvider, "fake"));
-        let response = service
-            .configure_provider(Request::new(pb::configure_provider::Request {
-                terraform_version: "test".into(),
-                config: Some(empty_object()),
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(response.diagnostics.is_empty());
-        service
-    }
-
-    #[tokio::test]
-    async fn a_panicking_handler_becomes_a_plain_error_diagnostic() {
-        let service = configured_service().await;
-        let current = encode_object(Some(Object::from([("id".to_string(), Value::string("x"))])));
-        let response = service
-            .read_resource(Request::new(pb::read_resource::Request {
-                type_name: "fake_thing".into(),
-                current_state: Some(current.clone()),
-                private: Vec::new(),
-            }))
-            .await
-            .expect("a panic is not a gRPC error")
-            .into_inner();
-        let [diagnostic] = response.diagnostics.as_slice() else {
-            panic!("expected one diagnostic: {:?}", response.diagnostics)
-        };
-        assert_eq!(diagnostic.severity, pb::diagnostic::Severity::Error as i32);
-        assert!(diagnostic.detail.contains("boom: invariant broken"));
-        assert!(!diagnostic.detail.contains("backtrace") && !diagnostic.detail.contains(".rs:"));
-        // The resource is kept as it was, not dropped from state.
-        assert_eq!(response.new_state, Some(current));
-    }
-
-    #[tokio::test]
-    async fn stop_provider_cancels_in_flight_work_and_keeps_serving() {
-        let service = configured_service().await;
-        let applying = tokio::spawn({
-            let service = service.clone();
-            async move {
-                service
-                    .apply_resource_change(Request::new(pb::apply_resource_change::Request {
-                        type_name: "fake_thing".into(),
-                        prior_state: Some(prior()),
-                        planned_state: None,
-                        config: Some(empty_object()),
-                        planned_private: Vec::new(),
-                    }))
-                    .await
-            }
-        });
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(!applying.is_finished());
-        service
-            .stop_provider(Request::new(pb::stop_provider::Request {}))
-            .await
-            .unwrap();
-        let response = tokio::time::timeout(Duration::from_secs(5), applying)
-            .await
-            .expect("apply ends after StopProvider")
-            .unwrap()
-            .unwrap()
-            .into_inner();
-        assert_eq!(response.diagnostics[0].summary, "Cancelled");
-        // The destroy failed, so the resource stays in state.
-        assert_eq!(response.new_state, Some(prior()));
-        // Later requests get a fresh, uncancelled token.
-        assert!(!service.cancel_token().is_cancelled());
-    }
-
-    #[tokio::test]
-    async fn unknown_resource_type_is_a_diagnostic() {
-        let service = configured_service().await;
-        let response = service
-            .validate_resource_config(Request::new(pb::validate_resource_config::Request {
-                type_name: "fake_nothing".into(),
-                config: Some(empty_object()),
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(response.diagnostics[0].detail.contains("fake_nothing"));
-    }
-}
+mod tests;

@@ -55,7 +55,7 @@ fn fetch_once(
     let mut topics = Vec::new();
     let mut readable = Vec::new();
     {
-        let state = shared.state();
+        let state = shared.read_view(context.node);
         for (t, wanted) in request.topics.iter().enumerate() {
             let name = if version >= 13 {
                 state
@@ -126,16 +126,11 @@ fn fetch_once(
             let fetch = &request.topics[slot.topic].partitions[slot.partition];
             let response = &mut topics[slot.topic].partitions[slot.partition];
             let log = logs.partition(slot.topic_id, fetch.partition);
-            // Partition.localLogWithEpochOrThrow, then LocalLog.read's range check.
+            // Partition.localLogWithEpochOrThrow (the epoch never drops below 0, so no
+            // FENCED_LEADER_EPOCH), then LocalLog.read's range check.
             if fetch.current_leader_epoch > LEADER_EPOCH {
                 *response =
                     partition_error(fetch.partition, ResponseError::UnknownLeaderEpoch.code());
-                read_error = true;
-                continue;
-            }
-            if fetch.current_leader_epoch >= 0 && fetch.current_leader_epoch < LEADER_EPOCH {
-                *response =
-                    partition_error(fetch.partition, ResponseError::FencedLeaderEpoch.code());
                 read_error = true;
                 continue;
             }

@@ -98,7 +98,7 @@ pub(crate) fn produce(
     let mut topics: Vec<TopicProduceResponse> = Vec::new();
     let mut pending = Vec::new();
     {
-        let state = shared.state();
+        let state = shared.read_view(context.node);
         for (t, topic) in request.topic_data.iter().enumerate() {
             let name = topic.name.0.to_string();
             let authorized = Shared::authorized_in(

@@ -78,6 +78,8 @@ class Broker:
             args += ["--super-user", principal]
         if not profile["authorizer"]:
             args.append("--no-authorizer")
+        if profile.get("metadata_lag_ms"):
+            args += ["--metadata-lag-ms", str(profile["metadata_lag_ms"])]
         self.profile = profile
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline().strip()
@@ -224,14 +226,23 @@ def run_step(broker, step):
     admin = broker.admin(step.get("as"))
     if op == "create_topics":
         topics = [
-            NewTopic(t["name"], t["partitions"], t["replication_factor"], topic_configs=t.get("configs", {}))
+            NewTopic(
+                t["name"],
+                t.get("partitions", -1),
+                t.get("replication_factor", -1),
+                replica_assignments=(
+                    {int(p): replicas for p, replicas in t["assignments"].items()} if "assignments" in t else None
+                ),
+                topic_configs=t.get("configs", {}),
+            )
             for t in step["topics"]
         ]
         return topic_codes(lambda: admin.create_topics(topics, validate_only=step.get("validate_only", False)))
     if op == "delete_topics":
         return topic_codes(lambda: admin.delete_topics(step["topics"]))
     if op == "create_partitions":
-        wanted = {name: NewPartitions(count) for name, count in step["topics"].items()}
+        assignments = step.get("assignments", {})
+        wanted = {name: NewPartitions(count, assignments.get(name)) for name, count in step["topics"].items()}
         return topic_codes(lambda: admin.create_partitions(wanted))
     if op == "list_topics":
         return {"topics": sorted(admin.list_topics())}
@@ -244,6 +255,10 @@ def run_step(broker, step):
                 "partitions": len(partitions),
                 "replication_factor": len(partitions[0]["replicas"]) if partitions else 0,
             }
+            if "replicas" in step["expect"].get(topic["topic"], {}):
+                by_index = sorted(partitions, key=lambda p: p["partition"])
+                described[topic["topic"]]["replicas"] = [p["replicas"] for p in by_index]
+                described[topic["topic"]]["leaders"] = [p["leader"] for p in by_index]
         return described
     if op == "describe_configs":
         (response,) = admin.describe_configs([config_resource(step)])

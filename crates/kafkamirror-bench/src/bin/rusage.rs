@@ -57,6 +57,7 @@ fn main() -> ExitCode {
 }
 
 /// User and system CPU seconds and peak RSS (KiB) of the waited-for children.
+#[allow(unsafe_code)]
 fn children_usage() -> std::io::Result<(f64, f64, i64)> {
     // SAFETY: getrusage only writes into the zeroed struct we pass; RUSAGE_CHILDREN is valid.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
