@@ -8,11 +8,12 @@
 //! planner, see `topologies`), and exactly those plus what existed before any flow.
 //! Covered: active-active at Terraform's default parallelism (repeated on fresh brokers);
 //! removing either flow of active-active, hub-and-spoke, fan-out, and of an MM2 flow and a
-//! cluster link sharing a source cluster; a shrink that leaves bindings to their other
-//! claimant (plan warning); two states on one hub (sequential and concurrent, with a
-//! destroy's deletion held back until the other state has claimed); the provider SIGKILLed
-//! mid-apply; `ownership = "state"`; missing rights on the claims topic; internal topics that
-//! appear between plan and apply (adopted, or an error naming both settings).
+//! cluster link sharing a source cluster; the plan warning when bindings stay for their
+//! other claimant (a shrink, and a removed flow on Terraform that plans destroys); two
+//! states on one hub (sequential and concurrent, with a destroy's deletion held back until
+//! the other state has claimed); the provider SIGKILLed mid-apply; `ownership = "state"`;
+//! missing rights on the claims topic; internal topics that appear between plan and apply
+//! (adopted, or an error naming both settings).
 
 mod support;
 mod topologies;
@@ -46,14 +47,42 @@ fn diagnostics(run: &Run, severity: &str) -> Vec<String> {
         .collect()
 }
 
-/// Applies and fails with the run's errors when it does not succeed.
-fn apply_ok(dir: &Workdir, when: &str) {
+/// Applies and fails with the run's errors when it does not succeed; returns the run.
+fn apply_ok(dir: &Workdir, when: &str) -> Run {
     let run = apply_json(dir);
     assert_eq!(
         run.code,
         0,
         "{when}: apply failed: {:#?}",
         diagnostics(&run, "error")
+    );
+    run
+}
+
+/// Whether `tf` asks the provider to plan destroys (Terraform 1.3 and later, for providers
+/// with the `plan_destroy` capability), so a removed resource's plan can warn.
+fn plans_destroys(tf: &Terraform) -> bool {
+    let run = Workdir::plain(tf, "").ok(&["version", "-json"]);
+    let version: serde_json::Value = serde_json::from_str(&run.stdout).expect("version JSON");
+    let numbers: Vec<u64> = version["terraform_version"]
+        .as_str()
+        .expect("terraform_version")
+        .split(['.', '-'])
+        .take(2)
+        .map(|part| part.parse().expect("a version number"))
+        .collect();
+    numbers >= vec![1, 3]
+}
+
+/// Fails unless `run` warned that bindings stay because `claimant` still claims them.
+fn assert_still_claimed_warning(run: &Run, claimant: &Flow, when: &str) {
+    let warnings = diagnostics(run, "warning");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("still claimed by") && w.contains(&claimant.id())),
+        "{when}: no \"still claimed by\" warning naming {}: {warnings:#?}",
+        claimant.id()
     );
 }
 
@@ -118,7 +147,8 @@ fn active_active_first_apply_succeeds_every_time_and_the_next_plan_is_empty() {
 }
 
 /// Applies `first` and `second` together, removes `first` (the brokers keep all `second`
-/// needs, at the end of that very apply), adds it back, then removes `second`.
+/// needs, at the end of that very apply, and on Terraform that plans destroys the removal
+/// warns that the shared bindings stay for `second`), adds it back, then removes `second`.
 fn removing_either_flow_keeps_the_others_needs(
     tf: &Terraform,
     clusters: &Clusters,
@@ -128,13 +158,17 @@ fn removing_either_flow_keeps_the_others_needs(
 ) {
     let none = BTreeSet::new();
     let both = [first, second];
+    let warns_on_destroy = plans_destroys(tf);
     dir.write("main.tf", &clusters.config(&both));
     apply_ok(dir, &format!("{}: both flows", tf.label));
     clusters.assert_exactly(&both, &none, &format!("{}: both flows", tf.label));
     for (removed, remaining) in [(first, second), (second, first)] {
         let when = format!("{}: {} removed", tf.label, removed.id());
         dir.write("main.tf", &clusters.config(&[remaining]));
-        apply_ok(dir, &when);
+        let run = apply_ok(dir, &when);
+        if warns_on_destroy {
+            assert_still_claimed_warning(&run, remaining, &when);
+        }
         clusters.assert_holds_needs(&[remaining], &when);
         clusters.assert_exactly(&[remaining], &none, &when);
         assert_plan_empty(dir, &when);
@@ -181,15 +215,7 @@ fn active_active_removing_either_flow_keeps_what_the_other_needs() {
         dir.write("main.tf", &clusters.config(&[&shrunk, &west_to_east]));
         let plan = dir.run(&["plan", "-json"]);
         assert_eq!(plan.code, 0, "{:#?}", diagnostics(&plan, "error"));
-        let warnings = diagnostics(&plan, "warning");
-        assert!(
-            warnings
-                .iter()
-                .any(|w| w.contains("still claimed by") && w.contains(&west_to_east.id())),
-            "{}: no \"still claimed by\" warning naming {}: {warnings:#?}",
-            tf.label,
-            west_to_east.id()
-        );
+        assert_still_claimed_warning(&plan, &west_to_east, &tf.label);
         let when = format!("{}: east->west without heartbeats", tf.label);
         apply_ok(&dir, &when);
         clusters.assert_holds_needs(&[&west_to_east], &when);

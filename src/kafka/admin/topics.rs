@@ -10,10 +10,10 @@ use super::outcome::AdminCall;
 use super::{join, KafkaAdmin};
 use crate::kafka::error::{BrokerError, KafkaError};
 use crate::kafka::ffi::{self, CallFailure};
-use crate::model::acl::Operation;
 use crate::kafka::topics::{
     NewTopic, TopicConfigAlteration, TopicConfigs, TopicDescription, TopicLookup, TopicOutcomes,
 };
+use crate::model::acl::Operation;
 
 /// How long one metadata attempt waits before the authentication check runs again.
 const METADATA_ATTEMPT: Duration = Duration::from_millis(500);
@@ -132,9 +132,13 @@ impl KafkaAdmin {
         .map_err(|failure| match failure {
             CallFailure::TimedOut => self.shared.unreachable(),
             CallFailure::Broker(error) if error.name == "_TIMED_OUT" => self.shared.unreachable(),
-            other => self.shared.whole_failure(AdminCall::Metadata, other, &names),
+            other => self
+                .shared
+                .whole_failure(AdminCall::Metadata, other, &names),
         })?;
-        let results = self.shared.per_topic(AdminCall::Metadata, &names, results)?;
+        let results = self
+            .shared
+            .per_topic(AdminCall::Metadata, &names, results)?;
         match results.into_iter().next() {
             Some((_, Ok((_, operations)))) => Ok(operations),
             Some((_, Err(error))) if error.is_authorization_failure() => {

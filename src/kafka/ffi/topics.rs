@@ -16,11 +16,11 @@ use super::handles::{
     OwnedError, TopicCollection,
 };
 use crate::kafka::error::BrokerError;
-use crate::model::acl::Operation;
 use crate::kafka::topics::{
     ConfigChange, ConfigSource, ConfigValue, NewTopic, TopicConfigAlteration, TopicConfigs,
     TopicDescription, TopicOutcomes,
 };
+use crate::model::acl::Operation;
 
 const CREATE_TOPICS: Api<*mut *const rd::rd_kafka_topic_result_t> = Api {
     op: rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATETOPICS,
