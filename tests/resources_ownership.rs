@@ -552,3 +552,47 @@ async fn a_create_whose_state_was_lost_owns_its_bindings_on_the_next_run() {
     assert!(held(&primary, principal).is_empty());
     assert!(held(&dr, principal).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_adopts_a_binding_marked_pre_existing_and_its_next_apply_deletes_it() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = admin_provider(&primary, &dr).await;
+    let principal = "User:mm2";
+    primary.add_acl(AclRecord {
+        resource_type: ResourceType::Topic,
+        name: "payments".into(),
+        pattern_type: PatternType::Literal,
+        principal: principal.into(),
+        host: "*".into(),
+        operation: AclOperation::Read,
+        permission: AclPermission::Allow,
+    });
+    let first = converge(&state, None, mm2_config(principal, &["orders", "payments"])).await;
+    let shrunk = converge(&state, Some(first), mm2_config(principal, &["orders"])).await;
+    let wanted = held(&primary, principal);
+    assert!(
+        names(&wanted).contains("payments"),
+        "the marked binding stays"
+    );
+    drop(shrunk);
+
+    let cancel = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let ctx = Ctx {
+        provider: &state,
+        cancel: &cancel,
+    };
+    let imported = resource()
+        .import(ctx, &format!("primary:dr:{principal}"), &mut diags)
+        .await
+        .unwrap_or_else(|| panic!("{:?}", summaries(&diags)));
+    let after = converge(&state, Some(imported), mm2_config(principal, &["orders"])).await;
+    let left = held(&primary, principal);
+    assert!(
+        !names(&left).contains("payments"),
+        "imported, so owned: {left:?}"
+    );
+    destroy(&state, after).await;
+    assert!(held(&primary, principal).is_empty());
+}

@@ -224,7 +224,7 @@ impl ClaimsSession {
             match read_claims(&self.log, admin).await {
                 Ok(reread) => {
                     let again: HashSet<Claimed> =
-                        recreate_after_reverify(&deleted, &reread, &self.me.id)
+                        recreate_after_reverify(&self.plan, &deleted, &reread, &self.me.id)
                             .into_iter()
                             .collect();
                     recreate(admin, cluster, deleted_acls, deleted_topics, &again, diags).await;

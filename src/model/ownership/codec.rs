@@ -1,0 +1,352 @@
+//! The claims record's codec: what a claim names, record keys and values, and the fold of a
+//! read into the claims that stand (the last record per key counts, as compaction keeps it).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::acl::AclBinding;
+
+/// The claimant id of the marker on objects found on the cluster before any resource
+/// claimed them (made by hand or by another tool): never released, so never deleted.
+pub const PREEXISTING: &str = "pre-existing";
+
+/// The readable name the pre-existing marker carries.
+pub const PREEXISTING_NAME: &str =
+    "pre-existing (found on the cluster before any resource claimed it; never deleted)";
+
+/// First field of every record key: the codec version.
+const KEY_VERSION: &str = "v1";
+
+/// What a claim names, in the form objects compare in (principals normalised).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Claimed {
+    Binding(AclBinding),
+    Topic(String),
+}
+
+impl std::fmt::Display for Claimed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Claimed::Binding(binding) => write!(f, "{binding}"),
+            Claimed::Topic(name) => write!(f, "topic {name:?}"),
+        }
+    }
+}
+
+/// Who claims: a stable id (the record key's last field) and a readable name (the value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimant {
+    pub id: String,
+    pub name: String,
+}
+
+/// One record of the claims topic: `value` `None` is a tombstone (a release).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    pub key: Vec<u8>,
+    pub value: Option<Vec<u8>>,
+}
+
+fn push_field(key: &mut String, field: &str) {
+    key.push('|');
+    for character in field.chars() {
+        if matches!(character, '\\' | '|') {
+            key.push('\\');
+        }
+        key.push(character);
+    }
+}
+
+/// Splits a key on unescaped `|`; `None` on a dangling or unknown escape.
+fn split_fields(key: &str) -> Option<Vec<String>> {
+    let mut fields = vec![String::new()];
+    let mut characters = key.chars();
+    while let Some(character) = characters.next() {
+        match character {
+            '|' => fields.push(String::new()),
+            '\\' => match characters.next() {
+                Some(escaped @ ('\\' | '|')) => fields.last_mut()?.push(escaped),
+                _ => return None,
+            },
+            other => fields.last_mut()?.push(other),
+        }
+    }
+    Some(fields)
+}
+
+/// The record key of `object` claimed by `claimant_id`:
+/// `v1|acl|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>|<claimant>`
+/// or `v1|topic|<name>|<claimant>`, `|` and `\` inside a field escaped with `\`.
+pub fn record_key(object: &Claimed, claimant_id: &str) -> String {
+    let mut key = String::from(KEY_VERSION);
+    match object {
+        Claimed::Binding(binding) => {
+            for field in [
+                "acl",
+                binding.resource_type.as_str(),
+                binding.pattern_type.as_str(),
+                &binding.resource_name,
+                &binding.principal,
+                &binding.host,
+                binding.operation.as_str(),
+                binding.permission.as_str(),
+            ] {
+                push_field(&mut key, field);
+            }
+        }
+        Claimed::Topic(name) => {
+            push_field(&mut key, "topic");
+            push_field(&mut key, name);
+        }
+    }
+    push_field(&mut key, claimant_id);
+    key
+}
+
+/// The object and claimant id a key names; `None` for keys this codec does not write
+/// (another version, or a record written by hand), which the fold skips.
+pub fn parse_key(key: &[u8]) -> Option<(Claimed, String)> {
+    let fields = split_fields(std::str::from_utf8(key).ok()?)?;
+    let [version, kind, rest @ ..] = fields.as_slice() else {
+        return None;
+    };
+    if version != KEY_VERSION {
+        return None;
+    }
+    match (kind.as_str(), rest) {
+        ("acl", [rt, pt, name, principal, host, op, perm, claimant]) => {
+            let binding = AclBinding {
+                resource_type: rt.parse().ok()?,
+                resource_name: name.clone(),
+                pattern_type: pt.parse().ok()?,
+                principal: principal.clone(),
+                host: host.clone(),
+                operation: op.parse().ok()?,
+                permission: perm.parse().ok()?,
+            };
+            Some((Claimed::Binding(binding), claimant.clone()))
+        }
+        ("topic", [name, claimant]) => Some((Claimed::Topic(name.clone()), claimant.clone())),
+        _ => None,
+    }
+}
+
+/// The record claiming `object` for `claimant`.
+pub fn claim_record(object: &Claimed, claimant: &Claimant) -> ClaimRecord {
+    ClaimRecord {
+        key: record_key(object, &claimant.id).into_bytes(),
+        value: Some(claimant.name.clone().into_bytes()),
+    }
+}
+
+/// The marker record of an object found on the cluster before any claim.
+pub fn preexisting_record(object: &Claimed) -> ClaimRecord {
+    ClaimRecord {
+        key: record_key(object, PREEXISTING).into_bytes(),
+        value: Some(PREEXISTING_NAME.as_bytes().to_vec()),
+    }
+}
+
+/// The tombstone releasing `claimant_id`'s claim on `object`.
+pub fn release_record(object: &Claimed, claimant_id: &str) -> ClaimRecord {
+    ClaimRecord {
+        key: record_key(object, claimant_id).into_bytes(),
+        value: None,
+    }
+}
+
+/// The claims of one cluster as they stand after the records read: per object, the
+/// claimants' ids and names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    by_object: HashMap<Claimed, BTreeMap<String, String>>,
+    /// Records whose key this codec does not read (left alone, never deleted).
+    pub skipped: usize,
+}
+
+impl Claims {
+    /// Folds records in offset order: a value claims, a tombstone releases (what compaction
+    /// keeps is the last record per key, which is what the fold ends with).
+    pub fn from_records<'a>(
+        records: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+    ) -> Claims {
+        let mut claims = Claims::default();
+        for (key, value) in records {
+            claims.fold(key, value);
+        }
+        claims
+    }
+
+    /// Applies records written after the read (what this apply itself produced).
+    pub fn with(mut self, records: &[ClaimRecord]) -> Claims {
+        for record in records {
+            self.fold(&record.key, record.value.as_deref());
+        }
+        self
+    }
+
+    fn fold(&mut self, key: &[u8], value: Option<&[u8]>) {
+        let Some((object, claimant)) = parse_key(key) else {
+            self.skipped += 1;
+            return;
+        };
+        match value {
+            Some(value) => {
+                let name = String::from_utf8_lossy(value).into_owned();
+                self.by_object
+                    .entry(object)
+                    .or_default()
+                    .insert(claimant, name);
+            }
+            None => {
+                if let Some(claimants) = self.by_object.get_mut(&object) {
+                    claimants.remove(&claimant);
+                    if claimants.is_empty() {
+                        self.by_object.remove(&object);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `claimant_id` claims `object`.
+    pub fn has(&self, object: &Claimed, claimant_id: &str) -> bool {
+        self.by_object
+            .get(object)
+            .is_some_and(|claimants| claimants.contains_key(claimant_id))
+    }
+
+    /// Whether anyone claims `object`.
+    pub fn is_claimed(&self, object: &Claimed) -> bool {
+        self.by_object.contains_key(object)
+    }
+
+    /// The names of the claimants of `object` other than `claimant_id`, sorted by id.
+    pub fn others(&self, object: &Claimed, claimant_id: &str) -> Vec<String> {
+        self.others_except(object, &[claimant_id])
+    }
+
+    /// The names of the claimants of `object` whose ids are not in `ignored`, sorted by id.
+    pub fn others_except(&self, object: &Claimed, ignored: &[&str]) -> Vec<String> {
+        self.by_object
+            .get(object)
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| !ignored.contains(&id.as_str()))
+            .map(|(id, name)| describe_claimant(id, name))
+            .collect()
+    }
+
+    /// Every object `claimant_id` claims.
+    pub fn claimed_by<'a>(&'a self, claimant_id: &'a str) -> impl Iterator<Item = &'a Claimed> {
+        self.by_object
+            .iter()
+            .filter(move |(_, claimants)| claimants.contains_key(claimant_id))
+            .map(|(object, _)| object)
+    }
+
+    /// How many (object, claimant) pairs stand.
+    pub fn len(&self) -> usize {
+        self.by_object.values().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_object.is_empty()
+    }
+}
+
+/// How a warning names a claimant: its readable name and its id.
+fn describe_claimant(id: &str, name: &str) -> String {
+    if id == PREEXISTING {
+        PREEXISTING_NAME.to_string()
+    } else {
+        format!("{name} (claimant {id})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::acl::{Operation, PatternType, ResourceType};
+
+    fn binding(name: &str) -> AclBinding {
+        AclBinding::allow(
+            "User:mm2",
+            ResourceType::Topic,
+            name,
+            PatternType::Literal,
+            Operation::Write,
+        )
+    }
+
+    fn claimant(id: &str) -> Claimant {
+        Claimant {
+            id: id.to_string(),
+            name: format!("flow {id}"),
+        }
+    }
+
+    #[test]
+    fn keys_round_trip_with_separators_inside_fields() {
+        let odd = AclBinding::allow(
+            "User:a|b\\c",
+            ResourceType::Group,
+            "g|1\\",
+            PatternType::Prefixed,
+            Operation::Read,
+        );
+        for object in [
+            Claimed::Binding(binding("heartbeats")),
+            Claimed::Binding(odd),
+            Claimed::Topic("mm2-configs.a.internal".into()),
+            Claimed::Topic("we|ird".into()),
+        ] {
+            for id in ["3f2a", PREEXISTING, "id|with\\bars"] {
+                let key = record_key(&object, id);
+                assert_eq!(
+                    parse_key(key.as_bytes()),
+                    Some((object.clone(), id.to_string())),
+                    "{key}"
+                );
+            }
+        }
+        assert_eq!(
+            record_key(&Claimed::Topic("heartbeats".into()), "c1"),
+            "v1|topic|heartbeats|c1"
+        );
+        for foreign in [
+            &b"v2|topic|t|c"[..],
+            b"v1|topic|t",
+            b"v1|acl|TOPIC|LITERAL|t|User:x|*|READ|ALLOW",
+            b"v1|acl|NOPE|LITERAL|t|User:x|*|READ|ALLOW|c",
+            b"v1|topic|dangling\\",
+            b"\xff\xfe",
+            b"",
+        ] {
+            assert_eq!(parse_key(foreign), None, "{foreign:?}");
+        }
+    }
+
+    #[test]
+    fn the_fold_keeps_the_last_record_per_key_and_skips_foreign_keys() {
+        let x = Claimed::Binding(binding("x"));
+        let a = claim_record(&x, &claimant("a"));
+        let b = claim_record(&x, &claimant("b"));
+        let a_gone = release_record(&x, "a");
+        let records = [
+            (a.key.as_slice(), a.value.as_deref()),
+            (b"not ours".as_slice(), Some(b"?".as_slice())),
+            (b.key.as_slice(), b.value.as_deref()),
+            (a_gone.key.as_slice(), None),
+        ];
+        let claims = Claims::from_records(records);
+        assert_eq!(claims.skipped, 1);
+        assert!(!claims.has(&x, "a"));
+        assert!(claims.has(&x, "b"));
+        assert_eq!(claims.others(&x, "a"), ["flow b (claimant b)"]);
+        assert_eq!(claims.len(), 1);
+
+        let all_gone = claims.with(&[release_record(&x, "b")]);
+        assert!(!all_gone.is_claimed(&x));
+        assert!(all_gone.is_empty());
+    }
+}
