@@ -1,10 +1,10 @@
 //! The ownership decisions, table by table.
 
 use super::*;
-use std::collections::BTreeMap;
 use crate::model::acl::{Operation, PatternType, ResourceType};
 use crate::model::plan::{InternalTopic, CLEANUP_POLICY, COMPACT};
 use crate::model::reconcile::ExistingTopic;
+use std::collections::BTreeMap;
 
 pub(super) fn binding(name: &str) -> AclBinding {
     AclBinding::allow(
@@ -362,7 +362,7 @@ fn deleted_objects_that_gained_a_claim_are_created_again() {
     );
     assert!(recreate_after_reverify(
         &OwnershipPlan::default(),
-        &[x.clone()],
+        std::slice::from_ref(&x),
         &Claims::default(),
         "m"
     )
