@@ -393,6 +393,7 @@ impl Provider for KafkamirrorProvider {
         vec![
             Arc::new(FlowDataSource::<Mm2Flow>::new()),
             Arc::new(FlowDataSource::<ClusterLinkFlow>::new()),
+            Arc::new(crate::resources::mm2_config::Mm2ConfigDataSource),
         ]
     }
 }

@@ -5,7 +5,8 @@
 //! a second plan is empty, out-of-band deletion is repaired, a change of `topics` plans
 //! exactly the affected rows, pre-existing bindings survive shrinking and destroy, import
 //! adopts the principal's bindings (owned), destroy leaves the clusters as before (internal
-//! topics aside), and the data source computes the same sets without a cluster.
+//! topics aside), the first plan after an import changes no binding's reason, and the data
+//! source computes the same sets without a cluster.
 
 mod support;
 
@@ -395,5 +396,94 @@ fn unreachable_cluster_fails_the_plan_naming_alias_and_servers() {
         let output = format!("{}{}", run.stdout, run.stderr);
         assert!(output.contains("\"primary\""), "{output}");
         assert!(output.contains("127.0.0.1:9"), "{output}");
+    });
+}
+
+/// The top-level attributes whose value differs between `before` and `after`.
+fn changed_attributes(before: &Json, after: &Json) -> BTreeSet<String> {
+    let after = after.as_object().expect("after is an object");
+    after
+        .iter()
+        .filter(|(name, value)| before.get(name.as_str()) != Some(*value))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// After `terraform import`, the first plan of a configuration whose other inputs are the
+/// defaults the import assumes changes only what the configuration sets beyond the import id
+/// (`topics`, which no import id carries): no binding's `reason`, no row. Applying it changes
+/// nothing on Kafka and the next plan is empty.
+#[test]
+fn import_then_plan_shows_only_what_differs_from_the_configuration() {
+    for_each_terraform(|tf| {
+        let token = unique("i");
+        let topic = format!("orders-{token}");
+        let rf = clusters().replication_factor();
+        let sizes = if rf >= 3 {
+            String::new()
+        } else {
+            format!(
+                "  internal_topics_replication_factor = {rf}\n  remote_topics_replication_factor   = {rf}\n"
+            )
+        };
+        let mm2_principal = format!("User:mm2-{token}");
+        let link_principal = format!("User:link-{token}");
+        let flows = [
+            (
+                "kafkamirror_mm2_replication_permissions",
+                format!(
+                    "  source_cluster = \"{SOURCE}\"\n  target_cluster = \"{TARGET}\"\n  principal      = \"{mm2_principal}\"\n  topics         = [\"{topic}\"]\n{sizes}"
+                ),
+                format!("{SOURCE}:{TARGET}:{mm2_principal}"),
+                mm2_principal.clone(),
+            ),
+            (
+                "kafkamirror_cluster_link_acls",
+                format!(
+                    "  source_cluster      = \"{SOURCE}\"\n  destination_cluster = \"{TARGET}\"\n  link_principal      = \"{link_principal}\"\n  topics              = [\"{topic}\"]\n"
+                ),
+                format!("{SOURCE}:{TARGET}:{link_principal}"),
+                link_principal.clone(),
+            ),
+        ];
+        for (resource_type, inputs, import_id, principal) in flows {
+            let address = format!("{resource_type}.flow");
+            let main_tf = format!(
+                "{HEADER}{}resource \"{resource_type}\" \"flow\" {{\n{inputs}}}\n",
+                clusters().provider_hcl()
+            );
+            let dir = Workdir::with_dev_overrides(tf, &main_tf);
+            dir.apply();
+            let everyone = BTreeSet::from([principal.clone()]);
+            let applied = cluster_rows(&everyone);
+            assert!(
+                !applied.is_empty(),
+                "{resource_type}: apply created bindings"
+            );
+
+            dir.ok(&["state", "rm", &address]);
+            dir.ok(&["import", "-no-color", &address, &import_id]);
+            let plan = dir.plan_json();
+            let (before, after) = planned_change(&plan, &address);
+            assert_eq!(
+                changed_attributes(&before, &after),
+                BTreeSet::from(["topics".to_string()]),
+                "{resource_type}: the first plan after import changes only the inputs the \
+                 import id does not carry"
+            );
+            dir.apply();
+            assert_eq!(
+                cluster_rows(&everyone),
+                applied,
+                "{resource_type}: Kafka unchanged"
+            );
+            assert_eq!(
+                dir.plan_exit_code().code,
+                0,
+                "{resource_type}: then no change"
+            );
+            dir.destroy();
+            assert!(cluster_rows(&everyone).is_empty());
+        }
     });
 }

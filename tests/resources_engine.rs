@@ -1,7 +1,8 @@
 //! The resources' engine driven through the provider's Resource API (no Terraform) against
 //! in-process test brokers: plan-time preflight (replication factor vs brokers, no authorizer,
 //! missing admin rights, conflicting and misconfigured internal topics, self-lockout), batched
-//! apply (one CreateAcls per cluster), and truthful state after partial failures.
+//! apply (one CreateAcls per cluster), and truthful state after partial failures (a destroy
+//! failing partway, a topic whose configs cannot be read).
 
 mod kafka_common;
 
@@ -641,4 +642,127 @@ async fn destroy_deletes_owned_bindings_and_topics_only_when_asked() {
             .any(|t| t.name == "primary.checkpoints.internal"),
         "delete_internal_topics_on_destroy = true deletes the internal topics"
     );
+}
+
+/// The rows of a state attribute as a map value (decoded when the resource wrote it encoded).
+fn row_map(state: &Object, attribute: &str) -> BTreeMap<String, Value> {
+    let Value::Map(rows) = decoded::<BTreeMap<String, AclRow>>(&state[attribute]) else {
+        panic!("{attribute} not a map");
+    };
+    rows
+}
+
+/// A destroy that fails partway answers with exactly what still exists: here primary's
+/// bindings are all pre-existing (never deleted) and primary cannot be reached, while dr's
+/// owned bindings are deleted (its topics are kept on Kafka and leave the state). The state
+/// must keep primary's rows and drop dr's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destroy_that_fails_partway_records_exactly_what_still_exists() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    let (planned, _) = plan(&state, None, mm2_config("User:mm2", &["orders"], vec![])).await;
+    let (created, diags) = apply(&state, None, planned.unwrap()).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    let mut created = created.unwrap();
+    // primary's bindings as if they had existed before the resource: pre-existing, not owned.
+    let on_primary: BTreeMap<String, Value> = row_map(&created, "acls")
+        .into_iter()
+        .filter(|(key, _)| key.starts_with("primary|"))
+        .collect();
+    assert!(!on_primary.is_empty());
+    created.insert(
+        "preexisting_acls".to_string(),
+        Value::Map(on_primary.clone()),
+    );
+    created.insert("acls".to_string(), Value::Map(row_map(&created, "acls")));
+    // And no internal topic of the flow on primary: nothing there is the resource's.
+    let Value::Map(topics) = decoded::<BTreeMap<String, TopicRow>>(&created["internal_topics"])
+    else {
+        panic!("internal_topics not a map");
+    };
+    let topics = topics
+        .into_iter()
+        .filter(|(key, _)| !key.starts_with("primary|"))
+        .collect();
+    created.insert("internal_topics".to_string(), Value::Map(topics));
+
+    let primary_down = provider(unreachable_cluster(), admin_cluster(&dr)).await;
+    let resource = resource("kafkamirror_mm2_replication_permissions");
+    let cancel = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let left = resource
+        .apply(
+            Ctx {
+                provider: &primary_down,
+                cancel: &cancel,
+            },
+            ApplyRequest {
+                prior: Some(created),
+                planned: None,
+                config: None,
+            },
+            &mut diags,
+        )
+        .await;
+    assert!(summaries(&diags).contains(&"Cannot connect to Kafka cluster".to_string()));
+    assert!(
+        broker_rows("dr", &dr, "User:mm2").is_empty(),
+        "dr's owned bindings deleted"
+    );
+    let left = left.expect("a failed destroy answers with what is left");
+    let keys: BTreeSet<String> = row_map(&left, "acls").into_keys().collect();
+    assert_eq!(keys, on_primary.keys().cloned().collect::<BTreeSet<_>>());
+    let preexisting: BTreeSet<String> = row_map(&left, "preexisting_acls").into_keys().collect();
+    assert_eq!(preexisting, keys);
+}
+
+/// Kafka's UNKNOWN_SERVER_ERROR (-1), what a broker answers for a resource whose handling
+/// threw an unexpected exception (`ApiError.fromThrowable`); an authorization failure of every
+/// topic is reported as a whole instead.
+const UNKNOWN_SERVER_ERROR: i16 = -1;
+
+/// DescribeConfigs failing for one existing internal topic is an error naming the topic and
+/// Kafka's error; apply does not "fix" a config it could not read, nor record the topic as
+/// planned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_whose_configs_cannot_be_read_is_reported_by_name() {
+    let primary = secured_broker().await;
+    let dr = secured_broker().await;
+    let state = provider(admin_cluster(&primary), admin_cluster(&dr)).await;
+    dr.create_topic_direct(
+        "heartbeats",
+        1,
+        3,
+        BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]),
+    );
+    let (planned, diags) = plan(&state, None, mm2_config("User:mm2", &["orders"], vec![])).await;
+    assert!(!diags.has_errors(), "{:?}", summaries(&diags));
+    dr.hooks()
+        .inject_error(api::DESCRIBE_CONFIGS, UNKNOWN_SERVER_ERROR, 1);
+    dr.hooks().reset_counts();
+    let (new_state, diags) = apply(&state, None, planned.unwrap()).await;
+    let unread = diags
+        .iter()
+        .find(|d| d.summary == "Cannot read internal topic configs")
+        .unwrap_or_else(|| panic!("{:?}", diags.iter().map(|d| &d.detail).collect::<Vec<_>>()));
+    assert!(
+        unread.detail.contains("\"heartbeats\"")
+            && unread.detail.contains("\"dr\"")
+            && unread.detail.contains("UNKNOWN_SERVER_ERROR"),
+        "{}",
+        unread.detail
+    );
+    assert_eq!(
+        dr.hooks().count(api::INCREMENTAL_ALTER_CONFIGS),
+        0,
+        "no config fix for a config that could not be read"
+    );
+    let new_state = new_state.unwrap();
+    let Value::Map(topics) = decoded::<BTreeMap<String, TopicRow>>(&new_state["internal_topics"])
+    else {
+        panic!("internal_topics not a map");
+    };
+    assert!(!topics.contains_key("dr|heartbeats"), "{:?}", topics.keys());
+    assert!(topics.contains_key("dr|primary.checkpoints.internal"));
 }

@@ -520,7 +520,6 @@ async fn internal_topics_created_between_plan_and_apply_are_adopted_when_they_ma
         panic!()
     };
     assert!(topics.contains_key("dr|heartbeats"), "adopted: {topics:?}");
-    assert!(!topics.contains_key("dr|mm2-status.primary.internal"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 //! (`MM2_TOPICS`, spec section 2) and the pure planner `plan_mm2`.
 
 use super::acl::{Operation, ResourceType};
+use super::mm2_regexes::{group_selection, topic_selection};
 use super::plan::{
     evaluate_rules, format_reason, input_names, DesiredState, DesiredStateBuilder, NameSelection,
     ResourcePattern, RuleContext, RuleRow, Side,
@@ -83,9 +84,14 @@ pub struct Mm2Inputs {
     /// Literal topic names; `["*"]` = all topics.
     pub topics: Vec<String>,
     pub topic_prefixes: Vec<String>,
+    /// MM2 `topics` values (comma-separated Java regexes), compiled to LITERAL/PREFIXED
+    /// covers by `mm2_regexes::topic_selection`.
+    pub topic_regexes: Vec<String>,
     /// Groups for checkpoints and offset sync; `["*"]` = all groups.
     pub groups: Vec<String>,
     pub group_prefixes: Vec<String>,
+    /// MM2 `groups` values, compiled like `topic_regexes`.
+    pub group_regexes: Vec<String>,
     pub replication_policy: ReplicationPolicy,
     /// `replication.policy.separator`.
     pub separator: String,
@@ -120,8 +126,10 @@ impl Mm2Inputs {
             target_principal: None,
             topics: Vec::new(),
             topic_prefixes: Vec::new(),
+            topic_regexes: Vec::new(),
             groups: Vec::new(),
             group_prefixes: Vec::new(),
+            group_regexes: Vec::new(),
             replication_policy: ReplicationPolicy::Default,
             separator: ".".to_string(),
             emit_heartbeats: true,
@@ -640,8 +648,8 @@ impl RuleContext for Mm2Context<'_> {
 pub fn plan_mm2(inputs: &Mm2Inputs) -> DesiredState {
     let context = Mm2Context {
         inputs,
-        topics: NameSelection::new(&inputs.topics, &inputs.topic_prefixes),
-        groups: NameSelection::new(&inputs.groups, &inputs.group_prefixes),
+        topics: topic_selection(inputs),
+        groups: group_selection(inputs),
     };
     let mut out = DesiredStateBuilder::default();
     evaluate_rules(MM2_RULES, &context, &mut out);

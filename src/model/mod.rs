@@ -5,6 +5,8 @@
 pub mod acl;
 pub mod cluster_link;
 pub mod mm2;
+pub mod mm2_config;
+pub mod mm2_regexes;
 pub mod outcome;
 pub mod ownership;
 pub mod plan;

@@ -114,6 +114,22 @@ pub fn acls_after_apply(
     }
 }
 
+/// What `terraform import` adopts: every binding held (owned from then on), each with the
+/// reason the plan of the inputs the import implies gives it, `None` when that plan does
+/// not need it. `held` as the cluster holds it; compared in comparable form.
+pub fn adopt<'a>(
+    held: &'a HashSet<ClusterBinding>,
+    implied: &'a [ClusterAcl],
+) -> Vec<(&'a ClusterBinding, Option<&'a str>)> {
+    let reasons: HashMap<ClusterBinding, &str> = implied
+        .iter()
+        .map(|acl| (comparable(&acl.cluster, &acl.binding), acl.reason.as_ref()))
+        .collect();
+    held.iter()
+        .map(|key| (key, reasons.get(&comparable(&key.0, &key.1)).copied()))
+        .collect()
+}
+
 /// How an internal topic is recorded after an apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TopicLeft<'a> {
@@ -131,6 +147,10 @@ pub enum TopicLeft<'a> {
 pub struct TopicProgress {
     pub created: HashSet<String>,
     pub fixed: HashSet<String>,
+    /// Topics whose create Kafka refused as TOPIC_ALREADY_EXISTS (created since they were
+    /// read, e.g. by another resource of the same apply sharing MM2's herder topics), as
+    /// read after that answer.
+    pub raced: HashMap<String, ExistingTopic>,
 }
 
 /// What a topic apply leaves, per desired topic, from what existed, the planned changes
@@ -139,7 +159,7 @@ pub fn topics_after_apply<'a>(
     desired: &'a [InternalTopic],
     existing: &'a HashMap<(String, String), ExistingTopic>,
     changes: &TopicChanges,
-    progress: &TopicProgress,
+    progress: &'a TopicProgress,
 ) -> Vec<(&'a InternalTopic, TopicLeft<'a>)> {
     let conflicting: HashSet<(&str, &str)> = changes
         .conflicts
@@ -161,7 +181,10 @@ pub fn topics_after_apply<'a>(
             let id = (topic.cluster.as_str(), topic.name.as_str());
             let left = match existing.get(&(topic.cluster.clone(), topic.name.clone())) {
                 None if progress.created.contains(&topic.name) => TopicLeft::AsPlanned,
-                None => TopicLeft::Absent,
+                None => progress
+                    .raced
+                    .get(&topic.name)
+                    .map_or(TopicLeft::Absent, TopicLeft::AsFound),
                 Some(found)
                     if conflicting.contains(&id)
                         || (needs_fix.contains(&id) && !progress.fixed.contains(&topic.name)) =>
@@ -418,6 +441,43 @@ mod tests {
         assert_eq!(left.owned(), set(&[&kept]));
     }
 
+    #[test]
+    fn import_adopts_every_held_binding_with_the_reason_the_implied_plan_gives() {
+        let (needed, spelled, extra) = (
+            read("User:mm2", "needed"),
+            read("User:SA-1", "spelled"),
+            read("User:mm2", "legacy"),
+        );
+        let implied = vec![
+            ClusterAcl {
+                reason: "rule A".into(),
+                ..desired(&needed)
+            },
+            ClusterAcl {
+                reason: "rule B".into(),
+                ..desired(&read("User:sa-1", "spelled"))
+            },
+            ClusterAcl {
+                reason: "rule C".into(),
+                ..desired(&read("User:mm2", "not-held"))
+            },
+        ];
+        let held = set(&[&needed, &spelled, &extra]);
+        let mut adopted: Vec<(&str, Option<&str>)> = adopt(&held, &implied)
+            .into_iter()
+            .map(|((_, binding), reason)| (binding.resource_name.as_str(), reason))
+            .collect();
+        adopted.sort();
+        assert_eq!(
+            adopted,
+            vec![
+                ("legacy", None),
+                ("needed", Some("rule A")),
+                ("spelled", Some("rule B")),
+            ]
+        );
+    }
+
     fn topic(name: &str) -> InternalTopic {
         InternalTopic {
             cluster: "a".into(),
@@ -446,6 +506,7 @@ mod tests {
             topic("fixed"),
             topic("fix-failed"),
             topic("conflicting"),
+            topic("raced"),
         ];
         let existing = HashMap::from([
             (("a".into(), "matching".into()), found(1, COMPACT)),
@@ -457,6 +518,7 @@ mod tests {
         let progress = TopicProgress {
             created: ["created".to_string()].into(),
             fixed: ["fixed".to_string()].into(),
+            raced: HashMap::from([("raced".to_string(), found(3, COMPACT))]),
         };
         let left: Vec<(&str, TopicLeft<'_>)> =
             topics_after_apply(&plan, &existing, &changes, &progress)
@@ -474,6 +536,7 @@ mod tests {
                 ("fixed", TopicLeft::AsPlanned),
                 ("fix-failed", TopicLeft::AsFound(fix_failed)),
                 ("conflicting", TopicLeft::AsFound(conflicting)),
+                ("raced", TopicLeft::AsFound(&progress.raced["raced"])),
             ]
         );
     }

@@ -1,8 +1,7 @@
-//! Input validation for both resources, pure. Every error names the Terraform attribute
-//! (and list index) it belongs to, so the glue can attach the diagnostic to that path.
+//! Input validation for both flows, pure. Every error names the input field (a typed
+//! [`Mm2Field`] / [`ClusterLinkField`]) and list index it belongs to; the glue maps fields
+//! to attribute paths.
 //! Also `normalize_principal`, the form principals are compared in.
-
-use std::fmt;
 
 use super::cluster_link::ClusterLinkInputs;
 use super::mm2::{Mm2Deployment, Mm2Inputs};
@@ -11,44 +10,113 @@ use super::plan::ALL_NAMES;
 /// Kafka's longest legal topic name.
 pub const MAX_TOPIC_NAME_LEN: usize = 249;
 
-/// One invalid input, on one attribute.
+/// An input of an MM2 flow: a field of [`Mm2Inputs`] (or of its Connect worker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mm2Field {
+    SourceCluster,
+    TargetCluster,
+    SourceAlias,
+    TargetAlias,
+    Principal,
+    SourcePrincipal,
+    TargetPrincipal,
+    Topics,
+    TopicPrefixes,
+    TopicRegexes,
+    Groups,
+    GroupPrefixes,
+    GroupRegexes,
+    Separator,
+    InternalTopicsReplicationFactor,
+    RemoteTopicsReplicationFactor,
+    ConnectGroupId,
+    ConnectConfigTopic,
+    ConnectOffsetTopic,
+    ConnectStatusTopic,
+}
+
+impl Mm2Field {
+    /// Every field [`validate_mm2`] may name.
+    pub const ALL: [Mm2Field; 20] = [
+        Mm2Field::SourceCluster,
+        Mm2Field::TargetCluster,
+        Mm2Field::SourceAlias,
+        Mm2Field::TargetAlias,
+        Mm2Field::Principal,
+        Mm2Field::SourcePrincipal,
+        Mm2Field::TargetPrincipal,
+        Mm2Field::Topics,
+        Mm2Field::TopicPrefixes,
+        Mm2Field::TopicRegexes,
+        Mm2Field::Groups,
+        Mm2Field::GroupPrefixes,
+        Mm2Field::GroupRegexes,
+        Mm2Field::Separator,
+        Mm2Field::InternalTopicsReplicationFactor,
+        Mm2Field::RemoteTopicsReplicationFactor,
+        Mm2Field::ConnectGroupId,
+        Mm2Field::ConnectConfigTopic,
+        Mm2Field::ConnectOffsetTopic,
+        Mm2Field::ConnectStatusTopic,
+    ];
+}
+
+/// An input of a cluster link: a field of [`ClusterLinkInputs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClusterLinkField {
+    SourceCluster,
+    DestinationCluster,
+    LinkPrincipal,
+    DestinationBrokerPrincipal,
+    OperatorPrincipal,
+    Topics,
+    TopicPrefixes,
+    Groups,
+    GroupPrefixes,
+}
+
+impl ClusterLinkField {
+    /// Every field [`validate_cluster_link`] may name.
+    pub const ALL: [ClusterLinkField; 9] = [
+        ClusterLinkField::SourceCluster,
+        ClusterLinkField::DestinationCluster,
+        ClusterLinkField::LinkPrincipal,
+        ClusterLinkField::DestinationBrokerPrincipal,
+        ClusterLinkField::OperatorPrincipal,
+        ClusterLinkField::Topics,
+        ClusterLinkField::TopicPrefixes,
+        ClusterLinkField::Groups,
+        ClusterLinkField::GroupPrefixes,
+    ];
+}
+
+/// One invalid input: the field (`F`, the flow's field enumeration) and, for a list, the
+/// element it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    /// The Terraform attribute name, e.g. `topics`.
-    pub attribute: &'static str,
+pub struct InputError<F> {
+    pub field: F,
     /// The element of a list attribute, when the error is about one element.
     pub index: Option<usize>,
     pub message: String,
 }
 
-impl InputError {
-    fn new(attribute: &'static str, message: impl Into<String>) -> Self {
+impl<F> InputError<F> {
+    fn new(field: F, message: impl Into<String>) -> Self {
         InputError {
-            attribute,
+            field,
             index: None,
             message: message.into(),
         }
     }
 
-    fn at(attribute: &'static str, index: usize, message: impl Into<String>) -> Self {
+    fn at(field: F, index: usize, message: impl Into<String>) -> Self {
         InputError {
-            attribute,
+            field,
             index: Some(index),
             message: message.into(),
         }
     }
 }
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.index {
-            Some(index) => write!(f, "{}[{index}]: {}", self.attribute, self.message),
-            None => write!(f, "{}: {}", self.attribute, self.message),
-        }
-    }
-}
-
-impl std::error::Error for InputError {}
 
 /// Checks a principal is `Type:name` and returns its normalised form for comparisons:
 /// surrounding spaces trimmed, the `User`/`Group` type in Kafka's spelling, Confluent Cloud
@@ -120,36 +188,40 @@ fn check_topic_chars(value: &str, what: &str) -> Result<(), String> {
     }
 }
 
-fn check_principal(attribute: &'static str, principal: &str, errors: &mut Vec<InputError>) {
+fn check_principal<F>(field: F, principal: &str, errors: &mut Vec<InputError<F>>) {
     if let Err(message) = normalize_principal(principal) {
-        errors.push(InputError::new(attribute, message));
+        errors.push(InputError::new(field, message));
     }
 }
 
-fn check_optional_principal(
-    attribute: &'static str,
+fn check_optional_principal<F>(
+    field: F,
     principal: &Option<String>,
-    errors: &mut Vec<InputError>,
+    errors: &mut Vec<InputError<F>>,
 ) {
     if let Some(principal) = principal {
-        check_principal(attribute, principal, errors);
+        check_principal(field, principal, errors);
     }
 }
 
 /// An alias is used inside topic names, so it must be a legal topic-name fragment.
-fn check_alias(attribute: &'static str, alias: &str, errors: &mut Vec<InputError>) {
+fn check_alias<F>(field: F, alias: &str, errors: &mut Vec<InputError<F>>) {
     if alias.is_empty() {
-        errors.push(InputError::new(attribute, "alias is empty"));
+        errors.push(InputError::new(field, "alias is empty"));
     } else if let Err(message) = check_topic_chars(alias, "alias") {
-        errors.push(InputError::new(attribute, message));
+        errors.push(InputError::new(field, message));
     }
 }
 
 /// `topics` entries (`*` allowed), `topic_prefixes` entries, and a non-empty selection.
-fn check_topic_selection(topics: &[String], prefixes: &[String], errors: &mut Vec<InputError>) {
+fn check_topic_selection<F: Copy>(
+    (topics, topics_field): (&[String], F),
+    (prefixes, prefixes_field): (&[String], F),
+    errors: &mut Vec<InputError<F>>,
+) {
     if topics.is_empty() && prefixes.is_empty() {
         errors.push(InputError::new(
-            "topics",
+            topics_field,
             "no topic selected: set topics (names, or [\"*\"] for all) or topic_prefixes",
         ));
     }
@@ -158,7 +230,7 @@ fn check_topic_selection(topics: &[String], prefixes: &[String], errors: &mut Ve
             continue;
         }
         if let Err(message) = check_topic_name(topic) {
-            errors.push(InputError::at("topics", index, message));
+            errors.push(InputError::at(topics_field, index, message));
         }
     }
     for (index, prefix) in prefixes.iter().enumerate() {
@@ -173,21 +245,25 @@ fn check_topic_selection(topics: &[String], prefixes: &[String], errors: &mut Ve
             check_topic_chars(prefix, "prefix")
         };
         if let Err(message) = checked {
-            errors.push(InputError::at("topic_prefixes", index, message));
+            errors.push(InputError::at(prefixes_field, index, message));
         }
     }
 }
 
-fn check_group_selection(groups: &[String], prefixes: &[String], errors: &mut Vec<InputError>) {
+fn check_group_selection<F: Copy>(
+    (groups, groups_field): (&[String], F),
+    (prefixes, prefixes_field): (&[String], F),
+    errors: &mut Vec<InputError<F>>,
+) {
     for (index, group) in groups.iter().enumerate() {
         if group.is_empty() {
-            errors.push(InputError::at("groups", index, "group name is empty"));
+            errors.push(InputError::at(groups_field, index, "group name is empty"));
         }
     }
     for (index, prefix) in prefixes.iter().enumerate() {
         if prefix.is_empty() {
             errors.push(InputError::at(
-                "group_prefixes",
+                prefixes_field,
                 index,
                 "prefix is empty (use groups = [\"*\"] for all groups)",
             ));
@@ -195,77 +271,100 @@ fn check_group_selection(groups: &[String], prefixes: &[String], errors: &mut Ve
     }
 }
 
-fn check_replication_factor(attribute: &'static str, value: i16, errors: &mut Vec<InputError>) {
+fn check_replication_factor<F>(field: F, value: i16, errors: &mut Vec<InputError<F>>) {
     if value < 1 {
         errors.push(InputError::new(
-            attribute,
+            field,
             format!("replication factor {value} is below 1"),
         ));
     }
 }
 
 /// Every problem with the inputs of an MM2 flow (empty when valid).
-pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError> {
+pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
     let mut errors = Vec::new();
     if inputs.source_cluster == inputs.target_cluster {
         errors.push(InputError::new(
-            "target_cluster",
+            Mm2Field::TargetCluster,
             format!(
                 "source_cluster and target_cluster are both {:?}; a flow needs two clusters",
                 inputs.source_cluster
             ),
         ));
     }
-    check_alias("source_alias", &inputs.source_alias, &mut errors);
-    check_alias("target_alias", &inputs.target_alias, &mut errors);
+    check_alias(Mm2Field::SourceAlias, &inputs.source_alias, &mut errors);
+    check_alias(Mm2Field::TargetAlias, &inputs.target_alias, &mut errors);
     if inputs.source_alias == inputs.target_alias {
         errors.push(InputError::new(
-            "target_alias",
+            Mm2Field::TargetAlias,
             format!(
                 "source_alias and target_alias are both {:?}; MM2 needs distinct aliases",
                 inputs.source_alias
             ),
         ));
     }
-    check_optional_principal("principal", &inputs.principal, &mut errors);
-    check_optional_principal("source_principal", &inputs.source_principal, &mut errors);
-    check_optional_principal("target_principal", &inputs.target_principal, &mut errors);
+    check_optional_principal(Mm2Field::Principal, &inputs.principal, &mut errors);
+    check_optional_principal(
+        Mm2Field::SourcePrincipal,
+        &inputs.source_principal,
+        &mut errors,
+    );
+    check_optional_principal(
+        Mm2Field::TargetPrincipal,
+        &inputs.target_principal,
+        &mut errors,
+    );
     if inputs.principal.is_none()
         && (inputs.source_principal.is_none() || inputs.target_principal.is_none())
     {
         errors.push(InputError::new(
-            "principal",
+            Mm2Field::Principal,
             "set principal, or both source_principal and target_principal",
         ));
     }
-    check_topic_selection(&inputs.topics, &inputs.topic_prefixes, &mut errors);
-    check_group_selection(&inputs.groups, &inputs.group_prefixes, &mut errors);
+    // `topic_regexes` alone is a selection too (checked by `validate_regexes`).
+    if inputs.topic_regexes.is_empty()
+        || !inputs.topics.is_empty()
+        || !inputs.topic_prefixes.is_empty()
+    {
+        check_topic_selection(
+            (&inputs.topics, Mm2Field::Topics),
+            (&inputs.topic_prefixes, Mm2Field::TopicPrefixes),
+            &mut errors,
+        );
+    }
+    errors.extend(super::mm2_regexes::validate_regexes(inputs));
+    check_group_selection(
+        (&inputs.groups, Mm2Field::Groups),
+        (&inputs.group_prefixes, Mm2Field::GroupPrefixes),
+        &mut errors,
+    );
     if inputs.separator.is_empty() {
-        errors.push(InputError::new(
-            "replication_policy_separator",
-            "separator is empty",
-        ));
+        errors.push(InputError::new(Mm2Field::Separator, "separator is empty"));
     } else if let Err(message) = check_topic_chars(&inputs.separator, "separator") {
-        errors.push(InputError::new("replication_policy_separator", message));
+        errors.push(InputError::new(Mm2Field::Separator, message));
     }
     check_replication_factor(
-        "internal_topics_replication_factor",
+        Mm2Field::InternalTopicsReplicationFactor,
         inputs.internal_topics_replication_factor,
         &mut errors,
     );
     check_replication_factor(
-        "remote_topics_replication_factor",
+        Mm2Field::RemoteTopicsReplicationFactor,
         inputs.remote_topics_replication_factor,
         &mut errors,
     );
     if let Mm2Deployment::Connect(worker) = &inputs.deployment {
         if worker.group_id.is_empty() {
-            errors.push(InputError::new("connect_group_id", "group id is empty"));
+            errors.push(InputError::new(
+                Mm2Field::ConnectGroupId,
+                "group id is empty",
+            ));
         }
         for (attribute, topic) in [
-            ("connect_config_topic", &worker.config_topic),
-            ("connect_offset_topic", &worker.offset_topic),
-            ("connect_status_topic", &worker.status_topic),
+            (Mm2Field::ConnectConfigTopic, &worker.config_topic),
+            (Mm2Field::ConnectOffsetTopic, &worker.offset_topic),
+            (Mm2Field::ConnectStatusTopic, &worker.status_topic),
         ] {
             if let Err(message) = check_topic_name(topic) {
                 errors.push(InputError::new(attribute, message));
@@ -276,47 +375,59 @@ pub fn validate_mm2(inputs: &Mm2Inputs) -> Vec<InputError> {
 }
 
 /// Every problem with the inputs of a cluster link (empty when valid).
-pub fn validate_cluster_link(inputs: &ClusterLinkInputs) -> Vec<InputError> {
+pub fn validate_cluster_link(inputs: &ClusterLinkInputs) -> Vec<InputError<ClusterLinkField>> {
     let mut errors = Vec::new();
     if inputs.source_cluster == inputs.destination_cluster {
         errors.push(InputError::new(
-            "destination_cluster",
+            ClusterLinkField::DestinationCluster,
             format!(
                 "source_cluster and destination_cluster are both {:?}; a link needs two clusters",
                 inputs.source_cluster
             ),
         ));
     }
-    check_principal("link_principal", &inputs.link_principal, &mut errors);
+    check_principal(
+        ClusterLinkField::LinkPrincipal,
+        &inputs.link_principal,
+        &mut errors,
+    );
     check_optional_principal(
-        "destination_broker_principal",
+        ClusterLinkField::DestinationBrokerPrincipal,
         &inputs.destination_broker_principal,
         &mut errors,
     );
     check_optional_principal(
-        "operator_principal",
+        ClusterLinkField::OperatorPrincipal,
         &inputs.operator_principal,
         &mut errors,
     );
-    check_topic_selection(&inputs.topics, &inputs.topic_prefixes, &mut errors);
-    check_group_selection(&inputs.groups, &inputs.group_prefixes, &mut errors);
+    check_topic_selection(
+        (&inputs.topics, ClusterLinkField::Topics),
+        (&inputs.topic_prefixes, ClusterLinkField::TopicPrefixes),
+        &mut errors,
+    );
+    check_group_selection(
+        (&inputs.groups, ClusterLinkField::Groups),
+        (&inputs.group_prefixes, ClusterLinkField::GroupPrefixes),
+        &mut errors,
+    );
     if inputs.destination_broker_principal.is_none() {
         if inputs.consumer_offset_sync {
             errors.push(InputError::new(
-                "destination_broker_principal",
+ClusterLinkField::DestinationBrokerPrincipal,
                 "consumer_offset_sync = true needs destination_broker_principal: the destination brokers migrate the offsets and need READ on topics and groups and ALTER on mirror topics",
             ));
         }
         if inputs.acl_sync {
             errors.push(InputError::new(
-                "destination_broker_principal",
+ClusterLinkField::DestinationBrokerPrincipal,
                 "acl_sync = true needs destination_broker_principal: the destination brokers create the synced ACLs and need ALTER on the destination cluster",
             ));
         }
     }
     if inputs.consumer_offset_sync && inputs.groups.is_empty() && inputs.group_prefixes.is_empty() {
         errors.push(InputError::new(
-            "groups",
+ClusterLinkField::Groups,
             "consumer_offset_sync = true needs the groups to sync: set groups (names, or [\"*\"] for all) or group_prefixes",
         ));
     }
@@ -344,8 +455,8 @@ mod tests {
         inputs
     }
 
-    fn attributes(errors: &[InputError]) -> Vec<(&'static str, Option<usize>)> {
-        errors.iter().map(|e| (e.attribute, e.index)).collect()
+    fn attributes<F: Copy>(errors: &[InputError<F>]) -> Vec<(F, Option<usize>)> {
+        errors.iter().map(|e| (e.field, e.index)).collect()
     }
 
     #[test]
@@ -363,7 +474,7 @@ mod tests {
         inputs.principal = Some("mm2".to_string());
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
-            vec![("principal", None)]
+            vec![(Mm2Field::Principal, None)]
         );
     }
 
@@ -389,7 +500,7 @@ mod tests {
         inputs.target_alias = "dr/1".to_string();
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
-            vec![("source_alias", None), ("target_alias", None)]
+            vec![(Mm2Field::SourceAlias, None), (Mm2Field::TargetAlias, None)]
         );
     }
 
@@ -400,13 +511,16 @@ mod tests {
         inputs.target_alias = "primary".to_string();
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
-            vec![("target_cluster", None), ("target_alias", None)]
+            vec![
+                (Mm2Field::TargetCluster, None),
+                (Mm2Field::TargetAlias, None)
+            ]
         );
         let mut link = valid_link();
         link.destination_cluster = "onprem".to_string();
         assert_eq!(
             attributes(&validate_cluster_link(&link)),
-            vec![("destination_cluster", None)]
+            vec![(ClusterLinkField::DestinationCluster, None)]
         );
     }
 
@@ -418,11 +532,11 @@ mod tests {
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
             vec![
-                ("topics", Some(1)),
-                ("topics", Some(2)),
-                ("topics", Some(3)),
-                ("topics", Some(4)),
-                ("topic_prefixes", Some(0)),
+                (Mm2Field::Topics, Some(1)),
+                (Mm2Field::Topics, Some(2)),
+                (Mm2Field::Topics, Some(3)),
+                (Mm2Field::Topics, Some(4)),
+                (Mm2Field::TopicPrefixes, Some(0)),
             ]
         );
         inputs.topics = strings(&[&"x".repeat(249)]);
@@ -434,7 +548,10 @@ mod tests {
     fn empty_topic_selection_is_rejected() {
         let mut inputs = valid_mm2();
         inputs.topics.clear();
-        assert_eq!(attributes(&validate_mm2(&inputs)), vec![("topics", None)]);
+        assert_eq!(
+            attributes(&validate_mm2(&inputs)),
+            vec![(Mm2Field::Topics, None)]
+        );
         inputs.topic_prefixes = strings(&["billing."]);
         assert_eq!(validate_mm2(&inputs), vec![]);
     }
@@ -448,16 +565,16 @@ mod tests {
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
             vec![
-                ("replication_policy_separator", None),
-                ("internal_topics_replication_factor", None),
-                ("remote_topics_replication_factor", None),
+                (Mm2Field::Separator, None),
+                (Mm2Field::InternalTopicsReplicationFactor, None),
+                (Mm2Field::RemoteTopicsReplicationFactor, None),
             ]
         );
         inputs = valid_mm2();
         inputs.separator = "/".to_string();
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
-            vec![("replication_policy_separator", None)]
+            vec![(Mm2Field::Separator, None)]
         );
     }
 
@@ -468,7 +585,7 @@ mod tests {
         inputs.source_principal = Some("User:a".to_string());
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
-            vec![("principal", None)]
+            vec![(Mm2Field::Principal, None)]
         );
         inputs.target_principal = Some("User:b".to_string());
         assert_eq!(validate_mm2(&inputs), vec![]);
@@ -483,7 +600,10 @@ mod tests {
         inputs.deployment = Mm2Deployment::Connect(worker);
         assert_eq!(
             attributes(&validate_mm2(&inputs)),
-            vec![("connect_group_id", None), ("connect_status_topic", None)]
+            vec![
+                (Mm2Field::ConnectGroupId, None),
+                (Mm2Field::ConnectStatusTopic, None)
+            ]
         );
     }
 
@@ -493,7 +613,10 @@ mod tests {
         link.consumer_offset_sync = true;
         assert_eq!(
             attributes(&validate_cluster_link(&link)),
-            vec![("destination_broker_principal", None), ("groups", None)]
+            vec![
+                (ClusterLinkField::DestinationBrokerPrincipal, None),
+                (ClusterLinkField::Groups, None)
+            ]
         );
         link.destination_broker_principal = Some("User:kafka".to_string());
         link.groups = strings(&["*"]);
@@ -506,19 +629,7 @@ mod tests {
         link.acl_sync = true;
         assert_eq!(
             attributes(&validate_cluster_link(&link)),
-            vec![("destination_broker_principal", None)]
-        );
-    }
-
-    #[test]
-    fn error_display_names_attribute_and_index() {
-        let mut inputs = valid_mm2();
-        inputs.topics = strings(&["ok", "b@d"]);
-        let errors = validate_mm2(&inputs);
-        assert!(
-            errors[0].to_string().starts_with("topics[1]: "),
-            "{}",
-            errors[0]
+            vec![(ClusterLinkField::DestinationBrokerPrincipal, None)]
         );
     }
 

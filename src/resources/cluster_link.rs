@@ -6,7 +6,7 @@
 use super::flow::{default_to, Flow, InputReader};
 use crate::model::cluster_link::{plan_cluster_link, ClusterLinkInputs, LinkMode};
 use crate::model::plan::DesiredState;
-use crate::model::validate::{validate_cluster_link, InputError};
+use crate::model::validate::{validate_cluster_link, ClusterLinkField, InputError};
 use tfplugin::{Attr, Block, Diagnostics, Field, Object};
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
@@ -146,7 +146,24 @@ impl Flow for ClusterLinkFlow {
         })
     }
 
-    fn validate(inputs: &ClusterLinkInputs) -> Vec<InputError> {
+    type Field = ClusterLinkField;
+    const FIELDS: &'static [ClusterLinkField] = &ClusterLinkField::ALL;
+
+    fn attribute(field: ClusterLinkField) -> &'static str {
+        match field {
+            ClusterLinkField::SourceCluster => SOURCE_CLUSTER.name,
+            ClusterLinkField::DestinationCluster => DESTINATION_CLUSTER.name,
+            ClusterLinkField::LinkPrincipal => LINK_PRINCIPAL.name,
+            ClusterLinkField::DestinationBrokerPrincipal => DESTINATION_BROKER_PRINCIPAL.name,
+            ClusterLinkField::OperatorPrincipal => OPERATOR_PRINCIPAL.name,
+            ClusterLinkField::Topics => TOPICS.name,
+            ClusterLinkField::TopicPrefixes => TOPIC_PREFIXES.name,
+            ClusterLinkField::Groups => GROUPS.name,
+            ClusterLinkField::GroupPrefixes => GROUP_PREFIXES.name,
+        }
+    }
+
+    fn validate(inputs: &ClusterLinkInputs) -> Vec<InputError<ClusterLinkField>> {
         validate_cluster_link(inputs)
     }
 

@@ -17,15 +17,20 @@
 
 use super::apply::{apply_flow, ApplyPlan};
 use super::claims::claimant;
-use super::flow::{check_cluster_keys, input_error_diagnostics, Flow};
+use super::flow::{
+    check_cluster_keys, input_error_diagnostics, input_warning_diagnostics, Flow, UpgradeStep,
+};
 use super::preflight::{destroy_preflight, preflight, Preflight};
 use super::read::{connect_all, kafka_diagnostic, read_acls};
 use super::record::{
-    claimant_id, Record, RecordedRows, ACLS, CLAIMANT, ID, INTERNAL_TOPICS, PREEXISTING_ACLS,
+    claimant_id, same_acl_rows, Record, RecordedRows, ACLS, CLAIMANT, ID, IMPORTED_REASON,
+    INTERNAL_TOPICS, PREEXISTING_ACLS,
 };
 use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::clusters::Clusters;
+use crate::model::outcome::adopt;
+use crate::model::plan::DesiredState;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
@@ -33,13 +38,6 @@ use tfplugin::{
     ApplyRequest, Block, Ctx, DataSource, Diagnostic, Diagnostics, Field, Object, PlanRequest,
     Planned, RawState, Resource, Schema, UpgradedState,
 };
-
-/// The reason recorded for bindings adopted by `terraform import`.
-pub const IMPORTED_REASON: &str =
-    "adopted by terraform import (owned by this resource; the next apply sets the planned reason)";
-
-/// The schema version of both resources: 1 added `claimant` (see [`upgrade_v0`]).
-pub const SCHEMA_VERSION: i64 = 1;
 
 fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     let mut block = F::input_attributes(Block::new(description).attr(&ID));
@@ -53,40 +51,75 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     if F::HAS_TOPICS {
         block = block.attr(&INTERNAL_TOPICS);
     }
-    Schema {
-        version: SCHEMA_VERSION,
-        block,
+    let version = if resource { schema_version::<F>() } else { 0 };
+    Schema { version, block }
+}
+
+/// The step every resource's state takes after its flow's own: `claimant` (filled in from the
+/// stored id by [`upgrade_flow_state`], as a new resource's is derived).
+const CLAIMANT_STEP: UpgradeStep = UpgradeStep {
+    added_attributes: &[CLAIMANT.name],
+};
+
+/// The steps from version 0: the flow's own, then [`CLAIMANT_STEP`].
+fn upgrade_steps<F: Flow>() -> Vec<&'static UpgradeStep> {
+    F::UPGRADE_STEPS.iter().chain([&CLAIMANT_STEP]).collect()
+}
+
+/// The resource schema version: one per upgrade step.
+fn schema_version<F: Flow>() -> i64 {
+    upgrade_steps::<F>().len() as i64
+}
+
+/// The resource's state stored at `raw.version`, rewritten step by step into the current
+/// schema: decoded with the attributes later steps added left out, those set to null.
+fn upgrade_flow_state<F: Flow>(
+    current: Schema,
+    raw: &RawState,
+    diags: &mut Diagnostics,
+) -> Option<UpgradedState> {
+    let version = current.version;
+    if raw.version == version {
+        return Some(UpgradedState::Current);
     }
-}
-
-/// The resource schema at version 0: today's without `claimant`.
-fn schema_v0<F: Flow>() -> Schema {
-    let mut schema = schema_of::<F>(F::RESOURCE_DESCRIPTION, true);
-    schema
-        .block
-        .attributes
-        .retain(|attribute| attribute.name != CLAIMANT.name);
-    schema.version = 0;
-    schema
-}
-
-/// Upgrade step version 0 -> 1: adds `claimant`, derived from the stored id as for a new
-/// resource. The rows stay
-/// as stored: what `acls - preexisting_acls` records as owned is claimed on the next apply
-/// (`model::ownership`, "upgraded state"), so nothing is deleted or created twice.
-fn upgrade_v0<F: Flow>(mut state: Object, diags: &mut Diagnostics) -> Option<Object> {
-    let id = match diags.take(ID.get(&state))? {
-        Field::Known(id) => id,
-        _ => {
-            diags.push(Diagnostic::error(
-                "Invalid stored state",
-                "a version 0 state without an id cannot be upgraded",
-            ));
-            return None;
-        }
+    let all_steps = upgrade_steps::<F>();
+    let Some(steps) = usize::try_from(raw.version)
+        .ok()
+        .and_then(|from| all_steps.get(from..))
+    else {
+        diags.push(Diagnostic::error(
+            "Unsupported state version",
+            format!(
+                "{} state is at schema version {}, this provider knows versions 0 to {version}",
+                F::TYPE_NAME,
+                raw.version
+            ),
+        ));
+        return None;
     };
-    CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, &id));
-    Some(state)
+    let added: Vec<&str> = steps
+        .iter()
+        .flat_map(|step| step.added_attributes.iter().copied())
+        .collect();
+    let mut old = current;
+    old.version = raw.version;
+    old.block
+        .attributes
+        .retain(|attribute| !added.contains(&attribute.name.as_str()));
+    let mut state = diags.take(raw.decode(&old))?;
+    for name in added {
+        state.insert(name.to_string(), tfplugin::Value::Null);
+    }
+    // Derived from the stored id as for a new resource, so every plan before the upgraded
+    // state is saved names the same claimant. The rows stay as stored: what
+    // `acls - preexisting_acls` records as owned is claimed on the next apply
+    // (`model::ownership`, "upgraded state"), so nothing is deleted or created twice.
+    if let Ok(Field::Known(id)) = ID.get(&state) {
+        if state.get(CLAIMANT.name).is_none_or(|value| value.is_null()) {
+            CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, &id));
+        }
+    }
+    Some(UpgradedState::Upgraded(state))
 }
 
 /// Validates known inputs (for ValidateResourceConfig / ValidateDataResourceConfig).
@@ -94,7 +127,7 @@ fn validate_config<F: Flow>(config: &Object, diags: &mut Diagnostics) {
     let mut object = config.clone();
     F::fill_defaults(&mut object);
     if let Some(Field::Known(inputs)) = F::decode(&object, diags) {
-        input_error_diagnostics(F::validate(&inputs), diags);
+        input_error_diagnostics::<F>(F::validate(&inputs), diags);
     }
 }
 
@@ -141,28 +174,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
     }
 
     fn upgrade_state(&self, raw: &RawState, diags: &mut Diagnostics) -> Option<UpgradedState> {
-        match raw.version {
-            0 => {
-                let old = diags.take(raw.decode(&schema_v0::<F>()))?;
-                upgrade_v0::<F>(old, diags).map(UpgradedState::Upgraded)
-            }
-            SCHEMA_VERSION => Some(UpgradedState::Current),
-            other => {
-                diags.push(Diagnostic::error(
-                    "Unsupported state version",
-                    format!(
-                        "{} state is at schema version {other}, newer than this provider's \
-                         {SCHEMA_VERSION}",
-                        F::TYPE_NAME
-                    ),
-                ));
-                None
-            }
-        }
-    }
-
-    fn validate(&self, config: &Object, diags: &mut Diagnostics) {
-        validate_config::<F>(config, diags);
+        upgrade_flow_state::<F>(self.schema(), raw, diags)
     }
 
     /// Plan sets all three from the planner (or unknown), apply from what the clusters hold.
@@ -221,9 +233,10 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             Field::Known(inputs) => {
                 let errors = F::validate(&inputs);
                 if !errors.is_empty() {
-                    input_error_diagnostics(errors, diags);
+                    input_error_diagnostics::<F>(errors, diags);
                     return None;
                 }
+                input_warning_diagnostics::<F>(F::warnings(&inputs), diags);
                 let desired = F::plan(&inputs);
                 // Rows are made one at a time as they are written: 60 000 of them at once
                 // would double the plan's memory for large flows.
@@ -246,7 +259,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     (_, None) => Some(Record::default()),
                 };
                 let unchanged = |prior: &Record| {
-                    same_rows(&prior.acls, acls.iter().map(|(_, acl)| AclRow::from(*acl)))
+                    same_acl_rows(&prior.acls, acls.iter().map(|(_, acl)| AclRow::from(*acl)))
                         && (!F::HAS_TOPICS || same_rows(&prior.topics, topics.values().cloned()))
                 };
                 match (recorded, prior) {
@@ -321,8 +334,9 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     claimant: claimant(F::TYPE_NAME, &id, &me),
                 };
                 let left = apply_flow(&ctx, plan, diags).await;
-                let owned_left = left.acls.iter().any(|row| !left.preexisting.contains(row));
-                if !diags.has_errors() || (!owned_left && left.topics.is_empty()) {
+                // Done: the resource is gone. Failed partway: the state records exactly what
+                // is left (pre-existing rows included, even when nothing owned is left).
+                if !diags.has_errors() {
                     return None;
                 }
                 let mut state = state;
@@ -346,6 +360,9 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     _ => claimant_id(F::TYPE_NAME, &F::id(&inputs)),
                 };
                 CLAIMANT.set(&mut planned, &me);
+                // Rows adopted by import keep their reason while the rows do not change
+                // otherwise, as plan promised (`same_acl_rows`).
+                let prior_rows = prior.has_imported_rows().then(|| prior.clone());
                 let plan = ApplyPlan {
                     desired_acls: &desired.acls,
                     desired_topics: if F::HAS_TOPICS { &desired.topics } else { &[] },
@@ -353,7 +370,14 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     delete_topics: false,
                     claimant: claimant(F::TYPE_NAME, &F::id(&inputs), &me),
                 };
-                let record = apply_flow(&ctx, plan, diags).await;
+                let mut record = apply_flow(&ctx, plan, diags).await;
+                if let Some(prior) = prior_rows {
+                    if record.topics == prior.topics
+                        && same_acl_rows(&prior.acls, record.acls.iter().cloned())
+                    {
+                        record.acls = prior.acls;
+                    }
+                }
                 ID.set(&mut planned, &F::id(&inputs));
                 record.write::<F>(&mut planned);
                 Some(planned)
@@ -397,6 +421,13 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             .collect();
         state.extend(F::import_inputs(first, second, principal));
         F::fill_defaults(&mut state);
+        // The plan of the inputs the id implies (the others at their defaults) gives the
+        // adopted bindings it needs their reason, so a configuration with those inputs plans
+        // no change; the topics it would use are recorded and refresh keeps those that exist.
+        let implied = match F::decode(&state, diags) {
+            Some(Field::Known(inputs)) => F::plan(&inputs),
+            _ => DesiredState::default(),
+        };
         let mut record = Record::default();
         let clusters = [first.to_string(), second.to_string()];
         for (cluster, connection) in connect_all(&ctx, clusters).await {
@@ -410,11 +441,13 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             };
             // Import cannot tell how many bindings the principal holds: read it split.
             match read_acls(&admin, cluster, &[principal.to_string()], None).await {
-                Ok(actual) => record.acls.extend(
-                    actual
-                        .iter()
-                        .map(|(cluster, binding)| AclRow::new(cluster, binding, IMPORTED_REASON)),
-                ),
+                Ok(held) => record
+                    .acls
+                    .extend(adopt(&held, &implied.acls).into_iter().map(
+                        |((cluster, binding), reason)| {
+                            AclRow::new(cluster, binding, reason.unwrap_or(IMPORTED_REASON))
+                        },
+                    )),
                 Err(error) => {
                     diags.push(kafka_diagnostic("Cannot read ACLs", &error));
                     return None;
@@ -422,11 +455,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
             }
         }
         if F::HAS_TOPICS {
-            if let Some(Field::Known(inputs)) = F::decode(&state, diags) {
-                // The topics the flow would use with default inputs; refresh keeps those
-                // that exist, with their actual settings.
-                record.topics = F::plan(&inputs).topics.iter().map(TopicRow::from).collect();
-            }
+            record.topics = implied.topics.iter().map(TopicRow::from).collect();
         }
         ID.set(&mut state, &id.to_string());
         CLAIMANT.set(&mut state, &claimant_id(F::TYPE_NAME, id));
@@ -488,7 +517,7 @@ impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
         };
         let errors = F::validate(&inputs);
         if !errors.is_empty() {
-            input_error_diagnostics(errors, diags);
+            input_error_diagnostics::<F>(errors, diags);
             return None;
         }
         let desired = F::plan(&inputs);
@@ -506,7 +535,7 @@ impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::validate::InputError;
+    use crate::model::validate::{InputError, Mm2Field};
     use crate::resources::mm2::Mm2Flow;
 
     #[test]
@@ -529,15 +558,15 @@ mod tests {
     #[test]
     fn input_errors_land_on_their_attribute_and_element() {
         let mut diags = Diagnostics::new();
-        input_error_diagnostics(
+        input_error_diagnostics::<Mm2Flow>(
             vec![
                 InputError {
-                    attribute: "topics",
+                    field: Mm2Field::Topics,
                     index: Some(1),
                     message: "bad".into(),
                 },
                 InputError {
-                    attribute: "principal",
+                    field: Mm2Field::Separator,
                     index: None,
                     message: "bad".into(),
                 },
@@ -548,7 +577,29 @@ mod tests {
             .iter()
             .map(|d| d.path.clone().unwrap().to_string())
             .collect();
-        assert_eq!(paths, ["topics[1]", "principal"]);
+        assert_eq!(paths, ["topics[1]", "replication_policy_separator"]);
+    }
+
+    fn every_field_is_an_input_attribute<F: Flow>() {
+        let resource = FlowResource::<F>::new().schema().block;
+        let data_source = FlowDataSource::<F>::new().schema().block;
+        for block in [resource, data_source] {
+            let names: BTreeSet<&str> = block.attributes.iter().map(|a| a.name.as_str()).collect();
+            for field in F::FIELDS {
+                let attribute = F::attribute(*field);
+                assert!(
+                    names.contains(attribute),
+                    "{}: {field:?} maps to {attribute:?}, not an attribute of the schema",
+                    F::TYPE_NAME
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_input_field_maps_to_an_attribute_of_the_schema() {
+        every_field_is_an_input_attribute::<Mm2Flow>();
+        every_field_is_an_input_attribute::<crate::resources::cluster_link::ClusterLinkFlow>();
     }
 
     fn mm2_object(values: Vec<(&str, tfplugin::Value)>) -> Object {
@@ -618,5 +669,45 @@ mod tests {
             .map(|d| d.path.clone().unwrap().to_string())
             .collect();
         assert_eq!(paths, ["replication_policy"]);
+    }
+
+    #[test]
+    fn mm2_state_of_version_0_upgrades_with_null_regex_inputs() {
+        use tfplugin::Value;
+        let resource = FlowResource::<Mm2Flow>::new();
+        assert_eq!(resource.schema().version, 1);
+        let v0 = br#"{"source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
+        let mut diags = Diagnostics::new();
+        let raw = RawState {
+            version: 0,
+            json: v0.to_vec().into(),
+        };
+        let Some(UpgradedState::Upgraded(state)) = resource.upgrade_state(&raw, &mut diags) else {
+            panic!("not upgraded: {diags:?}");
+        };
+        assert_eq!(state["topic_regexes"], Value::Null);
+        assert_eq!(state["group_regexes"], Value::Null);
+        assert_eq!(state["source_cluster"], Value::string("primary"));
+        // A version-0 state never held the new attributes.
+        let raw = RawState {
+            version: 0,
+            json: br#"{"topic_regexes":null}"#.to_vec().into(),
+        };
+        assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        let raw = RawState {
+            version: 1,
+            json: v0.to_vec().into(),
+        };
+        assert!(matches!(
+            resource.upgrade_state(&raw, &mut diags),
+            Some(UpgradedState::Current)
+        ));
+        let raw = RawState {
+            version: 2,
+            json: v0.to_vec().into(),
+        };
+        let mut diags = Diagnostics::new();
+        assert!(resource.upgrade_state(&raw, &mut diags).is_none());
+        assert!(diags.has_errors());
     }
 }

@@ -35,7 +35,13 @@ pub trait Flow: Send + Sync + 'static {
     fn fill_defaults(object: &mut Object);
     /// The inputs, `Unknown` when any is not known yet; `None` after a diagnostic.
     fn decode(object: &Object, diags: &mut Diagnostics) -> Option<Field<Self::Inputs>>;
-    fn validate(inputs: &Self::Inputs) -> Vec<InputError>;
+    /// The input fields the model's validator names.
+    type Field: Copy + std::fmt::Debug + Send + Sync + 'static;
+    /// Every field (each must map to an attribute of the schema).
+    const FIELDS: &'static [Self::Field];
+    /// The attribute holding `field`.
+    fn attribute(field: Self::Field) -> &'static str;
+    fn validate(inputs: &Self::Inputs) -> Vec<InputError<Self::Field>>;
     fn plan(inputs: &Self::Inputs) -> DesiredState;
     /// The resource id, in the import form.
     fn id(inputs: &Self::Inputs) -> String;
@@ -51,12 +57,42 @@ pub trait Flow: Send + Sync + 'static {
     fn delete_topics_on_destroy(_state: &Object) -> bool {
         false
     }
+    /// Plan-time warnings about valid inputs, each with a summary (e.g. MM2 checks).
+    fn warnings(_inputs: &Self::Inputs) -> Vec<(&'static str, InputError<Self::Field>)> {
+        Vec::new()
+    }
+    /// The resource's state upgrades: step `k` rewrites version `k` into `k + 1`, so the
+    /// resource schema version is the number of steps.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[];
+}
+
+/// One state upgrade, version `k -> k + 1`: the attributes version `k + 1` added (null in
+/// the upgraded state: optional inputs without a default).
+pub struct UpgradeStep {
+    pub added_attributes: &'static [&'static str],
+}
+
+/// Maps the model's warnings to warning diagnostics on their attribute (and list element).
+pub fn input_warning_diagnostics<F: Flow>(
+    warnings: Vec<(&'static str, InputError<F::Field>)>,
+    diags: &mut Diagnostics,
+) {
+    for (summary, warning) in warnings {
+        let mut path = AttributePath::attribute(F::attribute(warning.field));
+        if let Some(index) = warning.index {
+            path = path.index(index);
+        }
+        diags.push(Diagnostic::warning(summary, warning.message).at(path));
+    }
 }
 
 /// Maps the model's input errors to diagnostics on their attribute (and list element).
-pub fn input_error_diagnostics(errors: Vec<InputError>, diags: &mut Diagnostics) {
+pub fn input_error_diagnostics<F: Flow>(
+    errors: Vec<InputError<F::Field>>,
+    diags: &mut Diagnostics,
+) {
     for error in errors {
-        let mut path = AttributePath::attribute(error.attribute);
+        let mut path = AttributePath::attribute(F::attribute(error.field));
         if let Some(index) = error.index {
             path = path.index(index);
         }

@@ -3,12 +3,13 @@
 //! [`Mm2Inputs`] and its import id. Planning is `model::plan_mm2`; everything else is the
 //! shared engine.
 
-use super::flow::{default_to, default_to_attribute, Flow, InputReader};
+use super::flow::{default_to, default_to_attribute, Flow, InputReader, UpgradeStep};
 use crate::model::mm2::{
     plan_mm2, ConnectWorker, Mm2Deployment, Mm2Inputs, OffsetSyncsLocation, ReplicationPolicy,
 };
+use crate::model::mm2_regexes::mm2_warnings;
 use crate::model::plan::{DesiredState, InternalTopic};
-use crate::model::validate::{validate_mm2, InputError};
+use crate::model::validate::{validate_mm2, InputError, Mm2Field};
 use tfplugin::{Attr, AttributePath, Block, Diagnostic, Diagnostics, Field, Object};
 
 const SOURCE_CLUSTER: Attr<String> = Attr::required(
@@ -49,6 +50,20 @@ const TOPICS: Attr<Vec<String>> = Attr::optional_computed(
 const TOPIC_PREFIXES: Attr<Vec<String>> = Attr::optional_computed(
     "topic_prefixes",
     "Prefixes of topics to replicate (PREFIXED bindings). Default `[]`.",
+);
+const TOPIC_REGEXES: Attr<Vec<String>> = Attr::optional(
+    "topic_regexes",
+    "MM2's `topics` value(s) as MM2 reads them: comma-separated Java regexes matched against \
+     whole topic names, in HCL `[\"orders\\\\..*, payments\"]`. Each is compiled to the narrowest \
+     LITERAL / PREFIXED cover (`orders\\..*` -> PREFIXED `orders.`) and added to `topics` / \
+     `topic_prefixes`; a plan warning says what a cover allows beyond the regex when no exact \
+     one exists (`.*-events` -> all topics). Unsupported syntax is an error. Rules and limits: \
+     the Permissions reference guide.",
+);
+const GROUP_REGEXES: Attr<Vec<String>> = Attr::optional(
+    "group_regexes",
+    "MM2's `groups` value(s), compiled like `topic_regexes` and added to `groups` / \
+     `group_prefixes`.",
 );
 const GROUPS: Attr<Vec<String>> = Attr::optional_computed(
     "groups",
@@ -191,8 +206,10 @@ impl Flow for Mm2Flow {
             .attr(&TARGET_PRINCIPAL)
             .attr(&TOPICS)
             .attr(&TOPIC_PREFIXES)
+            .attr(&TOPIC_REGEXES)
             .attr(&GROUPS)
             .attr(&GROUP_PREFIXES)
+            .attr(&GROUP_REGEXES)
             .attr(&REPLICATION_POLICY)
             .attr(&SEPARATOR)
             .attr(&EMIT_HEARTBEATS)
@@ -281,8 +298,10 @@ impl Flow for Mm2Flow {
         let target_principal = read.get(&TARGET_PRINCIPAL, diags);
         let topics = read.get(&TOPICS, diags);
         let topic_prefixes = read.get(&TOPIC_PREFIXES, diags);
+        let topic_regexes = read.get(&TOPIC_REGEXES, diags).unwrap_or_default();
         let groups = read.get(&GROUPS, diags);
         let group_prefixes = read.get(&GROUP_PREFIXES, diags);
+        let group_regexes = read.get(&GROUP_REGEXES, diags).unwrap_or_default();
         let replication_policy = read.parse::<ReplicationPolicy>(&REPLICATION_POLICY, diags);
         let separator = read.get(&SEPARATOR, diags);
         let emit_heartbeats = read.get(&EMIT_HEARTBEATS, diags);
@@ -337,8 +356,10 @@ impl Flow for Mm2Flow {
                 target_principal,
                 topics: topics?,
                 topic_prefixes: topic_prefixes?,
+                topic_regexes,
                 groups: groups?,
                 group_prefixes: group_prefixes?,
+                group_regexes,
                 replication_policy: replication_policy?,
                 separator: separator?,
                 emit_heartbeats: emit_heartbeats?,
@@ -358,13 +379,50 @@ impl Flow for Mm2Flow {
         })
     }
 
-    fn validate(inputs: &Mm2Inputs) -> Vec<InputError> {
+    type Field = Mm2Field;
+    const FIELDS: &'static [Mm2Field] = &Mm2Field::ALL;
+
+    fn attribute(field: Mm2Field) -> &'static str {
+        match field {
+            Mm2Field::SourceCluster => SOURCE_CLUSTER.name,
+            Mm2Field::TargetCluster => TARGET_CLUSTER.name,
+            Mm2Field::SourceAlias => SOURCE_ALIAS.name,
+            Mm2Field::TargetAlias => TARGET_ALIAS.name,
+            Mm2Field::Principal => PRINCIPAL.name,
+            Mm2Field::SourcePrincipal => SOURCE_PRINCIPAL.name,
+            Mm2Field::TargetPrincipal => TARGET_PRINCIPAL.name,
+            Mm2Field::Topics => TOPICS.name,
+            Mm2Field::TopicPrefixes => TOPIC_PREFIXES.name,
+            Mm2Field::TopicRegexes => TOPIC_REGEXES.name,
+            Mm2Field::Groups => GROUPS.name,
+            Mm2Field::GroupPrefixes => GROUP_PREFIXES.name,
+            Mm2Field::GroupRegexes => GROUP_REGEXES.name,
+            Mm2Field::Separator => SEPARATOR.name,
+            Mm2Field::InternalTopicsReplicationFactor => INTERNAL_RF.name,
+            Mm2Field::RemoteTopicsReplicationFactor => REMOTE_RF.name,
+            Mm2Field::ConnectGroupId => CONNECT_GROUP_ID.name,
+            Mm2Field::ConnectConfigTopic => CONNECT_CONFIG_TOPIC.name,
+            Mm2Field::ConnectOffsetTopic => CONNECT_OFFSET_TOPIC.name,
+            Mm2Field::ConnectStatusTopic => CONNECT_STATUS_TOPIC.name,
+        }
+    }
+
+    fn validate(inputs: &Mm2Inputs) -> Vec<InputError<Mm2Field>> {
         validate_mm2(inputs)
     }
 
     fn plan(inputs: &Mm2Inputs) -> DesiredState {
         plan_mm2(inputs)
     }
+
+    fn warnings(inputs: &Mm2Inputs) -> Vec<(&'static str, InputError<Mm2Field>)> {
+        mm2_warnings(inputs)
+    }
+
+    /// Version 1 added the regex inputs.
+    const UPGRADE_STEPS: &'static [UpgradeStep] = &[UpgradeStep {
+        added_attributes: &[TOPIC_REGEXES.name, GROUP_REGEXES.name],
+    }];
 
     fn id(inputs: &Mm2Inputs) -> String {
         let principal = inputs

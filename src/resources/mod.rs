@@ -2,21 +2,23 @@
 //! - [`flow`]: what a flow type provides ([`flow::Flow`]) and input-reading helpers;
 //!   [`mm2`] (`kafkamirror_mm2_replication_permissions`) and [`cluster_link`]
 //!   (`kafkamirror_cluster_link_acls`) are the two flow types (schema, decode, import id);
+//! - [`mm2_config`]: the data source reading MM2's own configuration into flows;
 //! - [`engine`]: a flow as a Terraform resource and data source (plan, apply, read, import);
-//! - [`record`] and [`rows`]: what state records and its row objects;
-//! - [`read`]: reading what clusters hold; [`apply`] (per cluster: [`acls`], [`topics`]),
-//!   [`refresh`] and [`preflight`]: the cluster work, decisions taken by `crate::model`.
+//! - `record` and [`rows`]: what state records and its row objects;
+//! - `read`: reading what clusters hold; `apply` (per cluster: [`acls`], `topics`),
+//!   `refresh` and `preflight`: the cluster work, whose decisions `crate::model` takes.
 
 pub mod acls;
-pub mod apply;
+mod apply;
 mod claims;
 pub mod cluster_link;
 pub mod engine;
 pub mod flow;
 pub mod mm2;
+pub mod mm2_config;
 mod preflight;
 mod read;
-pub mod record;
+mod record;
 mod refresh;
 pub mod rows;
 mod topics;

@@ -219,9 +219,13 @@ pub(crate) async fn preflight<F: Flow>(
             .iter()
             .flat_map(|t| t.configs.keys().cloned())
             .collect();
-        match read_topics(&admin, cluster, &names, &managed).await {
-            Ok(existing) => {
-                let changes = reconcile_topics(&topics, &existing);
+        match read_topics(&admin, cluster, &names, &managed, diags).await {
+            Ok(read) => {
+                let checked: Vec<InternalTopic> = topics
+                    .into_iter()
+                    .filter(|topic| !read.unread.contains(&topic.name))
+                    .collect();
+                let changes = reconcile_topics(&checked, &read.existing);
                 for conflict in &changes.conflicts {
                     diags.push(Diagnostic::error(
                         "Internal topic conflicts with the plan",

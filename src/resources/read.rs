@@ -8,7 +8,7 @@ use crate::model::acl::AclBinding;
 use crate::model::reconcile::{ClusterBinding, ExistingTopic};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use tfplugin::{Ctx, Diagnostic};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// The provider's own principal on `cluster`, when known, for the self-lockout guard.
 pub(crate) fn lockout_guard(provider: &Clusters, cluster: &str) -> HashMap<String, String> {
@@ -55,15 +55,27 @@ pub(crate) async fn read_bindings(
     Ok(held.into_values().flatten().collect())
 }
 
-/// The named topics that exist on one cluster, with the configs the provider manages.
+/// What [`read_topics`] found on one cluster.
+#[derive(Debug, Default)]
+pub(crate) struct TopicsRead {
+    /// The topics that exist, by (cluster key, name), with the managed configs they have.
+    pub existing: HashMap<(String, String), ExistingTopic>,
+    /// Existing topics whose configs Kafka did not describe (each reported as an error):
+    /// unknown, so neither fixed nor recorded anew.
+    pub unread: HashSet<String>,
+}
+
+/// The named topics that exist on one cluster, with the configs the provider manages. A
+/// topic whose configs cannot be read is an error diagnostic naming it and Kafka's error.
 pub(crate) async fn read_topics(
     admin: &KafkaAdmin,
     cluster: &str,
     names: &[String],
     managed_keys: &BTreeSet<String>,
-) -> Result<HashMap<(String, String), ExistingTopic>, KafkaError> {
+    diags: &mut Diagnostics,
+) -> Result<TopicsRead, KafkaError> {
     if names.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(TopicsRead::default());
     }
     let existing: Vec<_> = admin
         .describe_topics(names)
@@ -76,21 +88,32 @@ pub(crate) async fn read_topics(
         .collect();
     let existing_names: Vec<String> = existing.iter().map(|t| t.name.clone()).collect();
     let mut configs: HashMap<String, BTreeMap<String, String>> = HashMap::new();
+    let mut unread = HashSet::new();
     for (name, outcome) in admin.describe_topic_configs(&existing_names).await? {
-        if let Ok(described) = outcome {
-            configs.insert(
-                name,
-                described
+        match outcome {
+            Ok(described) => {
+                let managed = described
                     .entries
                     .into_iter()
                     .filter(|(key, _)| managed_keys.contains(key))
                     .filter_map(|(key, entry)| entry.value.map(|value| (key, value)))
-                    .collect(),
-            );
+                    .collect();
+                configs.insert(name, managed);
+            }
+            Err(error) => {
+                diags.push(Diagnostic::error(
+                    "Cannot read internal topic configs",
+                    format!(
+                        "cluster {cluster:?}: topic {name:?}: DescribeConfigs answered {error}"
+                    ),
+                ));
+                unread.insert(name);
+            }
         }
     }
-    Ok(existing
+    let existing = existing
         .into_iter()
+        .filter(|topic| !unread.contains(&topic.name))
         .map(|topic| {
             let existing = ExistingTopic {
                 partitions: i32::try_from(topic.partitions).unwrap_or(i32::MAX),
@@ -99,7 +122,8 @@ pub(crate) async fn read_topics(
             };
             ((cluster.to_string(), topic.name), existing)
         })
-        .collect())
+        .collect();
+    Ok(TopicsRead { existing, unread })
 }
 
 /// The state row of an existing topic: actual sizes, actual values of the managed configs.

@@ -61,6 +61,27 @@ pub fn claimant_id(type_name: &str, id: &str) -> String {
     format!("{hash:016x}")
 }
 
+/// The reason recorded for bindings adopted by `terraform import` that the plan of the
+/// inputs the import id implies does not need.
+pub const IMPORTED_REASON: &str =
+    "adopted by terraform import (owned by this resource; the planned reason is recorded once its bindings change)";
+
+/// Whether the recorded rows are the planned ones (`planned` has no duplicate keys), except
+/// that a recorded row adopted by import ([`IMPORTED_REASON`]) matches a planned row of the
+/// same binding whatever its reason: a reason alone does not make a change.
+pub(crate) fn same_acl_rows(
+    recorded: &BTreeSet<AclRow>,
+    mut planned: impl ExactSizeIterator<Item = AclRow>,
+) -> bool {
+    let imported: HashSet<String> = recorded
+        .iter()
+        .filter(|row| row.reason == IMPORTED_REASON)
+        .map(AclRow::key)
+        .collect();
+    recorded.len() == planned.len()
+        && planned.all(|row| recorded.contains(&row) || imported.contains(&row.key()))
+}
+
 /// What a resource's state records beyond its inputs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
@@ -100,6 +121,11 @@ impl Record {
         if F::HAS_TOPICS {
             INTERNAL_TOPICS.put(object, &keyed_rows(self.topics, TopicRow::key));
         }
+    }
+
+    /// Whether a binding row was adopted by import without a planned reason.
+    pub(crate) fn has_imported_rows(&self) -> bool {
+        self.acls.iter().any(|row| row.reason == IMPORTED_REASON)
     }
 
     /// The rows split by cluster, moved rather than copied.
@@ -152,20 +178,15 @@ impl RecordedRows {
 
     /// The encoded length of one attribute as it came (0 when absent or not encoded).
     pub(crate) fn encoded_len(&self, name: &str) -> usize {
-        match self.0.get(name) {
-            Some(Value::Encoded(bytes)) => bytes.len(),
-            _ => 0,
-        }
+        self.0.get(name).and_then(Value::encoded_len).unwrap_or(0)
     }
 
     /// Whether `planned` holds the same `acls` (and `internal_topics`) bytes: rows are
     /// written as Terraform writes them, so equal rows usually are equal bytes.
     pub(crate) fn encodes_same<F: Flow>(&self, planned: &Object) -> bool {
         let same = |name: &str| {
-            matches!(
-                (self.0.get(name), planned.get(name)),
-                (Some(recorded @ Value::Encoded(_)), Some(planned)) if recorded == planned
-            )
+            matches!((self.0.get(name), planned.get(name)),
+                (Some(recorded), Some(planned)) if recorded.same_encoding(planned))
         };
         same(ACLS.name) && (!F::HAS_TOPICS || same(INTERNAL_TOPICS.name))
     }
@@ -222,4 +243,49 @@ pub(crate) fn owned_keys(record: &Record, diags: &mut Diagnostics) -> HashSet<Cl
         .filter_map(|row| row_key(row, diags))
         .filter(|key| !preexisting.contains(key))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::acl::{AclBinding, Operation, PatternType, ResourceType};
+
+    fn row(topic: &str, reason: &str) -> AclRow {
+        let binding = AclBinding::allow(
+            "User:mm2",
+            ResourceType::Topic,
+            topic,
+            PatternType::Literal,
+            Operation::Read,
+        );
+        AclRow::new("dr", &binding, reason)
+    }
+
+    #[test]
+    fn only_reasons_adopted_by_import_give_way_to_the_planned_ones() {
+        let planned = || vec![row("a", "rule"), row("b", "rule")].into_iter();
+        let cases = [
+            ("same rows", vec![row("a", "rule"), row("b", "rule")], true),
+            (
+                "imported reason",
+                vec![row("a", IMPORTED_REASON), row("b", "rule")],
+                true,
+            ),
+            (
+                "another reason",
+                vec![row("a", "old rule"), row("b", "rule")],
+                false,
+            ),
+            ("a row fewer", vec![row("a", IMPORTED_REASON)], false),
+            (
+                "another binding",
+                vec![row("a", IMPORTED_REASON), row("c", IMPORTED_REASON)],
+                false,
+            ),
+        ];
+        for (case, recorded, same) in cases {
+            let recorded: BTreeSet<AclRow> = recorded.into_iter().collect();
+            assert_eq!(same_acl_rows(&recorded, planned()), same, "{case}");
+        }
+    }
 }

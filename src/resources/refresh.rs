@@ -8,6 +8,7 @@ use super::record::{
 use super::rows::{AclRow, TopicRow};
 use crate::clusters::Clusters;
 use crate::model::acl::AclBinding;
+use crate::model::outcome::AclsLeft;
 use crate::model::reconcile::{comparable_binding, ClusterBinding};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
@@ -60,12 +61,13 @@ pub(crate) fn recorded_keys(
     Ok(by_cluster)
 }
 
-/// Whether every recorded key of `cluster` names a binding it holds (the fast path: no row
-/// decoded). Keys compare with their principals in comparable form on both sides.
+/// Whether every recorded key of `cluster` names a binding it holds (`held` in comparable
+/// form; the fast path: no row decoded). Recorded keys compare with their principal in
+/// comparable form too.
 fn all_recorded_held(cluster: &str, recorded: &[&str], held: &[AclBinding]) -> bool {
     let held_keys: HashSet<String> = held
         .iter()
-        .map(|binding| AclRow::key_of(cluster, &comparable_binding(binding.clone())))
+        .map(|binding| AclRow::key_of(cluster, binding))
         .collect();
     recorded
         .iter()
@@ -112,12 +114,13 @@ pub(crate) async fn refresh(
         let expected = Some(recorded_keys.keys.len());
         match read_bindings(&admin, &principals, expected).await {
             Ok(actual) => {
-                if !all_recorded_held(&cluster, &recorded_keys.keys, &actual) {
-                    let comparable = actual
+                let held: Vec<AclBinding> = actual.into_iter().map(comparable_binding).collect();
+                if !all_recorded_held(&cluster, &recorded_keys.keys, &held) {
+                    let held = held
                         .into_iter()
-                        .map(|binding| (cluster.clone(), comparable_binding(binding)))
+                        .map(|binding| (cluster.clone(), binding))
                         .collect();
-                    missing_keys.insert(cluster.clone(), comparable);
+                    missing_keys.insert(cluster.clone(), held);
                 }
             }
             // The recorded rows are kept: they cannot be checked now.
@@ -128,12 +131,16 @@ pub(crate) async fn refresh(
             .iter()
             .flat_map(|t| t.configs.keys().cloned())
             .collect();
-        match read_topics(&admin, &cluster, &names, &managed_keys).await {
-            Ok(existing) => {
+        match read_topics(&admin, &cluster, &names, &managed_keys, diags).await {
+            Ok(read) => {
+                // A topic whose configs could not be read stays as recorded.
                 let mut found: BTreeSet<TopicRow> = recorded_topics
                     .iter()
                     .filter_map(|row| {
-                        existing
+                        if read.unread.contains(&row.name) {
+                            return Some(row.clone());
+                        }
+                        read.existing
                             .get(&(cluster.clone(), row.name.clone()))
                             .map(|found| existing_topic_row(row, found))
                     })
@@ -153,19 +160,33 @@ pub(crate) async fn refresh(
     let mut record = Record::take(state, diags)?;
     record.topics = topics;
     if !missing_keys.is_empty() {
-        let kept = |rows: BTreeSet<AclRow>, diags: &mut Diagnostics| -> BTreeSet<AclRow> {
-            let (checked, unchecked): (Vec<AclRow>, Vec<AclRow>) = rows
+        // Rows of the clusters read: those still held (the others could not be checked).
+        let checked = |rows: &mut BTreeSet<AclRow>, diags: &mut Diagnostics| {
+            let (checked, unchecked): (Vec<AclRow>, Vec<AclRow>) = std::mem::take(rows)
                 .into_iter()
                 .partition(|row| missing_keys.contains_key(&row.cluster));
+            rows.extend(unchecked);
             keyed(checked, diags)
-                .into_iter()
-                .filter(|(key, _)| missing_keys[&key.0].contains(key))
-                .map(|(_, row)| row)
-                .chain(unchecked)
-                .collect()
         };
-        record.acls = kept(std::mem::take(&mut record.acls), diags);
-        record.preexisting = kept(std::mem::take(&mut record.preexisting), diags);
+        let acls = checked(&mut record.acls, diags);
+        let preexisting = checked(&mut record.preexisting, diags);
+        let held: HashSet<ClusterBinding> = missing_keys.into_values().flatten().collect();
+        let left = AclsLeft::still_held(
+            &acls.iter().map(|(key, _)| key.clone()).collect(),
+            &preexisting.iter().map(|(key, _)| key.clone()).collect(),
+            &held,
+        );
+        record.acls.extend(
+            acls.into_iter()
+                .filter(|(key, _)| left.recorded.contains(key))
+                .map(|(_, row)| row),
+        );
+        record.preexisting.extend(
+            preexisting
+                .into_iter()
+                .filter(|(key, _)| left.preexisting.contains(key))
+                .map(|(_, row)| row),
+        );
     }
     Some(Refreshed::Changed(record))
 }
@@ -195,16 +216,17 @@ mod tests {
             ("user:u-XYZ", "User:u-xyz"),
         ] {
             let recorded_key = AclRow::key_of("dr", &binding(recorded, "orders"));
+            let held_as = |topic: &str| comparable_binding(binding(held, topic));
             assert!(
                 all_recorded_held(
                     "dr",
                     &[&recorded_key],
-                    &[binding(held, "orders"), binding(held, "other")]
+                    &[held_as("orders"), held_as("other")]
                 ),
                 "{recorded} recorded, {held} held"
             );
             assert!(
-                !all_recorded_held("dr", &[&recorded_key], &[binding(held, "other")]),
+                !all_recorded_held("dr", &[&recorded_key], &[held_as("other")]),
                 "{recorded}: a missing binding is missed"
             );
         }

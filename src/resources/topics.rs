@@ -17,8 +17,6 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Kafka's error for a topic that does not exist (`Errors.UNKNOWN_TOPIC_OR_PARTITION`).
 const UNKNOWN_TOPIC_OR_PARTITION: &str = "UNKNOWN_TOPIC_OR_PARTITION";
-/// Kafka's error for a topic that already exists (`Errors.TOPIC_ALREADY_EXISTS`).
-const TOPIC_ALREADY_EXISTS: &str = "TOPIC_ALREADY_EXISTS";
 
 /// Which recorded topics a destroy deletes.
 pub(crate) enum TopicDeletes<'a> {
@@ -122,14 +120,21 @@ pub(crate) async fn apply_cluster_topics(
         .iter()
         .flat_map(|t| t.configs.keys().cloned())
         .collect();
-    let existing = match read_topics(admin, cluster, &names, &managed_keys).await {
-        Ok(existing) => existing,
+    let read = match read_topics(admin, cluster, &names, &managed_keys, diags).await {
+        Ok(read) => read,
         Err(error) => {
             diags.push(kafka_diagnostic("Cannot read internal topics", &error));
             return TopicsApplied::rows(prior.clone());
         }
     };
-    let changes = reconcile_topics(desired, &existing);
+    // Topics whose configs could not be read are left alone and stay as recorded.
+    let checked: Vec<InternalTopic> = desired
+        .iter()
+        .filter(|topic| !read.unread.contains(&topic.name))
+        .cloned()
+        .collect();
+    let existing = read.existing;
+    let changes = reconcile_topics(&checked, &existing);
 
     let new_topics: Vec<NewTopic> = changes
         .to_create
@@ -144,7 +149,7 @@ pub(crate) async fn apply_cluster_topics(
         })
         .collect();
     let mut created: HashSet<String> = HashSet::new();
-    let mut appeared: Vec<String> = Vec::new();
+    let mut raced: Vec<String> = Vec::new();
     match admin.create_topics(&new_topics, false).await {
         Ok(outcomes) => {
             for (name, outcome) in outcomes {
@@ -152,9 +157,7 @@ pub(crate) async fn apply_cluster_topics(
                     Ok(()) => {
                         created.insert(name);
                     }
-                    // Created meanwhile (a sibling resource, MM2 itself): adopted below when
-                    // it has the planned settings.
-                    Err(error) if error.name == TOPIC_ALREADY_EXISTS => appeared.push(name),
+                    Err(error) if error.name == "TOPIC_ALREADY_EXISTS" => raced.push(name),
                     Err(error) => {
                         diags.push(Diagnostic::error(
                             "Cannot create internal topic",
@@ -169,9 +172,34 @@ pub(crate) async fn apply_cluster_topics(
         }
     }
 
-    if !appeared.is_empty() {
-        created
-            .extend(adopt_appeared(admin, cluster, desired, &appeared, &managed_keys, diags).await);
+    // Created since they were read: recorded as they exist.
+    let raced = match read_topics(admin, cluster, &raced, &managed_keys, diags).await {
+        Ok(found) => found
+            .existing
+            .into_iter()
+            .map(|((_, name), topic)| (name, topic))
+            .collect(),
+        Err(error) => {
+            diags.push(kafka_diagnostic("Cannot read internal topics", &error));
+            HashMap::new()
+        }
+    };
+    // Created meanwhile with settings other than the plan's: an error naming both (they are
+    // recorded as they exist).
+    for (name, found) in &raced {
+        if let Some(topic) = desired.iter().find(|topic| &topic.name == name) {
+            if let Err(differences) = adoptable(topic, found) {
+                diags.push(Diagnostic::error(
+                    "Internal topic created meanwhile with other settings",
+                    format!(
+                        "cluster {cluster:?}: topic {name:?} was created by someone else between \
+                         plan and apply, with settings other than the plan's ({}); the provider \
+                         does not recreate topics: change it by hand or adjust the inputs",
+                        differences.join("; ")
+                    ),
+                ));
+            }
+        }
     }
 
     let mut fixes: BTreeMap<String, Vec<ConfigChange>> = BTreeMap::new();
@@ -215,62 +243,24 @@ pub(crate) async fn apply_cluster_topics(
             conflict.to_string(),
         ));
     }
-    let progress = TopicProgress { created, fixed };
-    let rows = topics_after_apply(desired, &existing, &changes, &progress)
+    let progress = TopicProgress {
+        created,
+        fixed,
+        raced,
+    };
+    let rows = topics_after_apply(&checked, &existing, &changes, &progress)
         .into_iter()
         .filter_map(|(topic, left)| match left {
             TopicLeft::AsPlanned => Some(TopicRow::from(topic)),
             TopicLeft::AsFound(found) => Some(existing_topic_row(&TopicRow::from(topic), found)),
             TopicLeft::Absent => None,
         })
+        .chain(
+            prior
+                .iter()
+                .filter(|row| read.unread.contains(&row.name))
+                .cloned(),
+        )
         .collect();
     TopicsApplied::rows(rows)
-}
-
-/// Topics whose CreateTopics found them existing (made between plan and apply): each is
-/// adopted when it has the planned partitions, replication factor and managed configs
-/// ([`adoptable`]), else an error names both settings. Returns the adopted names.
-async fn adopt_appeared(
-    admin: &KafkaAdmin,
-    cluster: &str,
-    desired: &[InternalTopic],
-    appeared: &[String],
-    managed_keys: &BTreeSet<String>,
-    diags: &mut Diagnostics,
-) -> Vec<String> {
-    let found = match read_topics(admin, cluster, appeared, managed_keys).await {
-        Ok(found) => found,
-        Err(error) => {
-            diags.push(kafka_diagnostic("Cannot read internal topics", &error));
-            return Vec::new();
-        }
-    };
-    let planned: HashMap<&str, &InternalTopic> =
-        desired.iter().map(|t| (t.name.as_str(), t)).collect();
-    let mut adopted = Vec::new();
-    for name in appeared {
-        let key = (cluster.to_string(), name.clone());
-        match (planned.get(name.as_str()), found.get(&key)) {
-            (Some(topic), Some(existing)) => match adoptable(topic, existing) {
-                Ok(()) => adopted.push(name.clone()),
-                Err(differences) => diags.push(Diagnostic::error(
-                    "Internal topic created meanwhile with other settings",
-                    format!(
-                        "cluster {cluster:?}: topic {name:?} was created by someone else between \
-                         plan and apply, with settings other than the plan's ({}); the provider \
-                         does not recreate topics: change it by hand or adjust the inputs",
-                        differences.join("; ")
-                    ),
-                )),
-            },
-            _ => diags.push(Diagnostic::error(
-                "Cannot create internal topic",
-                format!(
-                    "cluster {cluster:?}: topic {name:?}: TOPIC_ALREADY_EXISTS, yet it is not \
-                     found when described"
-                ),
-            )),
-        }
-    }
-    adopted
 }

@@ -183,6 +183,22 @@ impl Value {
             _ => false,
         }
     }
+
+    /// The length of the msgpack encoding of a value still encoded ([`Value::Encoded`]);
+    /// `None` for a decoded one. A size hint for writing a value like it.
+    pub fn encoded_len(&self) -> Option<usize> {
+        match self {
+            Value::Encoded(bytes) => Some(bytes.len()),
+            _ => None,
+        }
+    }
+
+    /// Whether `self`, still encoded, and `other` are the very same bytes: the same value,
+    /// told without decoding either. `false` proves nothing (a decoded value, or another
+    /// encoding of an equal value).
+    pub fn same_encoding(&self, other: &Value) -> bool {
+        matches!((self, other), (Value::Encoded(a), Value::Encoded(b)) if a == b)
+    }
 }
 
 /// The attributes of an object value: a resource's state, config or plan, or a nested block.
@@ -222,6 +238,21 @@ mod tests {
         ]);
         let b = Value::set(vec![Value::string("a"), Value::string("b")]);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn encoded_values_compare_by_their_bytes_without_decoding() {
+        let encoded = Value::Encoded(Bytes::from_static(&[0x81, 0xa1, b'a', 0x01]));
+        assert_eq!(encoded.encoded_len(), Some(4));
+        assert!(encoded.same_encoding(&encoded.clone()));
+        let other = Value::Encoded(Bytes::from_static(&[0x80]));
+        assert!(!encoded.same_encoding(&other));
+        let decoded = Value::Map(BTreeMap::from([(
+            "a".to_string(),
+            Value::Number(Number::from_i64(1)),
+        )]));
+        assert_eq!(decoded.encoded_len(), None);
+        assert!(!encoded.same_encoding(&decoded) && !decoded.same_encoding(&decoded));
     }
 
     #[test]
