@@ -8,10 +8,12 @@
 //! planner, see `topologies`), and exactly those plus what existed before any flow.
 //! Covered: active-active at Terraform's default parallelism (repeated on fresh brokers);
 //! removing either flow of active-active, hub-and-spoke, fan-out, and of an MM2 flow and a
-//! cluster link sharing a source cluster; a shrink that leaves bindings to their other
-//! claimant (plan warning); two states on one hub (sequential and concurrent, with a
-//! destroy's deletion held back until the other state has claimed); the provider SIGKILLed
-//! mid-apply; `ownership = "state"`; missing rights on the claims topic.
+//! cluster link sharing a source cluster; the plan warning when bindings stay for their
+//! other claimant (a shrink, and a removed flow on Terraform that plans destroys); two
+//! states on one hub (sequential and concurrent, with a destroy's deletion held back until
+//! the other state has claimed); the provider SIGKILLed mid-apply; `ownership = "state"`;
+//! missing rights on the claims topic; internal topics that appear between plan and apply
+//! (adopted, or an error naming both settings).
 
 mod support;
 mod topologies;
@@ -45,14 +47,42 @@ fn diagnostics(run: &Run, severity: &str) -> Vec<String> {
         .collect()
 }
 
-/// Applies and fails with the run's errors when it does not succeed.
-fn apply_ok(dir: &Workdir, when: &str) {
+/// Applies and fails with the run's errors when it does not succeed; returns the run.
+fn apply_ok(dir: &Workdir, when: &str) -> Run {
     let run = apply_json(dir);
     assert_eq!(
         run.code,
         0,
         "{when}: apply failed: {:#?}",
         diagnostics(&run, "error")
+    );
+    run
+}
+
+/// Whether `tf` asks the provider to plan destroys (Terraform 1.3 and later, for providers
+/// with the `plan_destroy` capability), so a removed resource's plan can warn.
+fn plans_destroys(tf: &Terraform) -> bool {
+    let run = Workdir::plain(tf, "").ok(&["version", "-json"]);
+    let version: serde_json::Value = serde_json::from_str(&run.stdout).expect("version JSON");
+    let numbers: Vec<u64> = version["terraform_version"]
+        .as_str()
+        .expect("terraform_version")
+        .split(['.', '-'])
+        .take(2)
+        .map(|part| part.parse().expect("a version number"))
+        .collect();
+    numbers >= vec![1, 3]
+}
+
+/// Fails unless `run` warned that bindings stay because `claimant` still claims them.
+fn assert_still_claimed_warning(run: &Run, claimant: &Flow, when: &str) {
+    let warnings = diagnostics(run, "warning");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("still claimed by") && w.contains(&claimant.id())),
+        "{when}: no \"still claimed by\" warning naming {}: {warnings:#?}",
+        claimant.id()
     );
 }
 
@@ -117,7 +147,8 @@ fn active_active_first_apply_succeeds_every_time_and_the_next_plan_is_empty() {
 }
 
 /// Applies `first` and `second` together, removes `first` (the brokers keep all `second`
-/// needs, at the end of that very apply), adds it back, then removes `second`.
+/// needs, at the end of that very apply, and on Terraform that plans destroys the removal
+/// warns that the shared bindings stay for `second`), adds it back, then removes `second`.
 fn removing_either_flow_keeps_the_others_needs(
     tf: &Terraform,
     clusters: &Clusters,
@@ -127,13 +158,17 @@ fn removing_either_flow_keeps_the_others_needs(
 ) {
     let none = BTreeSet::new();
     let both = [first, second];
+    let warns_on_destroy = plans_destroys(tf);
     dir.write("main.tf", &clusters.config(&both));
     apply_ok(dir, &format!("{}: both flows", tf.label));
     clusters.assert_exactly(&both, &none, &format!("{}: both flows", tf.label));
     for (removed, remaining) in [(first, second), (second, first)] {
         let when = format!("{}: {} removed", tf.label, removed.id());
         dir.write("main.tf", &clusters.config(&[remaining]));
-        apply_ok(dir, &when);
+        let run = apply_ok(dir, &when);
+        if warns_on_destroy {
+            assert_still_claimed_warning(&run, remaining, &when);
+        }
         clusters.assert_holds_needs(&[remaining], &when);
         clusters.assert_exactly(&[remaining], &none, &when);
         assert_plan_empty(dir, &when);
@@ -180,15 +215,7 @@ fn active_active_removing_either_flow_keeps_what_the_other_needs() {
         dir.write("main.tf", &clusters.config(&[&shrunk, &west_to_east]));
         let plan = dir.run(&["plan", "-json"]);
         assert_eq!(plan.code, 0, "{:#?}", diagnostics(&plan, "error"));
-        let warnings = diagnostics(&plan, "warning");
-        assert!(
-            warnings
-                .iter()
-                .any(|w| w.contains("still claimed by") && w.contains(&west_to_east.id())),
-            "{}: no \"still claimed by\" warning naming {}: {warnings:#?}",
-            tf.label,
-            west_to_east.id()
-        );
+        assert_still_claimed_warning(&plan, &west_to_east, &tf.label);
         let when = format!("{}: east->west without heartbeats", tf.label);
         apply_ok(&dir, &when);
         clusters.assert_holds_needs(&[&west_to_east], &when);
@@ -403,15 +430,16 @@ fn provider_killed_mid_apply_then_apply_then_destroy_leaves_no_binding_it_create
                 .any(|key| clusters.broker(key).hooks().count(CREATE_ACLS) > 0)
         };
         let apply = wait_while_running(apply, "a CreateAcls request", reached_any);
-        let reached: Vec<&str> = [EAST, WEST]
-            .into_iter()
-            .filter(|key| clusters.broker(key).hooks().count(CREATE_ACLS) > 0)
-            .collect();
         let provider = apply.provider().expect("the provider process of terraform");
         kill(provider);
         let killed = apply.finish();
         assert_ne!(killed.code, 0, "apply fails when its provider dies");
-        // The held-back CreateAcls still lands: the killed run created bindings.
+        // The dead provider sends nothing more: these are all the CreateAcls it sent.
+        let reached: Vec<&str> = [EAST, WEST]
+            .into_iter()
+            .filter(|key| clusters.broker(key).hooks().count(CREATE_ACLS) > 0)
+            .collect();
+        // Each held-back CreateAcls still lands: the killed run created bindings.
         let deadline = Instant::now() + HELD_BACK + Duration::from_secs(30);
         while !reached.iter().all(|key| {
             clusters
@@ -549,6 +577,71 @@ fn missing_rights_on_the_claims_topic_fail_the_plan_naming_cluster_topic_and_ope
             "{}: with ownership = \"state\": {:#?}",
             tf.label,
             diagnostics(&plan, "error")
+        );
+    });
+}
+
+/// An internal topic that appears between plan and apply (made by another resource or by
+/// MM2 itself) is adopted when it has the planned settings; otherwise apply fails with an
+/// error naming the topic and both settings.
+#[test]
+fn internal_topics_created_between_plan_and_apply_are_adopted_or_named_with_both_settings() {
+    for_each_terraform(|tf| {
+        let clusters = Clusters::plaintext();
+        let compact = || {
+            [("cleanup.policy".to_string(), "compact".to_string())]
+                .into_iter()
+                .collect()
+        };
+
+        let flow = Flow::new(EAST, WEST);
+        let dir = Workdir::with_dev_overrides(tf, &clusters.config(&[&flow]));
+        dir.ok(&["plan", "-no-color", "-out=tfplan"]);
+        let needs = flow.needs();
+        let appeared = needs
+            .topics
+            .first()
+            .expect("the flow plans internal topics");
+        clusters.broker(&appeared.cluster).create_topic_direct(
+            &appeared.name,
+            appeared.partitions,
+            appeared.replication_factor,
+            compact(),
+        );
+        let when = format!("{}: {} appeared as planned", tf.label, appeared.name);
+        let run = dir.run(&["apply", "-json", "tfplan"]);
+        assert_eq!(run.code, 0, "{when}: {:#?}", diagnostics(&run, "error"));
+        clusters.assert_holds_needs(&[&flow], &when);
+        clusters.assert_exactly(&[&flow], &BTreeSet::new(), &when);
+        assert_plan_empty(&dir, &when);
+
+        let flow = Flow::new(HUB, EAST);
+        let dir = Workdir::with_dev_overrides(tf, &clusters.config(&[&flow]));
+        dir.ok(&["plan", "-no-color", "-out=tfplan"]);
+        let needs = flow.needs();
+        let conflicting = needs
+            .topics
+            .iter()
+            .find(|t| t.partitions > 2)
+            .expect("a planned internal topic with several partitions");
+        let found_partitions = conflicting.partitions - 1;
+        clusters.broker(&conflicting.cluster).create_topic_direct(
+            &conflicting.name,
+            found_partitions,
+            conflicting.replication_factor,
+            compact(),
+        );
+        let run = dir.run(&["apply", "-json", "tfplan"]);
+        assert_eq!(run.code, 1, "{}: apply must fail: {}", tf.label, run.stdout);
+        let errors = diagnostics(&run, "error");
+        assert!(
+            errors.iter().any(|e| e.contains(&conflicting.name)
+                && e.contains(&found_partitions.to_string())
+                && e.contains(&conflicting.partitions.to_string())),
+            "{}: no error naming {} with {found_partitions} partitions found and {} planned: {errors:#?}",
+            tf.label,
+            conflicting.name,
+            conflicting.partitions
         );
     });
 }
