@@ -11,9 +11,9 @@ use kafkamirror::model::acl::AclBinding;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+use support::acls::acl_rows;
 use support::clusters::{eventually, lagging_clusters, unique, Clusters, TopicState};
 use support::clusters::{SOURCE, TARGET};
-use support::acls::acl_rows;
 use support::*;
 
 /// How far the brokers' nodes trail their controllers: a few hundred milliseconds, more than

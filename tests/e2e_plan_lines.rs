@@ -76,9 +76,16 @@ fn the_readme_mm2_flow_plans_one_line_per_acl_within_the_line_budget() {
             tf.label,
             acls.len()
         );
-        assert!(acls.len() > 40 && topics > 5, "{} ACLs, {topics} topics", acls.len());
+        assert!(
+            acls.len() > 40 && topics > 5,
+            "{} ACLs, {topics} topics",
+            acls.len()
+        );
         let budget = acls.len() + LINES_PER_TOPIC * topics + FRAME_LINES;
-        assert!(lines <= budget, "{lines} lines, budget {budget}:\n{printed}");
+        assert!(
+            lines <= budget,
+            "{lines} lines, budget {budget}:\n{printed}"
+        );
     });
 }
 

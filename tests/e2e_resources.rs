@@ -13,8 +13,8 @@ mod support;
 use kafkamirror::model::acl::AclBinding;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
-use support::clusters::{clusters, unique, SOURCE, TARGET};
 use support::acls::acl_rows;
+use support::clusters::{clusters, unique, SOURCE, TARGET};
 use support::*;
 
 const HEADER: &str = r#"terraform {

@@ -198,7 +198,11 @@ fn state_rows(state: &Object) -> BTreeSet<(String, String, String)> {
         .map(|(key, reason)| {
             assert!(matches!(reason, Value::String(_)), "{key}: {reason:?}");
             let (cluster, binding) = acl_key::parse(&key).unwrap();
-            (cluster, binding.resource_name, binding.operation.to_string())
+            (
+                cluster,
+                binding.resource_name,
+                binding.operation.to_string(),
+            )
         })
         .collect()
 }

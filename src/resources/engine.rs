@@ -860,7 +860,7 @@ mod tests {
             assert_eq!(preexisting, expected(&[(prefixed, "because")]));
             assert_eq!(
                 state["claimant"],
-                Value::string(&claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2"))
+                Value::string(claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2"))
             );
         }
         let broken = RawState {

@@ -27,11 +27,19 @@ pub fn acl_reasons(value: &Json) -> BTreeMap<(String, AclBinding), String> {
                     let (cluster, binding) = &parsed;
                     assert_eq!(
                         (text("cluster"), text("principal"), text("host")),
-                        (cluster.clone(), binding.principal.clone(), binding.host.clone()),
+                        (
+                            cluster.clone(),
+                            binding.principal.clone(),
+                            binding.host.clone()
+                        ),
                         "{key}"
                     );
                     assert_eq!(
-                        [text("resource_type"), text("resource_name"), text("pattern_type")],
+                        [
+                            text("resource_type"),
+                            text("resource_name"),
+                            text("pattern_type")
+                        ],
                         [
                             binding.resource_type.to_string(),
                             binding.resource_name.clone(),
@@ -41,7 +49,10 @@ pub fn acl_reasons(value: &Json) -> BTreeMap<(String, AclBinding), String> {
                     );
                     assert_eq!(
                         [text("operation"), text("permission")],
-                        [binding.operation.to_string(), binding.permission.to_string()],
+                        [
+                            binding.operation.to_string(),
+                            binding.permission.to_string()
+                        ],
                         "{key}"
                     );
                     text("reason")
