@@ -17,7 +17,7 @@
 #
 # Toolchains (pinned versions below; Debian packages at the version of the installed Debian release):
 #   linux_amd64    the host toolchain (cc)
-#   linux_arm64    Debian gcc-aarch64-linux-gnu; checked under qemu-aarch64 (Debian qemu-user)
+#   linux_arm64    Debian gcc- and g++-aarch64-linux-gnu; checked under qemu-aarch64 (Debian qemu-user)
 #   darwin_*       zig (PyPI ziglang) driven by cargo-zigbuild (crates.io); not runnable here
 #   windows_amd64  Debian gcc/g++-mingw-w64-x86-64, CMake (PyPI cmake) for librdkafka; checked under wine
 # RELEASE_CC_<os_arch> (e.g. RELEASE_CC_linux_arm64) names another C compiler/linker for the
@@ -125,7 +125,9 @@ install_toolchain() {
   case "$kind" in
     host) need_command cc gcc ;;
     gnu-cross)
-      need_command "$(cross_cc "$platform")" gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      local cc; cc="$(cross_cc "$platform")"
+      need_command "$cc" gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      need_command "${cc%gcc}g++" g++-aarch64-linux-gnu
       need_command qemu-aarch64 qemu-user ;;
     zig) install_zig_tools ;;
     mingw)
@@ -146,7 +148,9 @@ toolchain_problems() {
   case "$kind" in
     host) missing cc "C compiler and linker" "Debian package gcc" ;;
     gnu-cross)
-      missing "$(cross_cc "$platform")" "C compiler and linker" "Debian package gcc-aarch64-linux-gnu, or set RELEASE_CC_$platform"
+      cc="$(cross_cc "$platform")"
+      missing "$cc" "C compiler and linker" "Debian package gcc-aarch64-linux-gnu, or set RELEASE_CC_$platform"
+      missing "${cc%gcc}g++" "C++ compiler (librdkafka builds librdkafka++ too)" "Debian package g++-aarch64-linux-gnu"
       [ -d /usr/aarch64-linux-gnu/lib ] || echo "the arm64 glibc for qemu-aarch64 is not installed (Debian package libc6-arm64-cross)"
       missing qemu-aarch64 "check runner" "Debian package qemu-user" ;;
     zig)
