@@ -273,6 +273,35 @@ pub fn releases_after(
         .collect()
 }
 
+/// Step 7, after the releases: the objects this resource left for other claimants
+/// (`plan.kept_for_others`) that no claim in `claims`, read after the releases, names any
+/// more. Their last claimants released them at the same moment, each seeing the other's
+/// claim; this resource deletes them as it would have had it been last, then re-verifies
+/// as in step 5 ([`recreate_after_reverify`]). Only what it would itself delete: bindings,
+/// and topics when it deletes topics (`kept_for_others` names topics only then) and its
+/// state records them (`recorded_topics`: the sizes and configs to re-create them with).
+/// Sorted.
+pub fn orphans_after_release(
+    plan: &OwnershipPlan,
+    claims: &Claims,
+    recorded_topics: &BTreeSet<String>,
+) -> Vec<Claimed> {
+    let mut orphans: Vec<Claimed> = plan
+        .kept_for_others
+        .iter()
+        .map(|kept| &kept.object)
+        .filter(|object| match object {
+            Claimed::Binding(_) => true,
+            Claimed::Topic(name) => recorded_topics.contains(name),
+        })
+        .filter(|object| !claims.is_claimed(object))
+        .cloned()
+        .collect();
+    orphans.sort();
+    orphans.dedup();
+    orphans
+}
+
 /// Settings an internal topic must have to be adopted when it appeared between plan and
 /// apply (`TOPIC_ALREADY_EXISTS`): the planned partitions, replication factor and managed
 /// configs. `Err` lists what differs as `setting: found X, planned Y`.
