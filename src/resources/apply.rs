@@ -135,7 +135,7 @@ async fn apply_cluster(
                 expected_bindings: expected,
             };
             let me = plan.claimant.clone();
-            match ClaimsSession::begin(log, admin, me, needs, diags).await {
+            match ClaimsSession::begin(ctx, log, admin, me, needs, diags).await {
                 Some(session) => Some(session),
                 // Without the claims written, nothing may be created or deleted here.
                 None => return prior.clone(),
@@ -185,7 +185,9 @@ async fn apply_cluster(
     if let Some(session) = session {
         session
             .finish(
+                ctx,
                 admin,
+                &prior.topics,
                 &acls.deleted,
                 &acls.failed_deletes,
                 &topics.deleted,
