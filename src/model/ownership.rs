@@ -5,7 +5,9 @@
 //! cluster; the Kafka side only moves the bytes.
 //!
 //! Protocol (each step waits for the previous one; claims are produced with `acks=all` and
-//! read from the beginning to the high watermark, so a read sees every acknowledged write):
+//! read from the beginning to the high watermark, so a read sees every acknowledged write; a
+//! claims topic the node asked does not list yet is never read as empty unless the
+//! controller says it does not exist, see `timing::claims_read_next`):
 //! 1. read the cluster's bindings, then the claims (a claimant claims before it creates, so
 //!    every binding seen in step 1 that a claimant created has its claim visible);
 //! 2. write this claimant's new claims ([`plan_ownership`]) and the pre-existing markers:
@@ -17,7 +19,9 @@
 //! 5. if anything was deleted, read the claims again and re-create every deleted object that
 //!    gained a claim meanwhile ([`recreate_after_reverify`]);
 //! 6. write the releases (tombstones) of what this claimant no longer needs
-//!    ([`releases_after`]; a failed delete keeps its claim).
+//!    ([`releases_after`]; a failed delete keeps its claim);
+//! 7. if it kept something for other claimants, read the claims again: what none of them
+//!    claims any more is deleted ([`orphans_after_release`]), then re-verified as in step 5.
 //!
 //! Why two concurrent applies converge: take an object `x` that claimant P deletes (step 4
 //! at time `d`, re-read at `r > d`) while claimant Q needs it. Q's claim was written at `c`
@@ -29,9 +33,18 @@
 //! claims (owned next run), never a binding without the claim of the resource that made it.
 //! The tests run every interleaving of two applies' steps against one simulated cluster.
 //!
-//! What this does not decide: two last claimants releasing `x` at the same moment may each
-//! see the other's claim and both keep `x`, which then stays with no claim (never a needed
-//! object deleted; the next resource to need it claims it as pre-existing).
+//! Why orphans are collected: two last claimants P and Q releasing `x` at once may each see
+//! the other's claim in step 1 and keep `x`. Both release in step 6; whichever wrote its
+//! release last reads, in step 7, claims with neither release missing, so it finds `x`
+//! unclaimed and deletes it. A claimant R that starts to need `x` meanwhile is safe by the
+//! argument above (step 7 deletes and re-reads as steps 4-5 do). The tests run every
+//! interleaving of two applies with a third whole apply at every point between their steps.
+//! What remains: an orphan stays (unclaimed, never a needed one deleted) when step 7's
+//! read fails, and a topic is collected only by a claimant that would delete it itself (a
+//! destroy with `delete_topics`, a topic its state records). For topics the argument leans on the
+//! creating apply's read seeing the delete: apply creates a needed topic only when its read,
+//! after its claim, does not list it, so a node that still lists a topic deleted a moment
+//! ago can leave it missing until the next apply (bindings are always created again).
 
 use std::collections::{BTreeSet, HashSet};
 

@@ -41,7 +41,9 @@ pub(super) enum ClaimsUnread {
     Kafka(KafkaError),
     /// The topic exists (the controller says so, or this resource recorded claims there)
     /// but the nodes asked did not list it, or its leader, within the cluster's timeout.
-    NotShown { waited: Duration },
+    NotShown {
+        waited: Duration,
+    },
 }
 
 impl std::fmt::Display for ClaimsUnread {
@@ -406,8 +408,10 @@ impl ClaimsSession {
             .collect();
         let mut deleted_acls: Vec<AclBinding> = Vec::new();
         if !bindings.is_empty() {
-            let filters: Vec<crate::kafka::AclFilter> =
-                bindings.iter().map(crate::kafka::AclFilter::exact).collect();
+            let filters: Vec<crate::kafka::AclFilter> = bindings
+                .iter()
+                .map(crate::kafka::AclFilter::exact)
+                .collect();
             match admin.delete_acls(&filters).await {
                 Ok(results) => deleted_acls.extend(
                     bindings
@@ -467,12 +471,24 @@ impl ClaimsSession {
             .iter()
             .cloned()
             .map(Claimed::Binding)
-            .chain(deleted_topics.iter().map(|row| Claimed::Topic(row.name.clone())))
+            .chain(
+                deleted_topics
+                    .iter()
+                    .map(|row| Claimed::Topic(row.name.clone())),
+            )
             .collect();
         let again: HashSet<Claimed> = recreate_after_reverify(&self.plan, &objects, &reread, "")
             .into_iter()
             .collect();
-        recreate(admin, cluster, &deleted_acls, &deleted_topics, &again, diags).await;
+        recreate(
+            admin,
+            cluster,
+            &deleted_acls,
+            &deleted_topics,
+            &again,
+            diags,
+        )
+        .await;
     }
 }
 

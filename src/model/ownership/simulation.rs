@@ -116,7 +116,9 @@ impl Apply {
                     })
                     .collect();
             }
-            8 => self.orphans.retain(|binding| world.bindings.remove(binding)),
+            8 => self
+                .orphans
+                .retain(|binding| world.bindings.remove(binding)),
             _ => {
                 let deleted: Vec<Claimed> =
                     self.orphans.iter().cloned().map(Claimed::Binding).collect();

@@ -551,7 +551,11 @@ fn orphans_after_release_are_what_this_resource_would_have_deleted() {
         });
         let after: Vec<(&Claimed, &str)> = case.after.iter().map(|id| (&object, *id)).collect();
         let orphans = orphans_after_release(&plan, &claims_of(&after), &recorded_topics);
-        let expected = if case.orphan { vec![object.clone()] } else { vec![] };
+        let expected = if case.orphan {
+            vec![object.clone()]
+        } else {
+            vec![]
+        };
         assert_eq!(orphans, expected, "{}", case.name);
     }
 }
