@@ -430,7 +430,9 @@ fn hand_over<C: ClientContext>(
 }
 
 /// The watermark errors of a reader whose node does not know the partition or its leader
-/// yet (its metadata trails the node that listed the topic).
+/// yet (its metadata trails the node that listed the topic). librdkafka's leader query
+/// refreshes the metadata once and then gives up on a topic it does not list, with
+/// `_UNKNOWN_PARTITION` (`rd_kafka_topic_partition_list_query_leaders`).
 fn leader_unknown(error: &RdError) -> bool {
     matches!(
         error.rdkafka_error_code(),
