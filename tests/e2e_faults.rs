@@ -17,7 +17,6 @@ use kafka_testbroker::{
 };
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{for_each_terraform, state_resource, terraform_versions, Run, Terraform, Workdir};
 
@@ -480,16 +479,10 @@ fn one_cluster_down_mid_apply_leaves_the_other_done_and_the_next_apply_finishes(
         let first_hooks = clusters.broker(FIRST_CLUSTER).hooks();
         first_hooks.reset_counts();
         first_hooks.delay(CREATE_ACLS, Duration::from_secs(2));
-        let mut apply = terraform_command(tf, &dir, &["apply", "-auto-approve", "-json"]);
-        let child = apply.spawn().expect("start terraform apply");
+        let apply = dir.spawn(&["apply", "-auto-approve", "-json"]);
         wait_for_create_acls(clusters.broker(FIRST_CLUSTER));
         let down_bootstrap = clusters.stop(SECOND_CLUSTER);
-        let output = child.wait_with_output().unwrap();
-        let first = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
+        let first = apply.finish();
         assert_eq!(first.code, 1, "apply must fail: {}", first.stdout);
         let failures = errors(&first);
         assert!(
@@ -531,28 +524,6 @@ fn one_cluster_down_mid_apply_leaves_the_other_done_and_the_next_apply_finishes(
     });
 }
 
-/// The provider process started by `terraform` (pid `parent`), found through /proc.
-fn provider_child(parent: u32) -> Option<u32> {
-    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
-        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // pid (comm) state ppid ...: the command may contain spaces, so split after ')'.
-        let ppid: u32 = stat
-            .rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
-        (ppid == parent
-            && exe
-                .to_string_lossy()
-                .contains("terraform-provider-kafkamirror"))
-        .then_some(pid)
-    })
-}
-
 /// SIGKILL of the provider between the clusters' batches (the second cluster's CreateAcls is
 /// held back so the kill lands there): the next apply converges with no error and no duplicate.
 /// Runs on the Terraform on PATH only (slow).
@@ -570,25 +541,16 @@ fn provider_killed_mid_apply_then_next_apply_converges_terraform_on_path() {
     second.reset_counts();
     second.delay(CREATE_ACLS, Duration::from_secs(60));
 
-    let mut apply = terraform_command(&tf, &dir, &["apply", "-no-color", "tfplan"]);
-    let child = apply.spawn().expect("start terraform apply");
+    let apply = dir.spawn(&["apply", "-no-color", "tfplan"]);
     wait_for_create_acls(clusters.broker(SECOND_CLUSTER));
     let first_done = bindings_of(&clusters, "User:mm2");
     assert!(
         !first_done.is_empty() && first_done.iter().all(|(c, _)| c == FIRST_CLUSTER),
         "the first cluster's batch is done before the second's"
     );
-    let provider = provider_child(child.id()).expect("the provider process of terraform");
-    let killed = Command::new("kill")
-        .args(["-9", &provider.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        !output.status.success(),
-        "apply fails when its provider dies"
-    );
+    let provider = apply.provider().expect("the provider process of terraform");
+    support::process::kill(provider);
+    assert_ne!(apply.finish().code, 0, "apply fails when its provider dies");
 
     second.delay(CREATE_ACLS, Duration::ZERO);
     let before = clusters.snapshot();
@@ -603,25 +565,6 @@ fn provider_killed_mid_apply_then_next_apply_converges_terraform_on_path() {
         bindings_of(&clusters, "User:mm2")
     );
     assert_eq!(bindings_of(&clusters, "User:other"), unrelated);
-}
-
-/// A terraform command in `dir` with the harness's environment, not yet started.
-fn terraform_command(tf: &Terraform, dir: &Workdir, args: &[&str]) -> Command {
-    let mut command = Command::new(&tf.program);
-    command
-        .args(args)
-        .current_dir(dir.path())
-        .env("TF_CLI_CONFIG_FILE", dir.path().join("terraform.tfrc"))
-        .env("TF_IN_AUTOMATION", "1")
-        .env("TF_INPUT", "0")
-        .env("CHECKPOINT_DISABLE", "1")
-        .env_remove("TF_LOG")
-        .env_remove("TF_REATTACH_PROVIDERS")
-        .env_remove("TF_PLUGIN_CACHE_DIR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
 }
 
 /// Bindings that existed before the resource are reported at plan time, recorded in

@@ -30,6 +30,6 @@ pub(crate) use failure::CallFailure;
 pub(crate) use oauth::set_oauth_token;
 pub(crate) use pump::MainQueuePump;
 pub(crate) use topics::{
-    create_topics, delete_topics, describe_topic_configs, describe_topics, describe_topics_with,
-    incremental_alter_topic_configs,
+    create_topics, delete_topics, describe_topic_configs, describe_topics_with,
+    incremental_alter_topic_configs, DescribedTopic,
 };

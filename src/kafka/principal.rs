@@ -6,8 +6,6 @@
 //! OAUTHBEARER's `User:<sub>` is known only once a token is fetched.
 
 use super::config::ClusterConnection;
-use x509_cert::der::asn1::{Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
-use x509_cert::der::{Decode, Encode, Tag, Tagged};
 
 /// The principal the settings give, or `None` when they cannot tell (OAUTHBEARER before a
 /// token, a client certificate that does not parse).
@@ -37,80 +35,7 @@ pub fn client_certificate_dn(pem: &str) -> Option<String> {
     let der = rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
         .next()?
         .ok()?;
-    let cert = x509_cert::Certificate::from_der(&der).ok()?;
-    Some(rfc2253(&cert.tbs_certificate.subject))
-}
-
-/// The keywords RFC 2253 section 2.3 (and Java's `X500Principal.RFC2253`) use; other types
-/// are written as dotted OIDs with a `#`-hex DER value.
-const KEYWORDS: [(&str, &str); 9] = [
-    ("2.5.4.3", "CN"),
-    ("2.5.4.7", "L"),
-    ("2.5.4.8", "ST"),
-    ("2.5.4.10", "O"),
-    ("2.5.4.11", "OU"),
-    ("2.5.4.6", "C"),
-    ("2.5.4.9", "STREET"),
-    ("0.9.2342.19200300.100.1.25", "DC"),
-    ("0.9.2342.19200300.100.1.1", "UID"),
-];
-
-/// RDNs in reverse of their encoded order, `,` between RDNs, `+` within one, special
-/// characters escaped with `\` (RFC 2253 sections 2.1 to 2.4).
-fn rfc2253(name: &x509_cert::name::Name) -> String {
-    let mut out = String::new();
-    for (i, rdn) in name.0.iter().rev().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        for (j, atv) in rdn.0.iter().enumerate() {
-            if j > 0 {
-                out.push('+');
-            }
-            let oid = atv.oid.to_string();
-            let keyword = KEYWORDS.iter().find(|(o, _)| *o == oid).map(|(_, k)| *k);
-            match (keyword, string_value(&atv.value)) {
-                (Some(keyword), Some(value)) => {
-                    out.push_str(keyword);
-                    out.push('=');
-                    escape_into(&mut out, value);
-                }
-                _ => {
-                    out.push_str(&oid);
-                    out.push_str("=#");
-                    for byte in atv.value.to_der().unwrap_or_default() {
-                        out.push_str(&format!("{byte:02X}"));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-fn string_value(value: &x509_cert::der::Any) -> Option<&str> {
-    match value.tag() {
-        Tag::PrintableString => PrintableStringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::Utf8String => Utf8StringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::Ia5String => Ia5StringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::TeletexString => TeletexStringRef::try_from(value).ok().map(|s| s.as_str()),
-        _ => None,
-    }
-}
-
-fn escape_into(out: &mut String, value: &str) {
-    let last = value.chars().count().saturating_sub(1);
-    for (i, c) in value.chars().enumerate() {
-        match c {
-            ',' | '+' | '"' | '\\' | '<' | '>' | ';' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' if i == 0 => out.push_str("\\#"),
-            ' ' if i == 0 || i == last => out.push_str("\\ "),
-            _ => out.push(c),
-        }
-    }
+    rfc2253::subject_of_der(&der)
 }
 
 #[cfg(test)]

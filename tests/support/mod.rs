@@ -1,6 +1,8 @@
 //! Harness for end-to-end tests: runs real `terraform` (1.0.3 and the one on PATH) against the
 //! provider binary Cargo built for this test run, each in its own temp dir with a private CLI
 //! config (dev_overrides, or a filesystem mirror), and returns plan JSON, state and diagnostics.
+//! Running Terraform itself is `terraform-harness`'s (crates/terraform-harness), which the
+//! benchmark shares; this module adds the test-side conventions (both versions, panics).
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
@@ -9,7 +11,8 @@ pub mod process;
 
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+use terraform_harness::Session;
 
 pub const PROVIDER_SOURCE: &str = "kafkamirror/kafkamirror";
 
@@ -104,11 +107,11 @@ pub struct Run {
 }
 
 impl Run {
-    fn from_output(output: Output) -> Run {
+    fn from_output(output: terraform_harness::Output) -> Run {
         Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: output.code,
+            stdout: output.stdout,
+            stderr: output.stderr,
         }
     }
 
@@ -127,8 +130,7 @@ impl Run {
 pub struct Workdir {
     dir: tempfile::TempDir,
     terraform: Terraform,
-    cli_config: PathBuf,
-    env: Vec<(String, String)>,
+    session: Session,
 }
 
 impl Workdir {
@@ -136,10 +138,7 @@ impl Workdir {
     /// dev_overrides. Do not run `terraform init` in it: dev-overridden providers need none.
     pub fn with_dev_overrides(terraform: &Terraform, main_tf: &str) -> Workdir {
         let bin_dir = provider_binary().parent().unwrap().to_path_buf();
-        let cli = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            bin_dir.display()
-        );
+        let cli = terraform_harness::dev_overrides_config(PROVIDER_SOURCE, &bin_dir);
         Workdir::new(terraform, main_tf, &cli)
     }
 
@@ -149,22 +148,15 @@ impl Workdir {
     pub fn with_filesystem_mirror(terraform: &Terraform, main_tf: &str, version: &str) -> Workdir {
         let workdir = Workdir::new(terraform, main_tf, "");
         let mirror = workdir.path().join("mirror");
-        let platform_dir = mirror
-            .join("registry.terraform.io")
-            .join(PROVIDER_SOURCE)
-            .join(version)
-            .join(terraform_platform());
+        let platform_dir = terraform_harness::mirror_package_dir(&mirror, PROVIDER_SOURCE, version);
         std::fs::create_dir_all(&platform_dir).unwrap();
         std::fs::copy(
             provider_binary(),
             platform_dir.join(format!("terraform-provider-kafkamirror_v{version}")),
         )
         .unwrap();
-        let cli = format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"{PROVIDER_SOURCE}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_SOURCE}\"]\n  }}\n}}\n",
-            mirror.display()
-        );
-        std::fs::write(&workdir.cli_config, cli).unwrap();
+        let cli = terraform_harness::filesystem_mirror_config(PROVIDER_SOURCE, &mirror);
+        std::fs::write(&workdir.session.cli_config, cli).unwrap();
         workdir
     }
 
@@ -178,11 +170,16 @@ impl Workdir {
         let cli_config = dir.path().join("terraform.tfrc");
         std::fs::write(&cli_config, cli).unwrap();
         std::fs::write(dir.path().join("main.tf"), main_tf).unwrap();
+        let session = Session {
+            program: terraform.program.clone(),
+            dir: dir.path().to_path_buf(),
+            cli_config,
+            env: Vec::new(),
+        };
         Workdir {
             dir,
             terraform: terraform.clone(),
-            cli_config,
-            env: Vec::new(),
+            session,
         }
     }
 
@@ -191,52 +188,20 @@ impl Workdir {
     }
 
     pub fn set_env(&mut self, key: &str, value: &str) {
-        self.env.push((key.to_string(), value.to_string()));
+        self.session.env.push((key.into(), value.into()));
     }
 
     pub fn write(&self, name: &str, content: &str) {
         std::fs::write(self.path().join(name), content).unwrap();
     }
 
-    /// Runs `terraform ARGS` in the workdir (no colour, no prompts, no checkpoint calls).
+    /// Runs `terraform ARGS` in the workdir (clean environment, no prompts, no checkpoint
+    /// calls; see `terraform_harness::Session::command`). A command still running after
+    /// [`COMMAND_TIMEOUT`] is killed with the providers it started, and the test fails.
     pub fn run(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(&self.terraform.program);
-        command
-            .args(args)
-            .current_dir(self.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env_remove("TF_LOG")
-            .env_remove("TF_REATTACH_PROVIDERS")
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .stdin(Stdio::null());
-        for (key, value) in &self.env {
-            command.env(key, value);
-        }
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        // Its own process group, so a timeout kills Terraform and the providers it started.
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.terraform.program.display()));
-        let pid = child.id();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = sender.send(child.wait_with_output());
-        });
-        match receiver.recv_timeout(COMMAND_TIMEOUT) {
-            Ok(output) => Run::from_output(output.expect("terraform output")),
-            Err(_) => {
-                let _ = Command::new("kill")
-                    .args(["-9", "--", &format!("-{pid}")])
-                    .status();
-                panic!(
-                    "{} {args:?} did not finish within {COMMAND_TIMEOUT:?} (killed)",
-                    self.terraform.label
-                );
-            }
+        match self.session.run(args, Instant::now() + COMMAND_TIMEOUT) {
+            Ok(output) => Run::from_output(output),
+            Err(error) => panic!("{} {args:?}: {error}", self.terraform.label),
         }
     }
 
@@ -285,14 +250,4 @@ pub fn state_resource(state: &Json, address: &str) -> Json {
         .and_then(|resources| resources.iter().find(|r| r["address"] == address))
         .cloned()
         .unwrap_or_else(|| panic!("{address} not in state: {state}"))
-}
-
-fn terraform_platform() -> String {
-    let os = std::env::consts::OS;
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => other,
-    };
-    format!("{os}_{arch}")
 }

@@ -14,9 +14,6 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use std::io;
 use std::sync::Arc;
-use x509_cert::der::asn1::{Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
-use x509_cert::der::{Decode, Encode, Tag, Tagged};
-use x509_cert::Certificate;
 
 /// TLS for the listener. PEM text, not paths; `Debug` hides the key.
 #[derive(Clone, PartialEq, Eq)]
@@ -88,81 +85,7 @@ pub(crate) fn server_config(tls: &TlsListener) -> io::Result<Arc<ServerConfig>> 
 /// `User:` + the subject DN of a client certificate in RFC 2253 form, or `None` when the
 /// certificate cannot be parsed.
 pub(crate) fn principal_of(cert: &[u8]) -> Option<String> {
-    let cert = Certificate::from_der(cert).ok()?;
-    Some(format!("User:{}", rfc2253(&cert.tbs_certificate.subject)))
-}
-
-/// The keywords RFC 2253 section 2.3 (and Java's `X500Principal.RFC2253`) use; every other
-/// attribute type is written as its dotted OID with a `#`-hex DER value.
-const KEYWORDS: [(&str, &str); 9] = [
-    ("2.5.4.3", "CN"),
-    ("2.5.4.7", "L"),
-    ("2.5.4.8", "ST"),
-    ("2.5.4.10", "O"),
-    ("2.5.4.11", "OU"),
-    ("2.5.4.6", "C"),
-    ("2.5.4.9", "STREET"),
-    ("0.9.2342.19200300.100.1.25", "DC"),
-    ("0.9.2342.19200300.100.1.1", "UID"),
-];
-
-/// A DN as RFC 2253 writes it: RDNs in reverse of their encoded order, `,` between RDNs,
-/// `+` within one, special characters escaped with `\`.
-pub fn rfc2253(name: &x509_cert::name::Name) -> String {
-    let mut out = String::new();
-    for (i, rdn) in name.0.iter().rev().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        for (j, atv) in rdn.0.iter().enumerate() {
-            if j > 0 {
-                out.push('+');
-            }
-            let oid = atv.oid.to_string();
-            let keyword = KEYWORDS.iter().find(|(o, _)| *o == oid).map(|(_, k)| *k);
-            match (keyword, string_value(&atv.value)) {
-                (Some(keyword), Some(value)) => {
-                    out.push_str(keyword);
-                    out.push('=');
-                    escape_into(&mut out, value);
-                }
-                _ => {
-                    out.push_str(&oid);
-                    out.push_str("=#");
-                    for byte in atv.value.to_der().unwrap_or_default() {
-                        out.push_str(&format!("{byte:02X}"));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-fn string_value(value: &x509_cert::der::Any) -> Option<&str> {
-    match value.tag() {
-        Tag::PrintableString => PrintableStringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::Utf8String => Utf8StringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::Ia5String => Ia5StringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::TeletexString => TeletexStringRef::try_from(value).ok().map(|s| s.as_str()),
-        _ => None,
-    }
-}
-
-/// RFC 2253 section 2.4 escaping.
-fn escape_into(out: &mut String, value: &str) {
-    let last = value.chars().count().saturating_sub(1);
-    for (i, c) in value.chars().enumerate() {
-        match c {
-            ',' | '+' | '"' | '\\' | '<' | '>' | ';' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' if i == 0 => out.push_str("\\#"),
-            ' ' if i == 0 || i == last => out.push_str("\\ "),
-            _ => out.push(c),
-        }
-    }
+    rfc2253::subject_of_der(cert).map(|dn| format!("User:{dn}"))
 }
 
 #[cfg(test)]
@@ -185,20 +108,6 @@ mod tests {
         assert_eq!(
             principal_of(&cert_with(dn)).as_deref(),
             Some("User:CN=terraform,OU=platform,O=Acme\\, Inc")
-        );
-    }
-
-    #[test]
-    fn unlisted_attribute_types_are_dotted_oids_with_hex_values() {
-        let mut dn = rcgen::DistinguishedName::new();
-        dn.push(
-            rcgen::DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
-            rcgen::DnValue::Ia5String("a@b".try_into().unwrap()),
-        );
-        dn.push(rcgen::DnType::CommonName, "x");
-        assert_eq!(
-            principal_of(&cert_with(dn)).as_deref(),
-            Some("User:CN=x,1.2.840.113549.1.9.1=#1603614062")
         );
     }
 }

@@ -2,12 +2,14 @@
 //! `dev_overrides` point `kafkamirror/kafkamirror` at the measuring stand-in
 //! (`kafkamirror-bench-rusage`, copied in as `terraform-provider-kafkamirror`), so every provider
 //! process Terraform starts reports its CPU time and peak RSS. Each command is timed.
+//! Running Terraform itself (clean environment, process group, deadline) is
+//! `terraform-harness`'s, shared with the provider's end-to-end tests.
 
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use terraform_harness::{RunError, Session};
+
+pub use terraform_harness::version;
 
 const PROVIDER_SOURCE: &str = "kafkamirror/kafkamirror";
 
@@ -60,8 +62,7 @@ impl From<String> for StepFailure {
 /// A temp dir holding one configuration, its state and its private CLI config.
 pub struct Workdir {
     dir: tempfile::TempDir,
-    binaries: Binaries,
-    cli_config: PathBuf,
+    session: Session,
     rusage_file: PathBuf,
     /// Commands still running at this instant are killed.
     deadline: Instant,
@@ -78,16 +79,27 @@ impl Workdir {
         )
         .map_err(|e| format!("cannot copy {}: {e}", binaries.rusage_wrapper.display()))?;
         let cli_config = dir.path().join("terraform.tfrc");
-        let cli = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            plugin_dir.display()
-        );
+        let cli = terraform_harness::dev_overrides_config(PROVIDER_SOURCE, &plugin_dir);
         std::fs::write(&cli_config, cli).map_err(|e| e.to_string())?;
         let rusage_file = dir.path().join("provider-rusage.txt");
+        let session = Session {
+            program: binaries.terraform.clone(),
+            dir: dir.path().to_path_buf(),
+            cli_config,
+            env: vec![
+                (
+                    "KAFKAMIRROR_BENCH_PROVIDER".into(),
+                    binaries.provider.clone().into(),
+                ),
+                (
+                    "KAFKAMIRROR_BENCH_RUSAGE_FILE".into(),
+                    rusage_file.clone().into(),
+                ),
+            ],
+        };
         Ok(Workdir {
             dir,
-            binaries: binaries.clone(),
-            cli_config,
+            session,
             rusage_file,
             deadline,
         })
@@ -124,48 +136,23 @@ impl Workdir {
     /// command runs in its own process group, which is killed at the deadline.
     pub fn run(&self, args: &[&str]) -> Result<StepRun, StepFailure> {
         std::fs::write(&self.rusage_file, "").map_err(|e| e.to_string())?;
-        let started = Instant::now();
-        let mut child = Command::new(&self.binaries.terraform)
-            .args(args)
-            .current_dir(self.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("KAFKAMIRROR_BENCH_PROVIDER", &self.binaries.provider)
-            .env("KAFKAMIRROR_BENCH_RUSAGE_FILE", &self.rusage_file)
-            .env_remove("TF_LOG")
-            .env_remove("TF_REATTACH_PROVIDERS")
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", self.binaries.terraform.display()))?;
-        let stdout = read_in_background(child.stdout.take());
-        let stderr = read_in_background(child.stderr.take());
-        let status = loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                break status;
-            }
-            if Instant::now() >= self.deadline {
-                kill_process_group(&mut child);
+        let output = match self.session.run(args, self.deadline) {
+            Ok(output) => output,
+            Err(RunError::TimedOut { after }) => {
                 return Err(StepFailure::OutOfTime {
                     command: format!("terraform {}", args.join(" ")),
-                    after: started.elapsed(),
-                });
+                    after,
+                })
             }
-            std::thread::sleep(Duration::from_millis(20));
+            Err(RunError::Spawn(message)) => return Err(StepFailure::Error(message)),
         };
-        let wall = started.elapsed();
         let usage = std::fs::read_to_string(&self.rusage_file).map_err(|e| e.to_string())?;
         Ok(StepRun {
-            wall,
+            wall: output.wall,
             provider: parse_usage(&usage)?,
-            exit_code: status.code().unwrap_or(-1),
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
+            exit_code: output.code,
+            stdout: output.stdout,
+            stderr: output.stderr,
         })
     }
 
@@ -184,32 +171,6 @@ impl Workdir {
             )))
         }
     }
-}
-
-/// Collects a pipe on a thread, so a chatty command cannot block on a full pipe.
-fn read_in_background<R: Read + Send + 'static>(
-    pipe: Option<R>,
-) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// Kills the command's process group (Terraform and the provider processes it started).
-#[allow(unsafe_code)]
-fn kill_process_group(child: &mut Child) {
-    if let Ok(group) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid signals the process group we created for
-        // this command (`process_group(0)` made the child its leader); no memory is involved.
-        unsafe {
-            libc::kill(-group, libc::SIGKILL);
-        }
-    }
-    let _ = child.wait();
 }
 
 /// The last lines of a long output, for error messages.
@@ -234,21 +195,6 @@ fn parse_usage(text: &str) -> Result<ProviderUsage, String> {
         usage.processes += 1;
     }
     Ok(usage)
-}
-
-/// `terraform version` of the binary, e.g. `1.11.4`.
-pub fn version(terraform: &Path) -> Result<String, String> {
-    let output = Command::new(terraform)
-        .args(["version", "-json"])
-        .env("CHECKPOINT_DISABLE", "1")
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", terraform.display()))?;
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("bad `terraform version -json` output: {e}"))?;
-    json["terraform_version"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| "no terraform_version in `terraform version -json`".to_string())
 }
 
 #[cfg(test)]

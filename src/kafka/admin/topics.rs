@@ -60,21 +60,7 @@ impl KafkaAdmin {
             .into_iter()
             .cloned()
             .collect();
-        let input = distinct.clone();
-        let results = join(self.spawn(move |client, timeout, abort| {
-            ffi::describe_topics(client, &input, timeout, abort)
-        }))
-        .await
-        .map_err(|failure| match failure {
-            CallFailure::TimedOut => self.shared.unreachable(),
-            CallFailure::Broker(error) if error.name == "_TIMED_OUT" => self.shared.unreachable(),
-            other => self
-                .shared
-                .whole_failure(AdminCall::Metadata, other, &distinct),
-        })?;
-        let results = self
-            .shared
-            .per_topic(AdminCall::Metadata, &distinct, results)?;
+        let results = self.describe_distinct(distinct, false).await?;
         let unauthorized: Vec<String> = results
             .iter()
             .filter(|(_, outcome)| {
@@ -85,7 +71,7 @@ impl KafkaAdmin {
         let mut known = BTreeMap::new();
         for (name, outcome) in results {
             match outcome {
-                Ok(description) => {
+                Ok((description, _)) => {
                     known.insert(name, description);
                 }
                 Err(error) if error.name == "UNKNOWN_TOPIC_OR_PARTITION" => {}
@@ -124,21 +110,7 @@ impl KafkaAdmin {
         name: &str,
     ) -> Result<Option<Vec<Operation>>, KafkaError> {
         let names = vec![name.to_string()];
-        let input = names.clone();
-        let results = join(self.spawn(move |client, timeout, abort| {
-            ffi::describe_topics_with(client, &input, true, timeout, abort)
-        }))
-        .await
-        .map_err(|failure| match failure {
-            CallFailure::TimedOut => self.shared.unreachable(),
-            CallFailure::Broker(error) if error.name == "_TIMED_OUT" => self.shared.unreachable(),
-            other => self
-                .shared
-                .whole_failure(AdminCall::Metadata, other, &names),
-        })?;
-        let results = self
-            .shared
-            .per_topic(AdminCall::Metadata, &names, results)?;
+        let results = self.describe_distinct(names.clone(), true).await?;
         match results.into_iter().next() {
             Some((_, Ok((_, operations)))) => Ok(operations),
             Some((_, Err(error))) if error.is_authorization_failure() => {
@@ -155,6 +127,31 @@ impl KafkaAdmin {
                 message: "no result for the topic".to_string(),
             }),
         }
+    }
+
+    /// One DescribeTopics call for `distinct` names (librdkafka refuses duplicates), with
+    /// each topic's authorized operations when `with_operations`: per topic, in order, its
+    /// description or Kafka's error for it. A timeout is the cluster being unreachable; a
+    /// failure of the whole call is classified for the names asked.
+    async fn describe_distinct(
+        &self,
+        distinct: Vec<String>,
+        with_operations: bool,
+    ) -> Result<TopicOutcomes<ffi::DescribedTopic>, KafkaError> {
+        let input = distinct.clone();
+        let results = join(self.spawn(move |client, timeout, abort| {
+            ffi::describe_topics_with(client, &input, with_operations, timeout, abort)
+        }))
+        .await
+        .map_err(|failure| match failure {
+            CallFailure::TimedOut => self.shared.unreachable(),
+            CallFailure::Broker(error) if error.name == "_TIMED_OUT" => self.shared.unreachable(),
+            other => self
+                .shared
+                .whole_failure(AdminCall::Metadata, other, &distinct),
+        })?;
+        self.shared
+            .per_topic(AdminCall::Metadata, &distinct, results)
     }
 
     /// Every config entry (value, source, default or not) of each topic, in one

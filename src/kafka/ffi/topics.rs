@@ -239,28 +239,15 @@ fn add_incremental_config(
     )))
 }
 
+/// A topic's description and, when asked for, its authorized operations.
+pub(crate) type DescribedTopic = (TopicDescription, Option<Vec<Operation>>);
+
 /// One DescribeTopics request: librdkafka sends one Metadata request naming exactly
 /// `names`, so Kafka answers each topic with its own error (TOPIC_AUTHORIZATION_FAILED for a
 /// topic the principal may not DESCRIBE, UNKNOWN_TOPIC_OR_PARTITION for one that does not
 /// exist). Per topic, in request order, its description or that error. `names` must be
 /// distinct (librdkafka refuses duplicates).
-pub(crate) fn describe_topics<C: ClientContext>(
-    client: &Client<C>,
-    names: &[String],
-    timeout: Duration,
-    abort: &dyn Fn() -> Option<String>,
-) -> Result<TopicOutcomes<TopicDescription>, CallFailure> {
-    let described = describe_topics_with(client, names, false, timeout, abort)?;
-    Ok(described
-        .into_iter()
-        .map(|(name, outcome)| (name, outcome.map(|(description, _)| description)))
-        .collect())
-}
-
-/// A topic's description and, when asked for, its authorized operations.
-pub(crate) type DescribedTopic = (TopicDescription, Option<Vec<Operation>>);
-
-/// [`describe_topics`] with each topic's authorized operations (KIP-430: Metadata v8+ with
+/// With each topic's authorized operations (KIP-430: Metadata v8+ with
 /// `include_topic_authorized_operations`) when `include_authorized_operations`; `None` when
 /// not asked or not reported. Operations outside the model's vocabulary are left out.
 pub(crate) fn describe_topics_with<C: ClientContext>(
