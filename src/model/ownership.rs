@@ -13,8 +13,8 @@
 //! 2. write this claimant's new claims ([`plan_ownership`]) and the pre-existing markers:
 //!    bindings held with no claim at all, confirmed by reading the bindings again
 //!    ([`confirm_markers`], only when there are such candidates);
-//! 3. create what is missing *and* every binding newly claimed in step 2, even if it exists
-//!    (CreateAcls is idempotent);
+//! 3. create what is missing *and* every binding or topic newly claimed in step 2, even if
+//!    it exists (CreateAcls is idempotent; CreateTopics answers TOPIC_ALREADY_EXISTS);
 //! 4. delete what this claimant no longer needs and holds alone;
 //! 5. if anything was deleted, read the claims again and re-create every deleted object that
 //!    gained a claim meanwhile ([`recreate_after_reverify`]);
@@ -41,10 +41,9 @@
 //! interleaving of two applies with a third whole apply at every point between their steps.
 //! What remains: an orphan stays (unclaimed, never a needed one deleted) when step 7's
 //! read fails, and a topic is collected only by a claimant that would delete it itself (a
-//! destroy with `delete_topics`, a topic its state records). For topics the argument leans on the
-//! creating apply's read seeing the delete: apply creates a needed topic only when its read,
-//! after its claim, does not list it, so a node that still lists a topic deleted a moment
-//! ago can leave it missing until the next apply (bindings are always created again).
+//! destroy with `delete_topics`, a topic its state records). A newly claimed topic that
+//! conflicts with the plan (other partitions or replication factor) is not created again:
+//! it is reported, and if it was deleted meanwhile the next apply creates it.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -111,6 +110,10 @@ pub struct OwnershipPlan {
     pub preexisting: HashSet<AclBinding>,
     /// Topics to delete (only with `delete_topics`): released and claimed by no one else.
     pub topics_to_delete: Vec<String>,
+    /// Step 3 for topics: desired topics newly claimed here, created even if a read lists
+    /// them (CreateTopics answers TOPIC_ALREADY_EXISTS from the controller while they
+    /// exist), so a delete that a lagging read still shows cannot leave them missing; sorted.
+    pub create_also_topics: Vec<String>,
 }
 
 /// Decides what to claim, mark, create, keep and release (module comment, steps 2-4).
@@ -144,6 +147,7 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
         let object = Claimed::Topic(topic.clone());
         if !claims.has(&object, &me.id) {
             plan.claims.push(claim_record(&object, me));
+            plan.create_also_topics.push(topic.clone());
         }
     }
 

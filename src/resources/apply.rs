@@ -172,6 +172,10 @@ async fn apply_cluster(
         (None, true) => TopicDeletes::All,
         (Some(session), true) => TopicDeletes::Only(session.topics_to_delete()),
     };
+    let create_also_topics = session
+        .as_ref()
+        .map(ClaimsSession::create_also_topics)
+        .unwrap_or_default();
     let topics = apply_cluster_topics(
         ctx,
         admin,
@@ -179,6 +183,7 @@ async fn apply_cluster(
         plan.desired_topics,
         &prior.topics,
         deletes,
+        &create_also_topics,
         diags,
     )
     .await;

@@ -280,6 +280,15 @@ impl ClaimsSession {
             .collect()
     }
 
+    /// The desired topics to create although a read lists them (newly claimed here).
+    pub(super) fn create_also_topics(&self) -> HashSet<&str> {
+        self.plan
+            .create_also_topics
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Desired bindings that existed before any claim (recorded in `preexisting_acls`).
     pub(super) fn is_preexisting(&self, binding: &AclBinding) -> bool {
         self.plan

@@ -328,6 +328,11 @@ fn topic_ownership_decisions() {
             claims: &claims,
         });
         assert_eq!(plan.claims, vec![claim_record(&topic("new"), &me)]);
+        assert_eq!(
+            plan.create_also_topics,
+            ["new"],
+            "newly claimed: created even if listed"
+        );
         assert_eq!(plan.release, vec![topic("mine"), topic("shared")]);
         if delete_topics {
             assert_eq!(plan.topics_to_delete, ["mine", "recorded-only"]);
