@@ -2,6 +2,8 @@
 # `scripts/check-release.sh DIST VERSION PLATFORM...` (scripts/release.sh runs it on what it
 # built): checks each platform's zip in DIST and says what it verified, failing on the first
 # zip that is wrong.
+#   the release     SHA256SUMS lists the manifest (and each zip, below) and matches; its .sig
+#                   verifies with the public key in signing-key.asc
 #   every platform  one entry, named terraform-provider-kafkamirror_vVERSION[.exe]; SHA256SUMS
 #                   lists the zip and it matches
 #   format          `file`: ELF x86-64 / ELF aarch64 / Mach-O x86_64 / Mach-O arm64 / PE32+ x86-64
@@ -127,6 +129,16 @@ check_runs() {
 sums="$dist/${name}_${version}_SHA256SUMS"
 [ -f "$sums" ] || { echo "FAIL: $sums is missing" >&2; exit 1; }
 echo "==> checks of the release in $dist"
+# SHA256SUMS: the manifest listed and matching, its signature good under the public key beside it.
+manifest="${name}_${version}_manifest.json"
+(cd "$dist" && grep "  $manifest\$" "$sums" | sha256sum --check --status --strict) ||
+  { echo "FAIL: SHA256SUMS does not list the manifest, or it does not match" >&2; exit 1; }
+keyring="$work/gnupg"; mkdir -m 700 "$keyring"
+GNUPGHOME="$keyring" gpg --batch --quiet --import "$dist/${name}_${version}_signing-key.asc" 2>/dev/null ||
+  { echo "FAIL: no readable ${name}_${version}_signing-key.asc" >&2; exit 1; }
+GNUPGHOME="$keyring" gpg --batch --quiet --verify "$sums.sig" "$sums" 2>/dev/null ||
+  { echo "FAIL: SHA256SUMS.sig is not a good signature of SHA256SUMS by the key in signing-key.asc" >&2; exit 1; }
+echo "  SHA256SUMS: lists the manifest; its signature verifies with $(GNUPGHOME="$keyring" gpg --batch --with-colons --list-keys | sed -n 's/^fpr:*\([0-9A-F]*\):.*/\1/p' | head -1)"
 for platform in "$@"; do
   zip="$dist/${name}_${version}_${platform}.zip"
   [ -f "$zip" ] || fail "$zip is missing"

@@ -3,7 +3,9 @@
 #   terraform-provider-kafkamirror_X.Y.Z_<os>_<arch>.zip   (binary terraform-provider-kafkamirror_vX.Y.Z[.exe])
 #   terraform-provider-kafkamirror_X.Y.Z_manifest.json     (copy of terraform-registry-manifest.json)
 #   terraform-provider-kafkamirror_X.Y.Z_SHA256SUMS        (every zip + the manifest)
-#   terraform-provider-kafkamirror_X.Y.Z_SHA256SUMS.sig    (detached GPG signature, when GPG_KEY_ID is set)
+#   terraform-provider-kafkamirror_X.Y.Z_SHA256SUMS.sig    (detached GPG signature by GPG_KEY_ID; without it
+#                                                          by a throwaway key, for checking only)
+#   terraform-provider-kafkamirror_X.Y.Z_signing-key.asc   (the signing key's public half)
 # then scripts/check-release.sh checks every zip (format, architecture, linked libraries, a run
 # where this machine can run it).
 #
@@ -171,9 +173,11 @@ build_target() (
   fi
   export CARGO_TARGET_DIR="$root/target/cross/$triple"
   # Build scripts that compile C for the host (none today) keep the host compiler; rdkafka-sys
-  # runs librdkafka's ./configure, which reads CC and AR only: scripts/cross/target-cc and
-  # target-ar forward those to the target's compiler and archiver (CC_<target>, AR_<target>).
-  export HOST_CC=cc "CC_${host_triple//-/_}=cc" CC="$root/scripts/cross/target-cc" AR="$root/scripts/cross/target-ar"
+  # runs librdkafka's ./configure, which reads CC, CXX and AR only: scripts/cross/target-cc,
+  # target-cxx and target-ar forward those to the target's compilers and archiver
+  # (CC_<target>, CXX_<target>, AR_<target>).
+  export HOST_CC=cc HOST_CXX=c++ "CC_${host_triple//-/_}=cc" "CXX_${host_triple//-/_}=c++" \
+    CC="$root/scripts/cross/target-cc" CXX="$root/scripts/cross/target-cxx" AR="$root/scripts/cross/target-ar"
   case "$kind" in
     gnu-cross | mingw)
       cc="$(cross_cc "$platform")"
@@ -230,10 +234,24 @@ done
 
 cp terraform-registry-manifest.json "$dist/${name}_${version}_manifest.json"
 (cd "$dist" && sha256sum -- "${name}_${version}"_*.zip "${name}_${version}_manifest.json" >"${name}_${version}_SHA256SUMS")
-if [ -n "${GPG_KEY_ID:-}" ]; then
-  gpg --batch --yes --local-user "$GPG_KEY_ID" --detach-sign \
-    --output "$dist/${name}_${version}_SHA256SUMS.sig" "$dist/${name}_${version}_SHA256SUMS"
+# The registry verifies SHA256SUMS.sig with the public key registered for the namespace:
+# GPG_KEY_ID names that key in the caller's keyring. Without it, a throwaway key made for this
+# run signs instead (its public half beside the zips), so signing and its check still run;
+# such a release is for checking, not for publishing.
+sign_key="${GPG_KEY_ID:-}"
+if [ -z "$sign_key" ]; then
+  export GNUPGHOME="$(mktemp -d)"
+  gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key \
+    "terraform-provider-kafkamirror release check (throwaway) <release-check@invalid>" ed25519 sign 1d
+  sign_key="$(gpg --batch --list-keys --with-colons | sed -n 's/^fpr:*\([0-9A-F]*\):.*/\1/p' | head -1)"
+  echo "note: GPG_KEY_ID is not set: SHA256SUMS is signed with a throwaway key ($sign_key), not publishable" >&2
 fi
+unlock=() # the throwaway key has no passphrase; the maintainers' key asks through its agent
+[ -n "${GPG_KEY_ID:-}" ] || unlock=(--pinentry-mode loopback --passphrase '')
+gpg --batch --yes --quiet "${unlock[@]}" --local-user "$sign_key" --detach-sign \
+  --output "$dist/${name}_${version}_SHA256SUMS.sig" "$dist/${name}_${version}_SHA256SUMS"
+gpg --batch --armor --export "$sign_key" >"$dist/${name}_${version}_signing-key.asc"
+[ -n "${GPG_KEY_ID:-}" ] || rm -rf "$GNUPGHOME"
 printf '%s' "$timings"
 started=$SECONDS
 "$root/scripts/check-release.sh" "$dist" "$version" "${platforms[@]}"

@@ -153,7 +153,8 @@ fn acl_sync_on_a_cluster_link_warns_which_bindings_its_filters_must_leave_alone(
 }
 
 /// A state of MM2 schema version 1 (before `upstream_aliases`, `idempotent_write`,
-/// `deny_check` and `claimant`) upgrades with them filled in, and plans empty.
+/// `deny_check` and `claimant`, with object rows in `acls`) upgrades with them filled in,
+/// and plans empty.
 #[test]
 fn states_of_the_previous_schema_version_upgrade_and_plan_empty() {
     for_each_terraform(|tf| {
@@ -167,9 +168,10 @@ fn states_of_the_previous_schema_version_upgrade_and_plan_empty() {
         let mut removed = 0;
         for resource in state["resources"].as_array_mut().unwrap() {
             for instance in resource["instances"].as_array_mut().unwrap() {
-                assert_eq!(instance["schema_version"], 3);
+                assert_eq!(instance["schema_version"], 4);
                 instance["schema_version"] = Json::from(1);
                 let attributes = instance["attributes"].as_object_mut().unwrap();
+                support::acls::as_object_rows(attributes);
                 for key in [
                     "deny_check",
                     "upstream_aliases",

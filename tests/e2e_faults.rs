@@ -186,24 +186,19 @@ fn created_between(
 
 /// `(cluster, binding)` of the rows of a state or plan attribute (`acls`, `preexisting_acls`).
 fn rows(values: &Json, attribute: &str) -> BTreeSet<(String, Binding)> {
-    values[attribute]
-        .as_object()
-        .unwrap_or_else(|| panic!("{attribute} is not a map: {values}"))
-        .values()
-        .map(|row| {
-            let text = |key: &str| row[key].as_str().unwrap_or_default().to_string();
-            (
-                text("cluster"),
-                Binding {
-                    principal: text("principal"),
-                    host: text("host"),
-                    resource_type: text("resource_type"),
-                    resource_name: text("resource_name"),
-                    pattern_type: text("pattern_type"),
-                    operation: text("operation"),
-                    permission: text("permission"),
-                },
-            )
+    support::acls::acl_rows(&values[attribute])
+        .into_iter()
+        .map(|(cluster, binding)| {
+            let binding = Binding {
+                principal: binding.principal,
+                host: binding.host,
+                resource_type: binding.resource_type.to_string(),
+                resource_name: binding.resource_name,
+                pattern_type: binding.pattern_type.to_string(),
+                operation: binding.operation.to_string(),
+                permission: binding.permission.to_string(),
+            };
+            (cluster, binding)
         })
         .collect()
 }

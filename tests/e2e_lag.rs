@@ -11,6 +11,7 @@ use kafkamirror::model::acl::AclBinding;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+use support::acls::acl_rows;
 use support::clusters::{eventually, lagging_clusters, unique, Clusters, TopicState};
 use support::clusters::{SOURCE, TARGET};
 use support::*;
@@ -28,30 +29,6 @@ const HEADER: &str = r#"terraform {
 
 fn clusters() -> &'static Clusters {
     lagging_clusters(LAG)
-}
-
-/// `(cluster, binding)` rows of an `acls` value in state JSON.
-fn acl_rows(value: &Json) -> BTreeSet<(String, AclBinding)> {
-    value
-        .as_object()
-        .unwrap_or_else(|| panic!("acls is not a map: {value}"))
-        .values()
-        .map(|row| {
-            let text = |key: &str| row[key].as_str().unwrap().to_string();
-            (
-                text("cluster"),
-                AclBinding {
-                    resource_type: text("resource_type").parse().unwrap(),
-                    resource_name: text("resource_name"),
-                    pattern_type: text("pattern_type").parse().unwrap(),
-                    principal: text("principal"),
-                    host: text("host"),
-                    operation: text("operation").parse().unwrap(),
-                    permission: text("permission").parse().unwrap(),
-                },
-            )
-        })
-        .collect()
 }
 
 /// The bindings of `principal` both clusters hold.

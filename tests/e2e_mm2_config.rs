@@ -10,6 +10,7 @@ mod support;
 use kafkamirror::model::acl::{AclBinding, Operation, PatternType, ResourceType};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
+use support::acls::acl_rows;
 use support::clusters::{clusters, unique, SOURCE, TARGET};
 use support::*;
 
@@ -78,30 +79,6 @@ output \"warnings\" {{
     )
 }
 
-/// `(cluster, binding)` rows of an `acls` value.
-fn acl_rows(value: &Json) -> BTreeSet<(String, AclBinding)> {
-    value
-        .as_object()
-        .unwrap_or_else(|| panic!("acls is not a map: {value}"))
-        .values()
-        .map(|row| {
-            let text = |key: &str| row[key].as_str().unwrap().to_string();
-            (
-                text("cluster"),
-                AclBinding {
-                    resource_type: text("resource_type").parse().unwrap(),
-                    resource_name: text("resource_name"),
-                    pattern_type: text("pattern_type").parse().unwrap(),
-                    principal: text("principal"),
-                    host: text("host"),
-                    operation: text("operation").parse().unwrap(),
-                    permission: text("permission").parse().unwrap(),
-                },
-            )
-        })
-        .collect()
-}
-
 /// The bindings both clusters hold for `principal`, read from the clusters.
 fn cluster_rows(principal: &str) -> BTreeSet<(String, AclBinding)> {
     let principals = BTreeSet::from([principal.to_string()]);
@@ -149,7 +126,7 @@ fn binding(
 
 /// Rewrites the state file as the previous release wrote it: schema version 0, without the
 /// regex inputs (version 1), the chain, idempotent-write and access-check inputs (version 2)
-/// and the claimant (version 3).
+/// the claimant (version 3) and with object rows in `acls` (version 4).
 fn downgrade_state_to_version_0(dir: &Workdir) {
     let path = dir.path().join("terraform.tfstate");
     let mut state: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -159,9 +136,10 @@ fn downgrade_state_to_version_0(dir: &Workdir) {
             continue;
         }
         for instance in resource["instances"].as_array_mut().unwrap() {
-            assert_eq!(instance["schema_version"], 3);
+            assert_eq!(instance["schema_version"], 4);
             instance["schema_version"] = Json::from(0);
             let attributes = instance["attributes"].as_object_mut().unwrap();
+            support::acls::as_object_rows(attributes);
             for added in [
                 "topic_regexes",
                 "group_regexes",

@@ -13,6 +13,7 @@ mod support;
 use kafkamirror::model::acl::AclBinding;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
+use support::acls::acl_rows;
 use support::clusters::{clusters, unique, SOURCE, TARGET};
 use support::*;
 
@@ -22,30 +23,6 @@ const HEADER: &str = r#"terraform {
   }
 }
 "#;
-
-/// `(cluster, binding)` rows of an `acls` value (plan, state or data source JSON).
-fn acl_rows(value: &Json) -> BTreeSet<(String, AclBinding)> {
-    value
-        .as_object()
-        .unwrap_or_else(|| panic!("acls is not a map: {value}"))
-        .values()
-        .map(|row| {
-            let text = |key: &str| row[key].as_str().unwrap().to_string();
-            (
-                text("cluster"),
-                AclBinding {
-                    resource_type: text("resource_type").parse().unwrap(),
-                    resource_name: text("resource_name"),
-                    pattern_type: text("pattern_type").parse().unwrap(),
-                    principal: text("principal"),
-                    host: text("host"),
-                    operation: text("operation").parse().unwrap(),
-                    permission: text("permission").parse().unwrap(),
-                },
-            )
-        })
-        .collect()
-}
 
 fn principals(rows: &BTreeSet<(String, AclBinding)>, also: &str) -> BTreeSet<String> {
     rows.iter()

@@ -8,7 +8,9 @@
 //! `preexisting_acls` (the subset that existed before the resource created them: never
 //! deleted by it; owned = `acls - preexisting_acls`) and, for flows with topics,
 //! `internal_topics` (as they exist: actual partitions, replication factor, cleanup.policy).
-//! All three are maps keyed by the row's canonical key ([`AclRow::key`], [`TopicRow::key`]).
+//! All three are maps keyed by the row's canonical key ([`AclRow::key`], [`TopicRow::key`]);
+//! `acls` and `preexisting_acls` map the key to the reason (one plan line per binding), the
+//! data sources' `acls` to one object per binding.
 //!
 //! Plan: the planned rows come from the pure planner (unknown while an input is unknown);
 //! when they differ from the state, a preflight against the clusters reports what would make
@@ -24,8 +26,8 @@ use super::flow::{
 use super::preflight::{destroy_preflight, preflight, Preflight};
 use super::read::{connect_all, kafka_diagnostic, read_acls};
 use super::record::{
-    claimant_id, same_acl_rows, Record, RecordedRows, ACLS, CLAIMANT, ID, IMPORTED_REASON,
-    INTERNAL_TOPICS, PREEXISTING_ACLS,
+    claimant_id, reasons_by_key, same_acl_rows, Record, RecordedRows, ACLS, CLAIMANT, DATA_ACLS,
+    ID, IMPORTED_REASON, INTERNAL_TOPICS, OBJECT_ACLS, OBJECT_PREEXISTING_ACLS, PREEXISTING_ACLS,
 };
 use super::refresh::{refresh, Refreshed};
 use super::rows::{keyed_rows, AclRow, TopicRow};
@@ -45,9 +47,10 @@ fn schema_of<F: Flow>(description: &str, resource: bool) -> Schema {
     if resource {
         block = F::resource_attributes(block).attr(&DENY_CHECK);
     }
-    block = block.attr(&ACLS);
     if resource {
-        block = block.attr(&PREEXISTING_ACLS).attr(&CLAIMANT);
+        block = block.attr(&ACLS).attr(&PREEXISTING_ACLS).attr(&CLAIMANT);
+    } else {
+        block = block.attr(&DATA_ACLS);
     }
     if F::HAS_TOPICS {
         block = block.attr(&INTERNAL_TOPICS);
@@ -62,9 +65,45 @@ const CLAIMANT_STEP: UpgradeStep = UpgradeStep {
     added_attributes: &[CLAIMANT.name],
 };
 
-/// The steps from version 0: the flow's own, then [`CLAIMANT_STEP`].
+/// The step every resource's state takes last: `acls` and `preexisting_acls` from maps of
+/// objects to maps of key to reason ([`acl_rows_as_keys`]); no attribute is added.
+const ACL_KEYS_STEP: UpgradeStep = UpgradeStep {
+    added_attributes: &[],
+};
+
+/// The steps from version 0: the flow's own, then [`CLAIMANT_STEP`] and [`ACL_KEYS_STEP`].
 fn upgrade_steps<F: Flow>() -> Vec<&'static UpgradeStep> {
-    F::UPGRADE_STEPS.iter().chain([&CLAIMANT_STEP]).collect()
+    F::UPGRADE_STEPS
+        .iter()
+        .chain([&CLAIMANT_STEP, &ACL_KEYS_STEP])
+        .collect()
+}
+
+/// Rewrites the `acls` and `preexisting_acls` of a state decoded with object rows
+/// ([`OBJECT_ACLS`]) as the current schema stores them: every row under its key
+/// ([`AclRow::key`]), its reason the value. The old keys are not read (they were derived from
+/// the rows); a row with an enumeration name Kafka does not have is an error on it.
+fn acl_rows_as_keys(state: &mut Object, diags: &mut Diagnostics) -> Option<()> {
+    for (old, new) in [
+        (&OBJECT_ACLS, &ACLS),
+        (&OBJECT_PREEXISTING_ACLS, &PREEXISTING_ACLS),
+    ] {
+        let rows = diags
+            .take(old.take_known_values(state))?
+            .unwrap_or_default();
+        let mut valid = true;
+        for row in &rows {
+            if let Err(diagnostic) = row.binding(&old.path().key(&row.key())) {
+                diags.push(diagnostic);
+                valid = false;
+            }
+        }
+        if !valid {
+            return None;
+        }
+        new.put(state, &reasons_by_key(rows));
+    }
+    Some(())
 }
 
 /// The resource schema version: one per upgrade step.
@@ -107,10 +146,19 @@ fn upgrade_flow_state<F: Flow>(
     old.block
         .attributes
         .retain(|attribute| !added.contains(&attribute.name.as_str()));
+    // Every earlier version stored object rows: the ACL-keys step is the last.
+    for attribute in &mut old.block.attributes {
+        if attribute.name == OBJECT_ACLS.name {
+            *attribute = OBJECT_ACLS.schema();
+        } else if attribute.name == OBJECT_PREEXISTING_ACLS.name {
+            *attribute = OBJECT_PREEXISTING_ACLS.schema();
+        }
+    }
     let mut state = diags.take(raw.decode(&old))?;
     for name in added {
         state.insert(name.to_string(), tfplugin::Value::Null);
     }
+    acl_rows_as_keys(&mut state, diags)?;
     // Derived from the stored id as for a new resource, so every plan before the upgraded
     // state is saved names the same claimant. The rows stay as stored: what
     // `acls - preexisting_acls` records as owned is claimed on the next apply
@@ -253,7 +301,7 @@ impl<F: Flow> Resource<Clusters> for FlowResource<F> {
                     CLAIMANT.set(&mut planned, &claimant_id(F::TYPE_NAME, &F::id(&inputs)));
                 }
                 let capacity = recorded.as_ref().map_or(0, |r| r.encoded_len(ACLS.name));
-                ACLS.put_made(&mut planned, &acls, |acl| AclRow::from(*acl), capacity);
+                ACLS.put_made(&mut planned, &acls, |acl| acl.reason.to_string(), capacity);
                 if F::HAS_TOPICS {
                     INTERNAL_TOPICS.put(&mut planned, &topics);
                 }
@@ -529,7 +577,7 @@ impl<F: Flow> DataSource<Clusters> for FlowDataSource<F> {
         let desired = F::plan(&inputs);
         ID.set(&mut config, &F::id(&inputs));
         let acls = desired.acls.iter().map(AclRow::from);
-        ACLS.put(&mut config, &keyed_rows(acls, AclRow::key));
+        DATA_ACLS.put(&mut config, &keyed_rows(acls, AclRow::key));
         if F::HAS_TOPICS {
             let topics = desired.topics.iter().map(TopicRow::from);
             INTERNAL_TOPICS.put(&mut config, &keyed_rows(topics, TopicRow::key));
@@ -681,7 +729,7 @@ mod tests {
     fn mm2_state_of_version_0_upgrades_with_null_regex_inputs_and_a_derived_claimant() {
         use tfplugin::Value;
         let resource = FlowResource::<Mm2Flow>::new();
-        assert_eq!(resource.schema().version, 3);
+        assert_eq!(resource.schema().version, 4);
         let v0 = br#"{"id":"primary:dr:User:mm2","source_cluster":"primary","target_cluster":"dr","principal":"User:mm2","topics":["orders"],"acls":{}}"#;
         let mut diags = Diagnostics::new();
         let raw = RawState {
@@ -714,7 +762,7 @@ mod tests {
         };
         assert_eq!(state["claimant"], Value::string(&claimant));
         let raw = RawState {
-            version: 3,
+            version: 4,
             json: v0.to_vec().into(),
         };
         assert!(matches!(
@@ -722,7 +770,7 @@ mod tests {
             Some(UpgradedState::Current)
         ));
         let raw = RawState {
-            version: 4,
+            version: 5,
             json: v0.to_vec().into(),
         };
         let mut diags = Diagnostics::new();
@@ -756,7 +804,7 @@ mod tests {
         assert!(mm2.upgrade_state(&raw, &mut diags).is_none());
 
         let link = FlowResource::<ClusterLinkFlow>::new();
-        assert_eq!(link.schema().version, 2);
+        assert_eq!(link.schema().version, 3);
         let v0 = br#"{"source_cluster":"a","destination_cluster":"b","link_principal":"User:l","acls":{}}"#;
         let raw = RawState {
             version: 0,
@@ -767,5 +815,62 @@ mod tests {
         };
         assert_eq!(state["deny_check"], Value::Null);
         assert_eq!(state["link_principal"], Value::string("User:l"));
+    }
+
+    #[test]
+    fn object_rows_of_every_earlier_version_become_keys_with_their_reasons() {
+        use tfplugin::Value;
+        let row = r#"{"cluster":"dr","resource_type":"GROUP","pattern_type":"LITERAL","resource_name":"orders app|v1","principal":"User:mm2","host":"*","operation":"READ","permission":"ALLOW","reason":"why"}"#;
+        let other = r#"{"cluster":"primary","resource_type":"TOPIC","pattern_type":"PREFIXED","resource_name":"billing.","principal":"User:mm2","host":"10.0.0.1","operation":"DESCRIBE","permission":"ALLOW","reason":"because"}"#;
+        let mm2 = FlowResource::<Mm2Flow>::new();
+        for version in 0..4 {
+            let json = format!(
+                r#"{{"id":"primary:dr:User:mm2","acls":{{"dr|GROUP|LITERAL|orders app\\|v1|User:mm2|*|READ|ALLOW":{row},"x":{other}}},"preexisting_acls":{{"x":{other}}}}}"#
+            );
+            let raw = RawState {
+                version,
+                json: json.into_bytes().into(),
+            };
+            let mut diags = Diagnostics::new();
+            let Some(UpgradedState::Upgraded(mut state)) = mm2.upgrade_state(&raw, &mut diags)
+            else {
+                panic!("version {version} not upgraded: {diags:?}");
+            };
+            let acls = ACLS.take_known(&mut state).unwrap().unwrap();
+            let preexisting = PREEXISTING_ACLS.take_known(&mut state).unwrap().unwrap();
+            let expected =
+                |entries: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+                    entries
+                        .iter()
+                        .map(|(key, reason)| (key.to_string(), reason.to_string()))
+                        .collect()
+                };
+            let prefixed = "primary User:mm2 ALLOW DESCRIBE TOPIC PREFIXED billing. @10.0.0.1";
+            assert_eq!(
+                acls,
+                expected(&[
+                    (
+                        "dr User:mm2 ALLOW READ GROUP LITERAL orders%20app|v1",
+                        "why"
+                    ),
+                    (prefixed, "because"),
+                ]),
+                "version {version}"
+            );
+            assert_eq!(preexisting, expected(&[(prefixed, "because")]));
+            assert_eq!(
+                state["claimant"],
+                Value::string(claimant_id(Mm2Flow::TYPE_NAME, "primary:dr:User:mm2"))
+            );
+        }
+        let broken = RawState {
+            version: 3,
+            json: format!(r#"{{"acls":{{"x":{}}}}}"#, row.replace("READ", "read"))
+                .into_bytes()
+                .into(),
+        };
+        let mut diags = Diagnostics::new();
+        assert!(mm2.upgrade_state(&broken, &mut diags).is_none());
+        assert!(diags.iter().any(|d| d.detail.contains("READ")), "{diags:?}");
     }
 }

@@ -11,6 +11,7 @@
 //!   work, whose decisions `crate::model` takes.
 
 pub mod access_check;
+pub mod acl_key;
 pub mod acls;
 mod apply;
 mod claims;

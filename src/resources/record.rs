@@ -13,23 +13,58 @@ pub const ID: Attr<String> = Attr::computed(
     "id",
     "Identifier of the flow, in the form accepted by `terraform import`.",
 );
-pub const ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
+/// How `acls` keys are written, for the descriptions.
+macro_rules! acl_key_format {
+    () => {
+        "`<cluster> <principal> <permission> <operation> <resource_type> <pattern_type> \
+         <resource_name>`, followed by ` @<host>` when the host is not `*` (e.g. \
+         `dr User:mm2 ALLOW READ TOPIC LITERAL orders`): `cluster` is the provider cluster \
+         key, `permission` ALLOW, `resource_type` TOPIC, GROUP, CLUSTER or TRANSACTIONAL_ID, \
+         `pattern_type` LITERAL or PREFIXED. In the cluster, principal, resource name and \
+         host, `%`, whitespace and control characters are written `%XX` per UTF-8 byte and an \
+         empty one as `%`, so fields never contain a space and every binding has one key"
+    };
+}
+
+pub const ACLS: Attr<BTreeMap<String, String>> = Attr::computed(
     "acls",
-    "The ACL bindings the flow needs: a map with one object per binding and cluster, keyed \
-     `<cluster>|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>` \
-     (a `|` or `\\` inside a field is escaped with `\\`). Each object has `cluster` (provider \
-     cluster key), `principal`, `host`, `resource_type` (TOPIC, GROUP, CLUSTER, \
-     TRANSACTIONAL_ID), `resource_name`, `pattern_type` (LITERAL, PREFIXED), `operation`, \
-     `permission` (ALLOW) and `reason` (the rule and spec row that require it). In resource \
-     state: the bindings that exist on the clusters.",
+    concat!(
+        "The ACL bindings the flow needs, one map entry per binding and cluster (one plan \
+         line each): the key names the binding, ",
+        acl_key_format!(),
+        "; the value is the reason (the rule and spec row that require it). In resource \
+         state: the bindings that exist on the clusters. For one object per binding (to feed \
+         another provider's ACL resource with `for_each`), read the data source of the same \
+         name with the same inputs: its `acls` has the same keys."
+    ),
 );
-pub const PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
+pub const PREEXISTING_ACLS: Attr<BTreeMap<String, String>> = Attr::computed(
     "preexisting_acls",
-    "Entries of `acls`, under the same keys, whose bindings already existed on the cluster \
-     before this resource would have created them (made by hand or by another tool). They are \
-     not owned: shrinking or destroying this resource never deletes them. Bindings adopted \
-     with `terraform import` are owned.",
+    "Entries of `acls`, under the same keys and with the same reasons, whose bindings already \
+     existed on the cluster before this resource would have created them (made by hand or by \
+     another tool). They are not owned: shrinking or destroying this resource never deletes \
+     them. Bindings adopted with `terraform import` are owned.",
 );
+/// The data sources' `acls`: one object per binding, under the keys resources use.
+pub const DATA_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed(
+    "acls",
+    concat!(
+        "The ACL bindings the flow needs: a map with one object per binding and cluster, keyed \
+         as the resource's `acls` are, ",
+        acl_key_format!(),
+        ". Each object has `cluster` (provider cluster key), `principal`, `host`, \
+         `resource_type`, `resource_name`, `pattern_type`, `operation`, `permission` and \
+         `reason` (the rule and spec row that require it), for `for_each` over another \
+         provider's ACL resource."
+    ),
+);
+/// `acls` and `preexisting_acls` as resource states stored them before keys were readable
+/// (MM2 schema versions 0 to 3, cluster link 0 to 2): objects keyed
+/// `<cluster>|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>`.
+/// Read by the state upgrade only, which keeps the objects and derives the new keys from them.
+pub const OBJECT_ACLS: Attr<BTreeMap<String, AclRow>> = Attr::computed("acls", "");
+pub const OBJECT_PREEXISTING_ACLS: Attr<BTreeMap<String, AclRow>> =
+    Attr::computed("preexisting_acls", "");
 pub const CLAIMANT: Attr<String> = Attr::computed(
     "claimant",
     "This resource's id in the clusters' claims records (`claims_topic` of the provider's \
@@ -93,14 +128,8 @@ pub struct Record {
 impl Record {
     /// Moves the rows out of a state or plan object (leaving those attributes null).
     pub(crate) fn take(object: &mut Object, diags: &mut Diagnostics) -> Option<Record> {
-        // Rows only: their keys are derived from them (`AclRow::key`, `TopicRow::key`).
-        let mut rows = |attr: &Attr<BTreeMap<String, AclRow>>, diags: &mut Diagnostics| {
-            diags
-                .take(attr.take_known_values(object))
-                .map(|rows| rows.unwrap_or_default().into_iter().collect())
-        };
-        let acls = rows(&ACLS, diags)?;
-        let preexisting = rows(&PREEXISTING_ACLS, diags)?;
+        let acls = take_acl_rows(&ACLS, object, diags)?;
+        let preexisting = take_acl_rows(&PREEXISTING_ACLS, object, diags)?;
         // Flows without topics have no such attribute: `take_known_values` reads it as absent.
         let topics = diags
             .take(INTERNAL_TOPICS.take_known_values(object))?
@@ -116,8 +145,8 @@ impl Record {
 
     /// Writes the rows into a state object, keyed the way the maps key them.
     pub(crate) fn write<F: Flow>(self, object: &mut Object) {
-        ACLS.put(object, &keyed_rows(self.acls, AclRow::key));
-        PREEXISTING_ACLS.put(object, &keyed_rows(self.preexisting, AclRow::key));
+        ACLS.put(object, &reasons_by_key(self.acls));
+        PREEXISTING_ACLS.put(object, &reasons_by_key(self.preexisting));
         if F::HAS_TOPICS {
             INTERNAL_TOPICS.put(object, &keyed_rows(self.topics, TopicRow::key));
         }
@@ -155,6 +184,39 @@ impl Record {
         self.preexisting.append(&mut other.preexisting);
         self.topics.append(&mut other.topics);
     }
+}
+
+/// The rows of an `acls` / `preexisting_acls` map of a state or plan object, moved out of it
+/// (the attribute left null): each key parsed ([`AclRow::from_key`]), its value the reason.
+/// Keys that do not parse are reported (on them) and the rows are `None`.
+pub(crate) fn take_acl_rows(
+    attr: &Attr<BTreeMap<String, String>>,
+    object: &mut Object,
+    diags: &mut Diagnostics,
+) -> Option<BTreeSet<AclRow>> {
+    let entries = diags.take(attr.take_known(object))?.unwrap_or_default();
+    let path = attr.path();
+    let mut rows = BTreeSet::new();
+    let mut valid = true;
+    for (key, reason) in entries {
+        match AclRow::from_key(&key, reason, &path) {
+            Ok(row) => {
+                rows.insert(row);
+            }
+            Err(diagnostic) => {
+                valid = false;
+                diags.push(diagnostic);
+            }
+        }
+    }
+    valid.then_some(rows)
+}
+
+/// Rows as the `acls` / `preexisting_acls` maps hold them: key to reason.
+pub(crate) fn reasons_by_key(rows: impl IntoIterator<Item = AclRow>) -> BTreeMap<String, String> {
+    rows.into_iter()
+        .map(|row| (row.key(), row.reason))
+        .collect()
 }
 
 /// The row attributes of a state as they came (still encoded: cloning them is cheap), to

@@ -2,6 +2,7 @@
 //! decoding rows only when a recorded binding is gone. Reads are repeated (bounded) while
 //! they do not show what the state records, since Kafka's metadata lags behind its writes.
 
+use super::acl_key;
 use super::read::{connect_all, existing_topic_row, kafka_diagnostic, read_bindings};
 use super::record::{
     group_by_cluster, keyed, Record, RecordedRows, ACLS, INTERNAL_TOPICS, PREEXISTING_ACLS,
@@ -34,19 +35,19 @@ pub(crate) struct RecordedKeys<'a> {
     principals: BTreeSet<String>,
 }
 
-/// The keys of `acls` and `preexisting_acls` by cluster, read without decoding a row; a key
-/// that is not one [`AclRow::key`] makes (a state edited by hand) is an error on it.
+/// The keys of `acls` and `preexisting_acls` by cluster, read without parsing a whole key
+/// nor reading a reason; a key that is not one [`AclRow::key`] makes (a state edited by
+/// hand) is an error on it.
 pub(crate) fn recorded_keys(
     state: &Object,
 ) -> Result<BTreeMap<String, RecordedKeys<'_>>, Diagnostic> {
     let mut by_cluster: BTreeMap<String, RecordedKeys<'_>> = BTreeMap::new();
     for attr in [&ACLS, &PREEXISTING_ACLS] {
         for key in attr.known_keys(state)? {
-            let Some((cluster, principal)) = AclRow::cluster_and_principal_of(key) else {
+            let Some((cluster, principal)) = acl_key::cluster_and_principal(key) else {
                 return Err(Diagnostic::error(
-                    "Invalid ACL row in state",
-                    "the key is not <cluster>|<resource_type>|<pattern_type>|<resource_name>|\
-                     <principal>|<host>|<operation>|<permission>",
+                    "Invalid ACL key in state",
+                    format!("{key:?} is not an ACL key: {}", acl_key::KeyError::Fields),
                 )
                 .at(attr.path().key(key)));
             };
@@ -75,7 +76,7 @@ fn all_recorded_held(cluster: &str, recorded: &[&str], held: &[AclBinding]) -> b
         .collect();
     recorded
         .iter()
-        .all(|key| AclRow::comparable_key(key).is_some_and(|key| held_keys.contains(key.as_ref())))
+        .all(|key| acl_key::comparable_key(key).is_some_and(|key| held_keys.contains(key.as_ref())))
 }
 
 /// A recorded topic row as the topic it records.

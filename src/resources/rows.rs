@@ -1,31 +1,32 @@
-//! The row objects both resources (and their data sources) expose: one `acls` row per ACL
-//! binding on one cluster, one `internal_topics` row per topic, their map keys, and their
+//! The rows both resources and their data sources record: one [`AclRow`] per ACL binding on
+//! one cluster (in resource state its [`AclRow::key`] mapped to its reason; the data
+//! sources' `acls` objects), one `internal_topics` row per topic, their map keys, and their
 //! conversions to and from the model's [`ClusterAcl`] / [`InternalTopic`].
 //!
 //! The attributes are maps keyed by [`AclRow::key`] / [`TopicRow::key`] rather than sets:
 //! Terraform compares map elements by key (linear) but set elements pairwise (quadratic).
 
+use super::acl_key;
 use crate::model::acl::AclBinding;
 use crate::model::plan::{ClusterAcl, InternalTopic};
-use crate::model::reconcile::{comparable_principal, ClusterBinding};
-use std::borrow::Cow;
+use crate::model::reconcile::ClusterBinding;
 use std::collections::BTreeMap;
 use tfplugin::tf_object;
 use tfplugin::{AttributePath, Diagnostic};
 
 tf_object! {
-    /// One ACL binding on one cluster and why it is needed.
-    /// Fields in the order of [`AclRow::key`], so rows sort as their keys do and a map read
-    /// from state becomes a set without reordering.
+    /// One ACL binding on one cluster and why it is needed: the data sources' `acls`
+    /// objects, and in resource state a [`AclRow::key`] with its reason. Fields in the order
+    /// of the key, so rows sort (nearly) as their keys do.
     pub struct AclRow {
         pub cluster: String,
+        pub principal: String,
+        pub permission: String,
+        pub operation: String,
         pub resource_type: String,
         pub pattern_type: String,
         pub resource_name: String,
-        pub principal: String,
         pub host: String,
-        pub operation: String,
-        pub permission: String,
         pub reason: String,
     }
 }
@@ -60,42 +61,6 @@ fn join_key_fields(fields: &[&str]) -> String {
     key
 }
 
-/// The fields of a key made by [`join_key_fields`], unescaped (borrowed when nothing was
-/// escaped); `None` for text no such key has (a dangling or unknown escape).
-fn split_key_fields(key: &str) -> Option<Vec<Cow<'_, str>>> {
-    let mut fields = Vec::new();
-    let mut start = 0;
-    let mut unescaped: Option<String> = None;
-    let mut characters = key.char_indices();
-    let finish = |start: usize, end: usize, unescaped: Option<String>| match unescaped {
-        Some(text) => Cow::Owned(text),
-        None => Cow::Borrowed(&key[start..end]),
-    };
-    while let Some((at, character)) = characters.next() {
-        match character {
-            '|' => {
-                fields.push(finish(start, at, unescaped.take()));
-                start = at + 1;
-            }
-            '\\' => {
-                let (_, escaped @ ('\\' | '|')) = characters.next()? else {
-                    return None;
-                };
-                unescaped
-                    .get_or_insert_with(|| key[start..at].to_string())
-                    .push(escaped);
-            }
-            other => {
-                if let Some(text) = unescaped.as_mut() {
-                    text.push(other);
-                }
-            }
-        }
-    }
-    fields.push(finish(start, key.len(), unescaped));
-    Some(fields)
-}
-
 /// Rows keyed the way the `acls`, `preexisting_acls` and `internal_topics` maps key them.
 pub fn keyed_rows<R>(
     rows: impl IntoIterator<Item = R>,
@@ -105,33 +70,40 @@ pub fn keyed_rows<R>(
 }
 
 impl AclRow {
-    /// The row's key in the `acls` / `preexisting_acls` maps:
-    /// `<cluster>|<resource_type>|<pattern_type>|<resource_name>|<principal>|<host>|<operation>|<permission>`.
+    /// The row's key in the `acls` / `preexisting_acls` maps ([`acl_key`]).
     pub fn key(&self) -> String {
-        join_key_fields(&[
+        acl_key::key_of_fields([
             &self.cluster,
+            &self.principal,
+            &self.permission,
+            &self.operation,
             &self.resource_type,
             &self.pattern_type,
             &self.resource_name,
-            &self.principal,
             &self.host,
-            &self.operation,
-            &self.permission,
         ])
     }
 
     /// The key of the row [`AclRow::new`] makes of `binding` on `cluster`, built without it.
     pub fn key_of(cluster: &str, binding: &AclBinding) -> String {
-        join_key_fields(&[
-            cluster,
-            binding.resource_type.as_str(),
-            binding.pattern_type.as_str(),
-            &binding.resource_name,
-            &binding.principal,
-            &binding.host,
-            binding.operation.as_str(),
-            binding.permission.as_str(),
-        ])
+        acl_key::key_of(cluster, binding)
+    }
+
+    /// The row a state map entry stands for: its key parsed, its value the reason; a key
+    /// that is not one [`acl_key::key_of`] makes is a diagnostic on it under `path`.
+    pub fn from_key(key: &str, reason: String, path: &AttributePath) -> Result<Self, Diagnostic> {
+        match acl_key::parse(key) {
+            Ok((cluster, binding)) => {
+                let mut row = AclRow::new(&cluster, &binding, "");
+                row.reason = reason;
+                Ok(row)
+            }
+            Err(error) => Err(Diagnostic::error(
+                "Invalid ACL key in state",
+                format!("{key:?} is not an ACL key: {error}"),
+            )
+            .at(path.clone().key(key))),
+        }
     }
 
     /// The planned bindings under their keys, in key order (each key once), to write the
@@ -144,32 +116,6 @@ impl AclRow {
         keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         keyed.dedup_by(|a, b| a.0 == b.0);
         keyed
-    }
-
-    /// The cluster and principal a key names; `None` if it is not a key [`AclRow::key`] makes.
-    pub fn cluster_and_principal_of(key: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
-        let fields = split_key_fields(key)?;
-        let [cluster, _, _, _, principal, _, _, _]: [Cow<'_, str>; 8] = fields.try_into().ok()?;
-        Some((cluster, principal))
-    }
-
-    /// The key with its principal in comparable form ([`comparable_principal`]), as
-    /// [`AclRow::key_of`] makes it of a [`comparable_binding`]; borrowed when the principal
-    /// is already in that form, `None` if it is not a key [`AclRow::key`] makes.
-    ///
-    /// [`comparable_binding`]: crate::model::reconcile::comparable_binding
-    pub fn comparable_key(key: &str) -> Option<Cow<'_, str>> {
-        let fields = split_key_fields(key)?;
-        if fields.len() != 8 {
-            return None;
-        }
-        let principal = comparable_principal(&fields[4]);
-        if principal == fields[4] {
-            return Some(Cow::Borrowed(key));
-        }
-        let mut fields: Vec<&str> = fields.iter().map(Cow::as_ref).collect();
-        fields[4] = &principal;
-        Some(Cow::Owned(join_key_fields(&fields)))
     }
 
     pub fn new(cluster: &str, binding: &AclBinding, reason: &str) -> Self {
@@ -261,23 +207,27 @@ mod tests {
     }
 
     #[test]
-    fn keys_name_every_identifying_field_and_escape_separators() {
+    fn rows_key_as_their_bindings_and_parse_back_from_their_key() {
         let binding = AclBinding::allow(
-            "User:a|b",
+            "User:a b",
             ResourceType::Group,
-            "g\\1",
+            "g|1",
             PatternType::Literal,
             Operation::Read,
         );
         let row = AclRow::new("dr", &binding, "why");
-        assert_eq!(row.key(), "dr|GROUP|LITERAL|g\\\\1|User:a\\|b|*|READ|ALLOW");
+        assert_eq!(row.key(), "dr User:a%20b ALLOW READ GROUP LITERAL g|1");
+        assert_eq!(row.key(), AclRow::key_of("dr", &binding));
         let mut other_reason = row.clone();
         other_reason.reason = "another".into();
         assert_eq!(other_reason.key(), row.key());
-        let mut shifted = row.clone();
-        shifted.resource_name = "g\\1|User:a".into();
-        shifted.principal = "b".into();
-        assert_ne!(shifted.key(), row.key());
+        let path = AttributePath::attribute("acls");
+        assert_eq!(
+            AclRow::from_key(&row.key(), "why".into(), &path).unwrap(),
+            row
+        );
+        let error = AclRow::from_key("dr|GROUP", "why".into(), &path).unwrap_err();
+        assert_eq!(error.path, Some(path.key("dr|GROUP")));
         let topic = TopicRow {
             cluster: "dr".into(),
             name: "mm2-configs.src.internal".into(),
@@ -287,42 +237,5 @@ mod tests {
             reason: "why".into(),
         };
         assert_eq!(topic.key(), "dr|mm2-configs.src.internal");
-    }
-
-    #[test]
-    fn keys_made_from_bindings_split_back_into_cluster_and_principal() {
-        for (cluster, principal, name) in [
-            ("dr", "User:mm2", "orders"),
-            ("d|r", "User:a|b\\c", "g\\|1"),
-            ("", "User:x", ""),
-        ] {
-            let binding = AclBinding::allow(
-                principal,
-                ResourceType::Topic,
-                name,
-                PatternType::Prefixed,
-                Operation::Describe,
-            );
-            let key = AclRow::key_of(cluster, &binding);
-            assert_eq!(key, AclRow::new(cluster, &binding, "why").key());
-            let (read_cluster, read_principal) = AclRow::cluster_and_principal_of(&key).unwrap();
-            assert_eq!(
-                (read_cluster.as_ref(), read_principal.as_ref()),
-                (cluster, principal)
-            );
-        }
-        let plain = "dr|TOPIC|LITERAL|t|User:mm2|*|READ|ALLOW";
-        assert!(matches!(
-            AclRow::cluster_and_principal_of(plain),
-            Some((Cow::Borrowed("dr"), Cow::Borrowed("User:mm2")))
-        ));
-        for broken in [
-            "dr|TOPIC",
-            "a\\x|b|c|d|e|f|g|h",
-            "a|b|c|d|e|f|g|h\\",
-            "a|b|c|d|e|f|g|h|i",
-        ] {
-            assert_eq!(AclRow::cluster_and_principal_of(broken), None, "{broken}");
-        }
     }
 }

@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn floor_holds_the_values_of_both_resources() {
-        let acl = json!({"operation": "READ"});
+        let acl = json!("MM2 source connector reads replicated topics");
         let state = json!({"values": {"root_module": {"resources": [
             {"address": MM2_ADDRESS, "values": {"acls": {"a": acl, "b": acl}, "internal_topics": {"t": {"name": "x"}}}},
             {"address": LINK_ADDRESS, "values": {"acls": {"a": acl}}},

@@ -14,10 +14,12 @@ resource "kafkamirror_mm2_replication_permissions" "primary_to_dr" {
   internal_topics_replication_factor = 3
 }
 
-# Why each ACL exists, one line per binding: shown in the plan and in outputs.
+# Why each ACL exists, one line per binding, as the plan shows it: the key reads
+# "<cluster> <principal> <permission> <operation> <resource type> <pattern type> <name>",
+# the value is the reason. For one object per binding, read the data source.
 output "mm2_acls" {
   value = [
-    for acl in kafkamirror_mm2_replication_permissions.primary_to_dr.acls :
-    "${acl.cluster}: ${acl.permission} ${acl.principal} ${acl.operation} ${acl.resource_type}:${acl.pattern_type}:${acl.resource_name} (${acl.reason})"
+    for binding, reason in kafkamirror_mm2_replication_permissions.primary_to_dr.acls :
+    "${binding} (${reason})"
   ]
 }

@@ -67,7 +67,8 @@ resource "kafkamirror_mm2_replication_permissions" "west_to_east" {
   internal_topics_replication_factor = 3
 }
 
-# How many bindings each flow needs on each cluster (shared ones count for both).
+# How many bindings each flow needs on each cluster (shared ones count for both); an `acls`
+# key starts with its cluster.
 output "bindings_per_cluster" {
   value = {
     for name, flow in {
@@ -75,7 +76,7 @@ output "bindings_per_cluster" {
       west_to_east = kafkamirror_mm2_replication_permissions.west_to_east
       } : name => {
       for cluster in ["east", "west"] :
-      cluster => length([for acl in flow.acls : acl if acl.cluster == cluster])
+      cluster => length([for key, reason in flow.acls : key if split(" ", key)[0] == cluster])
     }
   }
 }

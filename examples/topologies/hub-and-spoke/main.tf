@@ -72,6 +72,6 @@ resource "kafkamirror_mm2_replication_permissions" "spoke_to_hub" {
 output "hub_bindings_shared_by_all_spokes" {
   value = setintersection([
     for flow in kafkamirror_mm2_replication_permissions.spoke_to_hub :
-    toset([for key, acl in flow.acls : key if acl.cluster == "hub"])
+    toset([for key, reason in flow.acls : key if split(" ", key)[0] == "hub"])
   ]...)
 }
