@@ -207,10 +207,10 @@ fn cluster_link_converges_under_metadata_lag() {
 /// Two MM2 flows between the same clusters with the same aliases share their internal topics
 /// and are applied concurrently: one creates them, the other's CreateTopics answers
 /// TOPIC_ALREADY_EXISTS and it reads them a moment after their creation. Both record them as
-/// they exist, so the plan right after is empty.
+/// they exist, so the plan right after is empty. Destroyed together (both last claimants of
+/// the shared topics release them at once), the topics are gone: the one that releases last
+/// finds them claimed by no one and deletes them.
 #[test]
-#[ignore = "known bug (issue 15): two claimants destroyed at once leave their shared internal \
-            topics unclaimed; bindings are collected after the releases, topics not yet"]
 fn flows_sharing_internal_topics_converge_under_metadata_lag() {
     for_each_terraform(|tf| {
         let token = unique("s");

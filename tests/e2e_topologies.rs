@@ -11,7 +11,8 @@
 //! cluster link sharing a source cluster; the plan warning when bindings stay for their
 //! other claimant (a shrink, and a removed flow on Terraform that plans destroys); two
 //! states on one hub (sequential and concurrent, with a destroy's deletion held back until
-//! the other state has claimed); the provider SIGKILLed mid-apply; `ownership = "state"`;
+//! the other state has claimed, and a destroy under metadata lag right after the other state
+//! created the claims topic); the provider SIGKILLed mid-apply; `ownership = "state"`;
 //! missing rights on the claims topic; internal topics that appear between plan and apply
 //! (adopted, or an error naming both settings).
 
@@ -504,6 +505,62 @@ fn state_ownership_keeps_working_without_a_claims_record() {
                 None,
                 "{when}: no claims record on {key}"
             );
+        }
+    });
+}
+
+/// Under metadata lag, a state destroyed right after the other state created the claims
+/// topic keeps the other's bindings: two cluster links from `east` share its source-side
+/// bindings. The first state applied with `ownership = "state"` (so no claims topic exists),
+/// then the brokers' nodes start to trail their controllers by [`LAG`]; the second state
+/// creates the claims topics and claims the shared bindings, and the first state, moved to
+/// claims ownership, is destroyed at once. Its reads of `east`'s claims may reach a node that
+/// does not list the topic yet: they must not be taken for "no claims" (which would delete
+/// the shared bindings). Judged by reading the brokers back; repeated on fresh brokers, since
+/// which node a read reaches varies.
+#[test]
+fn under_metadata_lag_a_destroy_right_after_the_claims_topic_appears_keeps_the_others_bindings() {
+    /// How far the nodes trail: node 1 of 3 by 3/5 of it, which the second apply waits for
+    /// before its claims are acknowledged; the later nodes longer than that plus a
+    /// Terraform start.
+    const LAG: Duration = Duration::from_secs(12);
+    const RUNS: usize = 2;
+    let first_link = Flow::link(EAST, WEST);
+    let second_link = Flow::link(EAST, HUB);
+    assert!(
+        !first_link
+            .needed_bindings()
+            .is_disjoint(&second_link.needed_bindings()),
+        "the links share bindings"
+    );
+    for_each_terraform(|tf| {
+        for run in 1..=RUNS {
+            let mut clusters = Clusters::plaintext();
+            clusters.timeout_seconds = 60;
+            for key in [EAST, WEST, HUB] {
+                clusters
+                    .cluster_lines
+                    .insert(key, "    ownership         = \"state\"\n".to_string());
+            }
+            let first = Workdir::with_dev_overrides(tf, &clusters.config(&[&first_link]));
+            apply_ok(&first, &format!("{}: first state", tf.label));
+            clusters.cluster_lines.clear();
+            first.write("main.tf", &clusters.config(&[&first_link]));
+            for broker in clusters.brokers.values() {
+                broker.set_metadata_lag(LAG);
+            }
+            let second = Workdir::with_dev_overrides(tf, &clusters.config(&[&second_link]));
+            apply_ok(&second, &format!("{}: second state", tf.label));
+            let destroyed = first.run(&["destroy", "-auto-approve", "-json"]);
+            let when = format!("{} run {run}: first state destroyed under lag", tf.label);
+            assert_eq!(
+                destroyed.code,
+                0,
+                "{when}: {:#?}",
+                diagnostics(&destroyed, "error")
+            );
+            clusters.assert_holds_needs(&[&second_link], &when);
+            clusters.assert_exactly(&[&second_link], &BTreeSet::new(), &when);
         }
     });
 }

@@ -9,6 +9,9 @@
 //! - Reads assign every partition from its log start (a `BaseConsumer` with no group, no
 //!   commits, `read_uncommitted`) and stop at the high watermark each partition had when the
 //!   read began (ListOffsets), in one large fetch per partition where the data allows.
+//! - A read says when the node asked does not list the topic, or the reader knows no leader
+//!   or offsets for a partition yet ([`LogRead`]): under metadata lag that is not "no
+//!   records", and [`ClaimsLog::exists_at_controller`] asks the controller.
 //! - [`ClaimsLog::ensure`] creates the topic (one partition, `cleanup.policy=compact`) when
 //!   it does not exist.
 //! - On an OAUTHBEARER cluster each producer and consumer gets a freshly fetched token before
@@ -35,6 +38,7 @@ use super::ffi::set_oauth_token;
 use super::oauth::fetch_token;
 use super::topics::{NewTopic, TopicLookup};
 use crate::model::acl::Operation;
+use crate::model::timing::AtController;
 use crate::secret::Secret;
 
 /// The topic configs a claims topic is created with.
@@ -46,6 +50,17 @@ const FETCH_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// One record: key and value (`None`: tombstone).
 pub type LogRecord = (Vec<u8>, Option<Vec<u8>>);
+
+/// What one read of the log found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogRead {
+    /// Every record from the log start to the high watermark.
+    Records(Vec<LogRecord>),
+    /// The node the admin asked does not list the topic (absent, or not there yet).
+    Unlisted,
+    /// Listed, but the reader's node knows no leader or offsets of a partition yet.
+    LeaderUnknown,
+}
 
 /// A compacted topic on one cluster, read whole and appended to.
 pub struct ClaimsLog {
@@ -201,13 +216,51 @@ impl ClaimsLog {
         }
     }
 
+    /// Whether the controller holds the topic: a validate-only CreateTopics, which answers
+    /// TOPIC_ALREADY_EXISTS from the controller's state and creates nothing (KRaft:
+    /// `ReplicationControlManager.createTopics` marks existing names before any other check
+    /// and returns no records when `validateOnly`; ZooKeeper mode: `ZkAdminManager`). A
+    /// validation error of the would-be topic means it does not exist; a refusal or another
+    /// error says nothing.
+    pub async fn exists_at_controller(
+        &self,
+        admin: &KafkaAdmin,
+    ) -> Result<AtController, KafkaError> {
+        let topic = NewTopic {
+            name: self.topic.clone(),
+            partitions: Some(1),
+            replication_factor: None,
+            configs: BTreeMap::new(),
+        };
+        let outcomes = match admin.create_topics(&[topic], true).await {
+            Ok(outcomes) => outcomes,
+            Err(KafkaError::AuthorizationFailed { .. }) => return Ok(AtController::Unknown),
+            Err(other) => return Err(other),
+        };
+        let Some((_, outcome)) = outcomes.into_iter().next() else {
+            return Ok(AtController::Unknown);
+        };
+        Ok(match outcome {
+            Ok(()) => AtController::Absent,
+            Err(error) => match error.name.as_str() {
+                "TOPIC_ALREADY_EXISTS" => AtController::Exists,
+                "INVALID_REPLICATION_FACTOR"
+                | "INVALID_PARTITIONS"
+                | "INVALID_CONFIG"
+                | "INVALID_REPLICA_ASSIGNMENT"
+                | "POLICY_VIOLATION" => AtController::Absent,
+                _ => AtController::Unknown,
+            },
+        })
+    }
+
     /// Every record from the log start to the high watermark, in offset order per partition
-    /// (partitions one after the other). A topic that does not exist reads as empty.
-    pub async fn read_all(&self, admin: &KafkaAdmin) -> Result<Vec<LogRecord>, KafkaError> {
+    /// (partitions one after the other), or why there is nothing to read yet ([`LogRead`]).
+    pub async fn read_all(&self, admin: &KafkaAdmin) -> Result<LogRead, KafkaError> {
         let name = vec![self.topic.clone()];
         let partitions = match admin.describe_topics(&name).await?.as_slice() {
             [TopicLookup::Exists(description)] => description.partitions,
-            _ => return Ok(Vec::new()),
+            _ => return Ok(LogRead::Unlisted),
         };
         let mut config = self.config.clone();
         // librdkafka wants a group id for a consumer; with `assign` and no commits it never
@@ -376,13 +429,30 @@ fn hand_over<C: ClientContext>(
     .map_err(LogFailure::Client)
 }
 
+/// The watermark errors of a reader whose node does not know the partition or its leader
+/// yet (its metadata trails the node that listed the topic). librdkafka's leader query
+/// refreshes the metadata once and then gives up on a topic it does not list, with
+/// `_UNKNOWN_PARTITION` (`rd_kafka_topic_partition_list_query_leaders`).
+fn leader_unknown(error: &RdError) -> bool {
+    matches!(
+        error.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::UnknownPartition
+                | RDKafkaErrorCode::UnknownTopic
+        )
+    )
+}
+
 fn read_partitions(
     config: &ClientConfig,
     token: Option<&Token>,
     topic: &str,
     partitions: usize,
     timeout: Duration,
-) -> Result<Vec<LogRecord>, LogFailure> {
+) -> Result<LogRead, LogFailure> {
     let consumer: BaseConsumer<DefaultConsumerContext> =
         BaseConsumer::from_config_and_context(config, DefaultConsumerContext)
             .map_err(|e| LogFailure::Client(e.to_string()))?;
@@ -399,9 +469,11 @@ fn read_partitions(
     let mut ends = BTreeMap::new();
     let mut assignment = TopicPartitionList::new();
     for partition in 0..partitions {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, partition, timeout)
-            .map_err(kafka("ListOffsets", Operation::Describe))?;
+        let (low, high) = match consumer.fetch_watermarks(topic, partition, timeout) {
+            Ok(watermarks) => watermarks,
+            Err(error) if leader_unknown(&error) => return Ok(LogRead::LeaderUnknown),
+            Err(error) => return Err(kafka("ListOffsets", Operation::Describe)(error)),
+        };
         if high > low {
             ends.insert(partition, high);
             assignment
@@ -411,7 +483,7 @@ fn read_partitions(
     }
     let mut by_partition: BTreeMap<i32, Vec<LogRecord>> = BTreeMap::new();
     if ends.is_empty() {
-        return Ok(Vec::new());
+        return Ok(LogRead::Records(Vec::new()));
     }
     consumer
         .assign(&assignment)
@@ -441,7 +513,9 @@ fn read_partitions(
             open.remove(&partition);
         }
     }
-    Ok(by_partition.into_values().flatten().collect())
+    Ok(LogRead::Records(
+        by_partition.into_values().flatten().collect(),
+    ))
 }
 
 fn produce(

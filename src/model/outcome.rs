@@ -180,7 +180,8 @@ pub fn topics_after_apply<'a>(
         .map(|topic| {
             let id = (topic.cluster.as_str(), topic.name.as_str());
             let left = match existing.get(&(topic.cluster.clone(), topic.name.clone())) {
-                None if progress.created.contains(&topic.name) => TopicLeft::AsPlanned,
+                // Created by this apply: as planned, whatever a (lagging) read listed before.
+                _ if progress.created.contains(&topic.name) => TopicLeft::AsPlanned,
                 None => progress
                     .raced
                     .get(&topic.name)
@@ -507,8 +508,11 @@ mod tests {
             topic("fix-failed"),
             topic("conflicting"),
             topic("raced"),
+            topic("listed-created"),
         ];
         let existing = HashMap::from([
+            // Listed with an old value by a lagging node, deleted meanwhile, created again.
+            (("a".into(), "listed-created".into()), found(1, "delete")),
             (("a".into(), "matching".into()), found(1, COMPACT)),
             (("a".into(), "fixed".into()), found(1, "delete")),
             (("a".into(), "fix-failed".into()), found(1, "delete")),
@@ -516,7 +520,7 @@ mod tests {
         ]);
         let changes = crate::model::reconcile::reconcile_topics(&plan, &existing);
         let progress = TopicProgress {
-            created: ["created".to_string()].into(),
+            created: ["created".to_string(), "listed-created".to_string()].into(),
             fixed: ["fixed".to_string()].into(),
             raced: HashMap::from([("raced".to_string(), found(3, COMPACT))]),
         };
@@ -537,6 +541,7 @@ mod tests {
                 ("fix-failed", TopicLeft::AsFound(fix_failed)),
                 ("conflicting", TopicLeft::AsFound(conflicting)),
                 ("raced", TopicLeft::AsFound(&progress.raced["raced"])),
+                ("listed-created", TopicLeft::AsPlanned),
             ]
         );
     }

@@ -5,19 +5,23 @@
 //! cluster; the Kafka side only moves the bytes.
 //!
 //! Protocol (each step waits for the previous one; claims are produced with `acks=all` and
-//! read from the beginning to the high watermark, so a read sees every acknowledged write):
+//! read from the beginning to the high watermark, so a read sees every acknowledged write; a
+//! claims topic the node asked does not list yet is never read as empty unless the
+//! controller says it does not exist, see `timing::claims_read_next`):
 //! 1. read the cluster's bindings, then the claims (a claimant claims before it creates, so
 //!    every binding seen in step 1 that a claimant created has its claim visible);
 //! 2. write this claimant's new claims ([`plan_ownership`]) and the pre-existing markers:
 //!    bindings held with no claim at all, confirmed by reading the bindings again
 //!    ([`confirm_markers`], only when there are such candidates);
-//! 3. create what is missing *and* every binding newly claimed in step 2, even if it exists
-//!    (CreateAcls is idempotent);
+//! 3. create what is missing *and* every binding or topic newly claimed in step 2, even if
+//!    it exists (CreateAcls is idempotent; CreateTopics answers TOPIC_ALREADY_EXISTS);
 //! 4. delete what this claimant no longer needs and holds alone;
 //! 5. if anything was deleted, read the claims again and re-create every deleted object that
 //!    gained a claim meanwhile ([`recreate_after_reverify`]);
 //! 6. write the releases (tombstones) of what this claimant no longer needs
-//!    ([`releases_after`]; a failed delete keeps its claim).
+//!    ([`releases_after`]; a failed delete keeps its claim);
+//! 7. if it kept something for other claimants, read the claims again: what none of them
+//!    claims any more is deleted ([`orphans_after_release`]), then re-verified as in step 5.
 //!
 //! Why two concurrent applies converge: take an object `x` that claimant P deletes (step 4
 //! at time `d`, re-read at `r > d`) while claimant Q needs it. Q's claim was written at `c`
@@ -29,9 +33,17 @@
 //! claims (owned next run), never a binding without the claim of the resource that made it.
 //! The tests run every interleaving of two applies' steps against one simulated cluster.
 //!
-//! What this does not decide: two last claimants releasing `x` at the same moment may each
-//! see the other's claim and both keep `x`, which then stays with no claim (never a needed
-//! object deleted; the next resource to need it claims it as pre-existing).
+//! Why orphans are collected: two last claimants P and Q releasing `x` at once may each see
+//! the other's claim in step 1 and keep `x`. Both release in step 6; whichever wrote its
+//! release last reads, in step 7, claims with neither release missing, so it finds `x`
+//! unclaimed and deletes it. A claimant R that starts to need `x` meanwhile is safe by the
+//! argument above (step 7 deletes and re-reads as steps 4-5 do). The tests run every
+//! interleaving of two applies with a third whole apply at every point between their steps.
+//! What remains: an orphan stays (unclaimed, never a needed one deleted) when step 7's
+//! read fails, and a topic is collected only by a claimant that would delete it itself (a
+//! destroy with `delete_topics`, a topic its state records). A newly claimed topic that
+//! conflicts with the plan (other partitions or replication factor) is not created again:
+//! it is reported, and if it was deleted meanwhile the next apply creates it.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -98,6 +110,10 @@ pub struct OwnershipPlan {
     pub preexisting: HashSet<AclBinding>,
     /// Topics to delete (only with `delete_topics`): released and claimed by no one else.
     pub topics_to_delete: Vec<String>,
+    /// Step 3 for topics: desired topics newly claimed here, created even if a read lists
+    /// them (CreateTopics answers TOPIC_ALREADY_EXISTS from the controller while they
+    /// exist), so a delete that a lagging read still shows cannot leave them missing; sorted.
+    pub create_also_topics: Vec<String>,
 }
 
 /// Decides what to claim, mark, create, keep and release (module comment, steps 2-4).
@@ -131,6 +147,7 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
         let object = Claimed::Topic(topic.clone());
         if !claims.has(&object, &me.id) {
             plan.claims.push(claim_record(&object, me));
+            plan.create_also_topics.push(topic.clone());
         }
     }
 
@@ -271,6 +288,35 @@ pub fn releases_after(
         .filter(|(object, _)| !failed_deletes.contains(*object))
         .map(|(object, id)| release_record(object, id))
         .collect()
+}
+
+/// Step 7, after the releases: the objects this resource left for other claimants
+/// (`plan.kept_for_others`) that no claim in `claims`, read after the releases, names any
+/// more. Their last claimants released them at the same moment, each seeing the other's
+/// claim; this resource deletes them as it would have had it been last, then re-verifies
+/// as in step 5 ([`recreate_after_reverify`]). Only what it would itself delete: bindings,
+/// and topics when it deletes topics (`kept_for_others` names topics only then) and its
+/// state records them (`recorded_topics`: the sizes and configs to re-create them with).
+/// Sorted.
+pub fn orphans_after_release(
+    plan: &OwnershipPlan,
+    claims: &Claims,
+    recorded_topics: &BTreeSet<String>,
+) -> Vec<Claimed> {
+    let mut orphans: Vec<Claimed> = plan
+        .kept_for_others
+        .iter()
+        .map(|kept| &kept.object)
+        .filter(|object| match object {
+            Claimed::Binding(_) => true,
+            Claimed::Topic(name) => recorded_topics.contains(name),
+        })
+        .filter(|object| !claims.is_claimed(object))
+        .cloned()
+        .collect();
+    orphans.sort();
+    orphans.dedup();
+    orphans
 }
 
 /// Settings an internal topic must have to be adopted when it appeared between plan and

@@ -97,10 +97,147 @@ pub fn topics_not_as_recorded<'a>(
         .collect()
 }
 
+/// What one read of a claims topic showed (`ClaimsLog::read_all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimsTopicShown {
+    /// Listed, and read to its high watermarks.
+    Listed,
+    /// The node asked does not list the topic.
+    Unlisted,
+    /// Listed by the admin's node, but the reader's node knows no leader or offsets yet.
+    LeaderUnknown,
+}
+
+/// What the controller says of the claims topic: a validate-only CreateTopics answers
+/// TOPIC_ALREADY_EXISTS from the controller's own state and creates nothing (KRaft:
+/// `ReplicationControlManager.createTopics` checks `topicsByName`, then drops the records
+/// when `validateOnly`; ZooKeeper mode: `ZkAdminManager.createTopics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtController {
+    Exists,
+    Absent,
+    /// No answer that says (refused, or a retriable error).
+    Unknown,
+}
+
+/// What to do after a read of the claims topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimsReadNext {
+    /// Use the records read.
+    Use,
+    /// There are no claims: the topic does not exist.
+    Empty,
+    /// Ask the controller whether the topic exists (once per read of the claims).
+    AskController,
+    /// Read again after a wait, within the bound; past it, an error (never empty claims: a
+    /// lagging node must not make a claimant believe a sibling claims nothing).
+    ReadAgain,
+}
+
+/// The claims read's rule under metadata lag. A topic the reader's node does not list is
+/// empty claims only when the controller says it does not exist, or, without an answer
+/// from the controller, when this resource's state records nothing it would have claimed
+/// there (`state_claims_here` false).
+pub fn claims_read_next(
+    shown: ClaimsTopicShown,
+    at_controller: Option<AtController>,
+    state_claims_here: bool,
+) -> ClaimsReadNext {
+    match (shown, at_controller) {
+        (ClaimsTopicShown::Listed, _) => ClaimsReadNext::Use,
+        (ClaimsTopicShown::LeaderUnknown, _) => ClaimsReadNext::ReadAgain,
+        (ClaimsTopicShown::Unlisted, None) => ClaimsReadNext::AskController,
+        (ClaimsTopicShown::Unlisted, Some(AtController::Exists)) => ClaimsReadNext::ReadAgain,
+        (ClaimsTopicShown::Unlisted, Some(AtController::Absent)) => ClaimsReadNext::Empty,
+        (ClaimsTopicShown::Unlisted, Some(AtController::Unknown)) => {
+            if state_claims_here {
+                ClaimsReadNext::ReadAgain
+            } else {
+                ClaimsReadNext::Empty
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::acl::{AclBinding, Operation, PatternType, ResourceType};
+
+    #[test]
+    fn claims_are_empty_only_when_the_topic_is_known_not_to_exist() {
+        use AtController::{Absent, Exists, Unknown};
+        use ClaimsReadNext::{AskController, Empty, ReadAgain, Use};
+        use ClaimsTopicShown::{LeaderUnknown, Listed, Unlisted};
+        for (name, shown, at_controller, state_claims_here, next) in [
+            ("listed", Listed, None, true, Use),
+            ("listed, new resource", Listed, None, false, Use),
+            (
+                "leader not known yet",
+                LeaderUnknown,
+                None,
+                false,
+                ReadAgain,
+            ),
+            (
+                "unlisted: ask the controller",
+                Unlisted,
+                None,
+                false,
+                AskController,
+            ),
+            (
+                "unlisted: ask even when expected",
+                Unlisted,
+                None,
+                true,
+                AskController,
+            ),
+            (
+                "exists at the controller",
+                Unlisted,
+                Some(Exists),
+                false,
+                ReadAgain,
+            ),
+            ("exists, expected", Unlisted, Some(Exists), true, ReadAgain),
+            (
+                "absent at the controller",
+                Unlisted,
+                Some(Absent),
+                false,
+                Empty,
+            ),
+            // Removed by hand, or a state from before the claims record: nothing to protect.
+            (
+                "absent although recorded",
+                Unlisted,
+                Some(Absent),
+                true,
+                Empty,
+            ),
+            (
+                "no answer, state claims here",
+                Unlisted,
+                Some(Unknown),
+                true,
+                ReadAgain,
+            ),
+            (
+                "no answer, nothing claimed",
+                Unlisted,
+                Some(Unknown),
+                false,
+                Empty,
+            ),
+        ] {
+            assert_eq!(
+                claims_read_next(shown, at_controller, state_claims_here),
+                next,
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn waits_grow_then_stay_at_the_maximum_and_never_pass_the_bound() {

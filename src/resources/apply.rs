@@ -135,7 +135,7 @@ async fn apply_cluster(
                 expected_bindings: expected,
             };
             let me = plan.claimant.clone();
-            match ClaimsSession::begin(log, admin, me, needs, diags).await {
+            match ClaimsSession::begin(ctx, log, admin, me, needs, diags).await {
                 Some(session) => Some(session),
                 // Without the claims written, nothing may be created or deleted here.
                 None => return prior.clone(),
@@ -172,6 +172,10 @@ async fn apply_cluster(
         (None, true) => TopicDeletes::All,
         (Some(session), true) => TopicDeletes::Only(session.topics_to_delete()),
     };
+    let create_also_topics = session
+        .as_ref()
+        .map(ClaimsSession::create_also_topics)
+        .unwrap_or_default();
     let topics = apply_cluster_topics(
         ctx,
         admin,
@@ -179,13 +183,16 @@ async fn apply_cluster(
         plan.desired_topics,
         &prior.topics,
         deletes,
+        &create_also_topics,
         diags,
     )
     .await;
     if let Some(session) = session {
         session
             .finish(
+                ctx,
                 admin,
+                &prior.topics,
                 &acls.deleted,
                 &acls.failed_deletes,
                 &topics.deleted,

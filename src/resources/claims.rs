@@ -8,18 +8,24 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
+use std::time::{Duration, Instant};
+
 use super::read::{kafka_diagnostic, read_acls};
 use super::rows::TopicRow;
-use crate::kafka::claims::{ClaimsLog, LogRecord};
+use super::settle::{read_bound, read_until, wait_again};
+use crate::clusters::Clusters;
+use crate::kafka::claims::{ClaimsLog, LogRead, LogRecord};
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
 use crate::model::acl::AclBinding;
 use crate::model::ownership::{
-    confirm_markers, plan_ownership, recreate_after_reverify, releases_after, ClaimRecord,
-    Claimant, Claimed, Claims, KeptForOthers, OwnershipInput, OwnershipPlan,
+    confirm_markers, orphans_after_release, plan_ownership, recreate_after_reverify,
+    releases_after, ClaimRecord, Claimant, Claimed, Claims, KeptForOthers, OwnershipInput,
+    OwnershipPlan,
 };
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable_binding, ClusterBinding};
-use tfplugin::{Diagnostic, Diagnostics};
+use crate::model::timing::{claims_read_next, ClaimsReadNext, ClaimsTopicShown};
+use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// The claimant a resource's records name: its stable id and `<type> <id>` to read.
 pub fn claimant(type_name: &str, resource_id: &str, claimant_id: &str) -> Claimant {
@@ -29,14 +35,82 @@ pub fn claimant(type_name: &str, resource_id: &str, claimant_id: &str) -> Claima
     }
 }
 
-/// Reads the claims of one cluster (the whole compacted topic).
-async fn read_claims(log: &ClaimsLog, admin: &KafkaAdmin) -> Result<Claims, KafkaError> {
-    let records = log.read_all(admin).await?;
-    Ok(Claims::from_records(
-        records
-            .iter()
-            .map(|(key, value)| (key.as_slice(), value.as_deref())),
-    ))
+/// Why the claims of a cluster could not be read.
+#[derive(Debug)]
+pub(super) enum ClaimsUnread {
+    Kafka(KafkaError),
+    /// The topic exists (the controller says so, or this resource recorded claims there)
+    /// but the nodes asked did not list it, or its leader, within the cluster's timeout.
+    NotShown {
+        waited: Duration,
+    },
+}
+
+impl std::fmt::Display for ClaimsUnread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClaimsUnread::Kafka(error) => error.fmt(f),
+            ClaimsUnread::NotShown { waited } => write!(
+                f,
+                "the topic exists, but the brokers asked did not show it or its leader within \
+                 {waited:?} (their metadata trails the controller); empty claims would let \
+                 this resource delete what others still claim"
+            ),
+        }
+    }
+}
+
+/// Reads the claims of one cluster (the whole compacted topic). A topic the node asked does
+/// not list is read again, within the cluster's timeout, unless the controller says it does
+/// not exist (`model::timing::claims_read_next`); `state_claims_here`: this resource's state
+/// records what it would have claimed on this cluster. One validate-only CreateTopics at
+/// most per call; the reads repeat with time, never with the number of claims.
+async fn read_claims(
+    ctx: &Ctx<'_, Clusters>,
+    log: &ClaimsLog,
+    admin: &KafkaAdmin,
+    cluster: &str,
+    state_claims_here: bool,
+) -> Result<Claims, ClaimsUnread> {
+    let bound = read_bound(ctx, cluster);
+    let started = Instant::now();
+    let mut at_controller = None;
+    let mut attempt = 0;
+    loop {
+        let read = log.read_all(admin).await.map_err(ClaimsUnread::Kafka)?;
+        let shown = match &read {
+            LogRead::Records(_) => ClaimsTopicShown::Listed,
+            LogRead::Unlisted => ClaimsTopicShown::Unlisted,
+            LogRead::LeaderUnknown => ClaimsTopicShown::LeaderUnknown,
+        };
+        let mut next = claims_read_next(shown, at_controller, state_claims_here);
+        if next == ClaimsReadNext::AskController {
+            let answer = log
+                .exists_at_controller(admin)
+                .await
+                .map_err(ClaimsUnread::Kafka)?;
+            at_controller = Some(answer);
+            next = claims_read_next(shown, at_controller, state_claims_here);
+        }
+        match (next, read) {
+            (ClaimsReadNext::Use, LogRead::Records(records)) => {
+                return Ok(Claims::from_records(
+                    records
+                        .iter()
+                        .map(|(key, value)| (key.as_slice(), value.as_deref())),
+                ))
+            }
+            (ClaimsReadNext::Empty, _) => return Ok(Claims::default()),
+            _ => {
+                if !wait_again(ctx, started, attempt, bound).await {
+                    return Err(ClaimsUnread::NotShown {
+                        waited: started.elapsed(),
+                    });
+                }
+                attempt += 1;
+            }
+        }
+    }
 }
 
 fn log_records(records: Vec<ClaimRecord>) -> Vec<LogRecord> {
@@ -46,7 +120,12 @@ fn log_records(records: Vec<ClaimRecord>) -> Vec<LogRecord> {
         .collect()
 }
 
-fn claims_error(summary: &str, cluster: &str, log: &ClaimsLog, error: &KafkaError) -> Diagnostic {
+fn claims_error(
+    summary: &str,
+    cluster: &str,
+    log: &ClaimsLog,
+    error: &dyn std::fmt::Display,
+) -> Diagnostic {
     Diagnostic::error(
         summary,
         format!(
@@ -71,6 +150,13 @@ pub(super) struct ClusterNeeds<'a> {
     pub expected_bindings: Option<usize>,
 }
 
+impl ClusterNeeds<'_> {
+    /// Whether the state records bindings or topics this resource would have claimed here.
+    fn state_claims_here(&self) -> bool {
+        !self.state_owned.is_empty() || !self.state_topics.is_empty()
+    }
+}
+
 fn bindings_only(keys: &HashSet<ClusterBinding>) -> HashSet<AclBinding> {
     keys.iter().map(|(_, binding)| binding.clone()).collect()
 }
@@ -88,6 +174,7 @@ impl ClaimsSession {
     /// markers and writes the claims (acks=all). `None` after a diagnostic: nothing may be
     /// created or deleted on this cluster then.
     pub(super) async fn begin(
+        ctx: &Ctx<'_, Clusters>,
         log: Arc<ClaimsLog>,
         admin: &KafkaAdmin,
         me: Claimant,
@@ -95,7 +182,8 @@ impl ClaimsSession {
         diags: &mut Diagnostics,
     ) -> Option<ClaimsSession> {
         let cluster = needs.cluster;
-        let claims = match read_claims(&log, admin).await {
+        let state_claims_here = needs.state_claims_here();
+        let claims = match read_claims(ctx, &log, admin, cluster, state_claims_here).await {
             Ok(claims) => claims,
             Err(error) => {
                 diags.push(claims_error(
@@ -126,13 +214,24 @@ impl ClaimsSession {
         });
         let mut records = std::mem::take(&mut plan.claims);
         if !plan.marker_candidates.is_empty() {
-            match read_acls(admin, cluster, needs.principals, needs.expected_bindings).await {
+            // The candidates were held a moment ago: a node that trails the one read first
+            // may not show them yet, so the re-read repeats (bounded) until it shows them all.
+            // One deleted meanwhile is not shown by the last read and gets no marker.
+            let candidates: HashSet<AclBinding> = plan.marker_candidates.iter().cloned().collect();
+            let comparable = |held: &HashSet<ClusterBinding>| -> HashSet<AclBinding> {
+                held.iter()
+                    .map(|(_, binding)| comparable_binding(binding.clone()))
+                    .collect()
+            };
+            let again = read_until(
+                ctx,
+                read_bound(ctx, cluster),
+                || read_acls(admin, cluster, needs.principals, needs.expected_bindings),
+                |held| candidates.is_subset(&comparable(held)),
+            );
+            match again.await {
                 Ok(again) => {
-                    let again: HashSet<AclBinding> = again
-                        .into_iter()
-                        .map(|(_, binding)| comparable_binding(binding))
-                        .collect();
-                    records.extend(confirm_markers(&mut plan, &again));
+                    records.extend(confirm_markers(&mut plan, &comparable(&again)));
                 }
                 Err(error) => {
                     diags.push(kafka_diagnostic("Cannot read ACLs", &error));
@@ -181,6 +280,15 @@ impl ClaimsSession {
             .collect()
     }
 
+    /// The desired topics to create although a read lists them (newly claimed here).
+    pub(super) fn create_also_topics(&self) -> HashSet<&str> {
+        self.plan
+            .create_also_topics
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Desired bindings that existed before any claim (recorded in `preexisting_acls`).
     pub(super) fn is_preexisting(&self, binding: &AclBinding) -> bool {
         self.plan
@@ -201,9 +309,12 @@ impl ClaimsSession {
     /// or topic that gained a claim meanwhile, then writes the releases (a failed delete
     /// keeps its claim). `deleted_acls` name bindings as the cluster held them. Returns
     /// whether every release was written.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn finish(
         self,
+        ctx: &Ctx<'_, Clusters>,
         admin: &KafkaAdmin,
+        recorded_topics: &BTreeSet<TopicRow>,
         deleted_acls: &[AclBinding],
         failed_acl_deletes: &[AclBinding],
         deleted_topics: &[TopicRow],
@@ -221,7 +332,7 @@ impl ClaimsSession {
                         .map(|row| Claimed::Topic(row.name.clone())),
                 )
                 .collect();
-            match read_claims(&self.log, admin).await {
+            match read_claims(ctx, &self.log, admin, cluster, true).await {
                 Ok(reread) => {
                     let again: HashSet<Claimed> =
                         recreate_after_reverify(&self.plan, &deleted, &reread, &self.me.id)
@@ -252,7 +363,8 @@ impl ClaimsSession {
         let releases = releases_after(&self.plan, &failed, &self.me.id);
         let released = self.log.append(log_records(releases)).await;
         if released.is_ok() && !self.plan.kept_for_others.is_empty() {
-            self.collect_orphans(admin, diags).await;
+            self.collect_orphans(ctx, admin, recorded_topics, diags)
+                .await;
         }
         if let Err(error) = released {
             diags.push(Diagnostic::error(
@@ -270,51 +382,138 @@ impl ClaimsSession {
 }
 
 impl ClaimsSession {
-    /// After the releases: bindings kept for other claimants that no claim names any more
-    /// (their last claimants released them at the same moment, each seeing the other's
-    /// claim) are deleted, then re-verified as in step 5, so a claimant that appeared
-    /// meanwhile gets them back.
-    async fn collect_orphans(&self, admin: &KafkaAdmin, diags: &mut Diagnostics) {
-        let Ok(claims) = read_claims(&self.log, admin).await else {
-            return;
-        };
-        let orphans: Vec<AclBinding> = self
-            .plan
-            .kept_for_others
-            .iter()
-            .filter_map(|kept| match &kept.object {
-                Claimed::Binding(binding) if !claims.is_claimed(&kept.object) => {
-                    Some(binding.clone())
-                }
-                _ => None,
-            })
-            .collect();
-        if orphans.is_empty() {
-            return;
-        }
-        let filters: Vec<crate::kafka::AclFilter> =
-            orphans.iter().map(crate::kafka::AclFilter::exact).collect();
-        let deleted: Vec<AclBinding> = match admin.delete_acls(&filters).await {
-            Ok(results) => orphans
-                .iter()
-                .zip(results)
-                .filter(|(_, result)| result.is_ok())
-                .map(|(binding, _)| binding.clone())
-                .collect(),
+    /// Step 7, after the releases: deletes what this resource kept for other claimants and
+    /// no claim names any more ([`orphans_after_release`]: bindings, and recorded topics a
+    /// destroy deletes), then re-verifies as in step 5, so a claimant that appeared
+    /// meanwhile gets them back. `recorded_topics` are the state's rows (what a deleted
+    /// topic is re-created with).
+    async fn collect_orphans(
+        &self,
+        ctx: &Ctx<'_, Clusters>,
+        admin: &KafkaAdmin,
+        recorded_topics: &BTreeSet<TopicRow>,
+        diags: &mut Diagnostics,
+    ) {
+        let cluster = self.cluster.as_str();
+        let claims = match read_claims(ctx, &self.log, admin, cluster, true).await {
+            Ok(claims) => claims,
             Err(error) => {
-                diags.push(kafka_diagnostic("Cannot delete ACLs", &error));
+                diags.push(orphans_unread(cluster, &self.log, &error));
                 return;
             }
         };
-        let Ok(reread) = read_claims(&self.log, admin).await else {
+        let recorded: BTreeSet<String> =
+            recorded_topics.iter().map(|row| row.name.clone()).collect();
+        let orphans = orphans_after_release(&self.plan, &claims, &recorded);
+        if orphans.is_empty() {
             return;
+        }
+        let bindings: Vec<AclBinding> = orphans
+            .iter()
+            .filter_map(|object| match object {
+                Claimed::Binding(binding) => Some(binding.clone()),
+                Claimed::Topic(_) => None,
+            })
+            .collect();
+        let mut deleted_acls: Vec<AclBinding> = Vec::new();
+        if !bindings.is_empty() {
+            let filters: Vec<crate::kafka::AclFilter> = bindings
+                .iter()
+                .map(crate::kafka::AclFilter::exact)
+                .collect();
+            match admin.delete_acls(&filters).await {
+                Ok(results) => deleted_acls.extend(
+                    bindings
+                        .iter()
+                        .zip(results)
+                        .filter(|(_, result)| result.is_ok())
+                        .map(|(binding, _)| binding.clone()),
+                ),
+                Err(error) => diags.push(kafka_diagnostic("Cannot delete ACLs", &error)),
+            }
+        }
+        let topic_rows: Vec<&TopicRow> = recorded_topics
+            .iter()
+            .filter(|row| orphans.contains(&Claimed::Topic(row.name.clone())))
+            .collect();
+        let mut deleted_topics: Vec<TopicRow> = Vec::new();
+        if !topic_rows.is_empty() {
+            let names: Vec<String> = topic_rows.iter().map(|row| row.name.clone()).collect();
+            match admin.delete_topics(&names).await {
+                Ok(outcomes) => {
+                    for (name, outcome) in outcomes {
+                        match outcome {
+                            Ok(()) => deleted_topics.extend(
+                                topic_rows
+                                    .iter()
+                                    .filter(|row| row.name == name)
+                                    .map(|row| (*row).clone()),
+                            ),
+                            // Gone already: someone else collected it.
+                            Err(error) if error.name == "UNKNOWN_TOPIC_OR_PARTITION" => {}
+                            Err(error) => diags.push(Diagnostic::error(
+                                "Cannot delete an internal topic no claimant needs any more",
+                                format!("cluster {cluster:?}: topic {name:?}: {error}"),
+                            )),
+                        }
+                    }
+                }
+                Err(error) => diags.push(kafka_diagnostic("Cannot delete internal topics", &error)),
+            }
+        }
+        if deleted_acls.is_empty() && deleted_topics.is_empty() {
+            return;
+        }
+        let reread = match read_claims(ctx, &self.log, admin, cluster, true).await {
+            Ok(reread) => reread,
+            Err(error) => {
+                diags.push(claims_error(
+                    "Cannot re-read the claims record after deleting",
+                    cluster,
+                    &self.log,
+                    &error,
+                ));
+                return;
+            }
         };
-        let objects: Vec<Claimed> = deleted.iter().cloned().map(Claimed::Binding).collect();
+        let objects: Vec<Claimed> = deleted_acls
+            .iter()
+            .cloned()
+            .map(Claimed::Binding)
+            .chain(
+                deleted_topics
+                    .iter()
+                    .map(|row| Claimed::Topic(row.name.clone())),
+            )
+            .collect();
         let again: HashSet<Claimed> = recreate_after_reverify(&self.plan, &objects, &reread, "")
             .into_iter()
             .collect();
-        recreate(admin, &self.cluster, &deleted, &[], &again, diags).await;
+        recreate(
+            admin,
+            cluster,
+            &deleted_acls,
+            &deleted_topics,
+            &again,
+            diags,
+        )
+        .await;
     }
+}
+
+/// The warning when the claims cannot be read after the releases: this resource is done,
+/// but what its last sibling released at the same moment may stay unclaimed.
+fn orphans_unread(cluster: &str, log: &ClaimsLog, error: &ClaimsUnread) -> Diagnostic {
+    Diagnostic::warning(
+        "Cannot read the claims record after releasing",
+        format!(
+            "cluster {cluster:?}, claims topic {:?}: {error}. This resource's claims are \
+             released; a binding or topic another claimant released at the same moment may stay \
+             on the cluster with no claim (the next resource to need it claims it as \
+             pre-existing)",
+            log.topic()
+        ),
+    )
 }
 
 /// Creates again the deleted bindings and topics in `again` (a sibling claimed them while
@@ -422,6 +621,7 @@ pub(super) fn kept_warning(cluster: &str, kept: &[KeptForOthers]) -> Option<Diag
 /// not created yet (it holds no claims). Returns the ownership decisions apply would start
 /// from, or `None` after an error diagnostic.
 pub(super) async fn preflight_claims(
+    ctx: &Ctx<'_, Clusters>,
     log: &ClaimsLog,
     admin: &KafkaAdmin,
     me: Option<&Claimant>,
@@ -456,7 +656,7 @@ pub(super) async fn preflight_claims(
             return None;
         }
     }
-    let claims = match read_claims(log, admin).await {
+    let claims = match read_claims(ctx, log, admin, cluster, needs.state_claims_here()).await {
         Ok(claims) => claims,
         Err(error) => {
             diags.push(claims_error(
@@ -497,12 +697,15 @@ pub(super) async fn preflight_claims(
 /// The "still claimed by" warning for destroying a resource on one cluster; `None` when
 /// nothing stays for others or the claims cannot be read now (apply reports that).
 pub(super) async fn destroy_warning(
+    ctx: &Ctx<'_, Clusters>,
     log: &ClaimsLog,
     admin: &KafkaAdmin,
     me: &Claimant,
     needs: ClusterNeeds<'_>,
 ) -> Option<Diagnostic> {
-    let claims = read_claims(log, admin).await.ok()?;
+    let claims = read_claims(ctx, log, admin, needs.cluster, needs.state_claims_here())
+        .await
+        .ok()?;
     let plan = plan_ownership(OwnershipInput {
         me,
         desired: &[],

@@ -136,7 +136,7 @@ pub(crate) async fn preflight<F: Flow>(
                         };
                         // After a claims error (reported), the other checks still run, with
                         // ownership as the state records it.
-                        preflight_claims(&log, &admin, claimant, needs, diags).await
+                        preflight_claims(ctx, &log, &admin, claimant, needs, diags).await
                     }
                 };
                 let owned = match &ownership {
@@ -309,7 +309,7 @@ pub(crate) async fn destroy_preflight(
             principals: &principals,
             expected_bindings: expected,
         };
-        if let Some(warning) = destroy_warning(&log, &admin, me, needs).await {
+        if let Some(warning) = destroy_warning(ctx, &log, &admin, me, needs).await {
             diags.push(warning);
         }
     }

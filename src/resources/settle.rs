@@ -33,17 +33,30 @@ where
     let mut attempt = 0;
     loop {
         let value = read().await?;
-        if shows_all(&value) || ctx.cancel.is_cancelled() {
+        if shows_all(&value) || !wait_again(ctx, started, attempt, bound).await {
             return Ok(value);
-        }
-        let Some(wait) = next_wait(attempt, started.elapsed(), bound) else {
-            return Ok(value);
-        };
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = ctx.cancel.cancelled() => return Ok(value),
         }
         attempt += 1;
+    }
+}
+
+/// Waits before read number `attempt + 2` of reads begun at `started`, as [`next_wait`]
+/// says; `false` (without waiting) once `bound` is reached or when Terraform cancels.
+pub(crate) async fn wait_again(
+    ctx: &Ctx<'_, Clusters>,
+    started: Instant,
+    attempt: u32,
+    bound: Duration,
+) -> bool {
+    if ctx.cancel.is_cancelled() {
+        return false;
+    }
+    let Some(wait) = next_wait(attempt, started.elapsed(), bound) else {
+        return false;
+    };
+    tokio::select! {
+        () = tokio::time::sleep(wait) => true,
+        () = ctx.cancel.cancelled() => false,
     }
 }
 

@@ -50,8 +50,11 @@ impl TopicsApplied {
 
 /// Internal topics of one cluster: create missing ones with their configs (adopting those
 /// created meanwhile with the planned settings), fix managed configs, report size
-/// conflicts (never recreate). On destroy, delete the recorded ones `deletes` allows.
-/// Returns the topics as they exist.
+/// conflicts (never recreate). `create_also`: listed topics newly claimed here, created
+/// again unless they conflict (TOPIC_ALREADY_EXISTS while they exist; created when the
+/// listing was a lagging node's and they were deleted meanwhile). On destroy, delete the
+/// recorded ones `deletes` allows. Returns the topics as they exist.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn apply_cluster_topics(
     ctx: &Ctx<'_, Clusters>,
     admin: &KafkaAdmin,
@@ -59,6 +62,7 @@ pub(crate) async fn apply_cluster_topics(
     desired: &[InternalTopic],
     prior: &BTreeSet<TopicRow>,
     deletes: TopicDeletes<'_>,
+    create_also: &HashSet<&str>,
     diags: &mut Diagnostics,
 ) -> TopicsApplied {
     let doomed: Vec<&TopicRow> = match &deletes {
@@ -149,11 +153,30 @@ pub(crate) async fn apply_cluster_topics(
     let existing = read.existing;
     let changes = reconcile_topics(&checked, &existing);
 
+    let conflicting: HashSet<&str> = changes
+        .conflicts
+        .iter()
+        .map(|conflict| conflict.name.as_str())
+        .collect();
+    let listed_also: HashSet<&str> = checked
+        .iter()
+        .map(|topic| topic.name.as_str())
+        .filter(|name| {
+            create_also.contains(name)
+                && !conflicting.contains(name)
+                && existing.contains_key(&(cluster.to_string(), name.to_string()))
+        })
+        .collect();
     let new_topics: Vec<NewTopic> = changes
         .to_create
         .get(cluster)
         .into_iter()
         .flatten()
+        .chain(
+            checked
+                .iter()
+                .filter(|topic| listed_also.contains(topic.name.as_str())),
+        )
         .map(|topic| NewTopic {
             name: topic.name.clone(),
             partitions: u32::try_from(topic.partitions).ok(),
@@ -170,6 +193,10 @@ pub(crate) async fn apply_cluster_topics(
                     Ok(()) => {
                         created.insert(name);
                     }
+                    // Listed and still there: as read.
+                    Err(error)
+                        if error.name == "TOPIC_ALREADY_EXISTS"
+                            && listed_also.contains(name.as_str()) => {}
                     Err(error) if error.name == "TOPIC_ALREADY_EXISTS" => raced.push(name),
                     Err(error) => {
                         diags.push(Diagnostic::error(

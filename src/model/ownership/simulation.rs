@@ -1,5 +1,6 @@
-//! Every interleaving of two applies' steps (the protocol of `super`'s module comment)
-//! against one simulated cluster: nothing a claimant needs is left deleted.
+//! Every interleaving of two applies' steps (the protocol of `super`'s module comment,
+//! bindings only) against one simulated cluster: nothing a claimant needs is left deleted,
+//! and what no claimant needs is gone once both have finished.
 
 use super::tests::{binding, claimant};
 use super::*;
@@ -25,21 +26,46 @@ struct Apply {
     actual: HashSet<AclBinding>,
     plan: OwnershipPlan,
     deleted: Vec<Claimed>,
+    orphans: Vec<AclBinding>,
+    /// The steps that do something for this apply (the others are no-ops whatever the
+    /// interleaving, so they are left out of it): claims and creates only when it needs
+    /// something, deletes, releases and the orphan collection only when it releases.
+    steps: Vec<usize>,
 }
 
 impl Apply {
     fn new(id: &str, desired: &[&AclBinding], state_owned: &[&AclBinding]) -> Apply {
+        let desired: Vec<AclBinding> = desired.iter().map(|b| (*b).clone()).collect();
+        let state_owned: HashSet<AclBinding> = state_owned.iter().map(|b| (*b).clone()).collect();
+        let needs = !desired.is_empty();
+        let releases = state_owned.iter().any(|b| !desired.contains(b));
+        let steps = (0..Apply::STEPS)
+            .filter(|step| match step {
+                0 | 1 => true,
+                2 | 3 => needs,
+                _ => releases,
+            })
+            .collect();
         Apply {
             me: claimant(id),
-            desired: desired.iter().map(|b| (*b).clone()).collect(),
-            state_owned: state_owned.iter().map(|b| (*b).clone()).collect(),
+            desired,
+            state_owned,
             actual: HashSet::new(),
             plan: OwnershipPlan::default(),
             deleted: Vec::new(),
+            orphans: Vec::new(),
+            steps,
         }
     }
 
-    const STEPS: usize = 7;
+    const STEPS: usize = 10;
+
+    /// Runs every step at once (an apply that does not interleave).
+    fn run(&mut self, world: &mut World) {
+        for step in self.steps.clone() {
+            self.step(step, world);
+        }
+    }
 
     fn step(&mut self, step: usize, world: &mut World) {
         match step {
@@ -76,31 +102,49 @@ impl Apply {
                     }
                 }
             }
-            5 => {
-                if !self.deleted.is_empty() {
-                    let again = recreate_after_reverify(
-                        &self.plan,
-                        &self.deleted,
-                        &world.claims(),
-                        &self.me.id,
-                    );
-                    for object in again {
-                        if let Claimed::Binding(binding) = object {
-                            world.bindings.insert(binding);
-                        }
-                    }
-                }
-            }
-            _ => world
+            5 => self.reverify(&self.deleted.clone(), world),
+            6 => world
                 .log
                 .extend(releases_after(&self.plan, &HashSet::new(), &self.me.id)),
+            // Step 7 (the orphan collection): read the claims, delete, re-read.
+            7 => {
+                self.orphans = orphans_after_release(&self.plan, &world.claims(), &BTreeSet::new())
+                    .into_iter()
+                    .filter_map(|object| match object {
+                        Claimed::Binding(binding) => Some(binding),
+                        Claimed::Topic(_) => None,
+                    })
+                    .collect();
+            }
+            8 => self
+                .orphans
+                .retain(|binding| world.bindings.remove(binding)),
+            _ => {
+                let deleted: Vec<Claimed> =
+                    self.orphans.iter().cloned().map(Claimed::Binding).collect();
+                self.reverify(&deleted, world);
+            }
+        }
+    }
+
+    /// Step 5: re-creates the deleted objects that gained a claim.
+    fn reverify(&self, deleted: &[Claimed], world: &mut World) {
+        if deleted.is_empty() {
+            return;
+        }
+        for object in recreate_after_reverify(&self.plan, deleted, &world.claims(), &self.me.id) {
+            if let Claimed::Binding(binding) = object {
+                world.bindings.insert(binding);
+            }
         }
     }
 }
 
-/// Runs every interleaving of two applies' steps on a fresh world from `setup`.
+/// Runs every interleaving of two applies' steps on a fresh world from `setup`; a third
+/// apply from `setup`, if any, runs whole at each point of each interleaving in turn.
+/// Returns the number of runs.
 fn every_interleaving(
-    setup: &dyn Fn() -> (World, Apply, Apply),
+    setup: &dyn Fn() -> (World, Apply, Apply, Option<Apply>),
     check: &dyn Fn(&World, &str),
 ) -> usize {
     fn orders(a: usize, b: usize) -> Vec<Vec<bool>> {
@@ -124,23 +168,47 @@ fn every_interleaving(
             }
         }
     }
-    let all = orders(Apply::STEPS, Apply::STEPS);
+    let (_, first, second, third) = setup();
+    let all = orders(first.steps.len(), second.steps.len());
+    let points = if third.is_some() {
+        first.steps.len() + second.steps.len() + 1
+    } else {
+        1
+    };
+    let mut runs = 0;
     for order in &all {
-        let (mut world, mut first, mut second) = setup();
-        let (mut i, mut j) = (0, 0);
-        for &first_moves in order {
-            if first_moves {
-                first.step(i, &mut world);
-                i += 1;
-            } else {
-                second.step(j, &mut world);
-                j += 1;
+        for point in 0..points {
+            let (mut world, mut first, mut second, mut third) = setup();
+            let (mut i, mut j) = (0, 0);
+            let mut trace = String::new();
+            for (at, &first_moves) in order.iter().enumerate() {
+                if at == point {
+                    if let Some(third) = third.as_mut() {
+                        third.run(&mut world);
+                        trace.push('O');
+                    }
+                }
+                if first_moves {
+                    first.step(first.steps[i], &mut world);
+                    i += 1;
+                    trace.push('P');
+                } else {
+                    second.step(second.steps[j], &mut world);
+                    j += 1;
+                    trace.push('Q');
+                }
             }
+            if point == order.len() {
+                if let Some(third) = third.as_mut() {
+                    third.run(&mut world);
+                    trace.push('O');
+                }
+            }
+            check(&world, &trace);
+            runs += 1;
         }
-        let trace: String = order.iter().map(|&f| if f { 'P' } else { 'Q' }).collect();
-        check(&world, &trace);
     }
-    all.len()
+    runs
 }
 
 #[test]
@@ -158,6 +226,7 @@ fn concurrent_applies_never_leave_a_needed_binding_deleted() {
                 world,
                 Apply::new("p", &[], &[&x]),
                 Apply::new("q", &[&x], &[]),
+                None,
             )
         },
         &|world, trace| {
@@ -174,7 +243,7 @@ fn concurrent_applies_never_leave_a_needed_binding_deleted() {
             );
         },
     );
-    assert_eq!(runs, 3432);
+    assert_eq!(runs, 495, "8 steps of P's and 4 of Q's");
 
     // Two new claimants of a binding that does not exist yet: created, owned by both.
     every_interleaving(
@@ -183,6 +252,7 @@ fn concurrent_applies_never_leave_a_needed_binding_deleted() {
                 World::default(),
                 Apply::new("p", &[&x], &[]),
                 Apply::new("q", &[&x], &[]),
+                None,
             )
         },
         &|world, trace| {
@@ -206,11 +276,64 @@ fn sequential_releases_delete_what_no_one_needs() {
     world.log.push(claim_record(&object, &claimant("p")));
     world.log.push(claim_record(&object, &claimant("q")));
     for id in ["p", "q"] {
-        let mut apply = Apply::new(id, &[], &[&x]);
-        for step in 0..Apply::STEPS {
-            apply.step(step, &mut world);
-        }
+        Apply::new(id, &[], &[&x]).run(&mut world);
         assert_eq!(world.bindings.contains(&x), id == "p", "after {id}");
     }
     assert!(world.claims().is_empty());
+}
+
+#[test]
+fn two_last_claimants_releasing_at_once_leave_nothing_behind() {
+    let x = binding("x");
+    let object = Claimed::Binding(x.clone());
+    let runs = every_interleaving(
+        &|| {
+            let mut world = World::default();
+            world.bindings.insert(x.clone());
+            world.log.push(claim_record(&object, &claimant("p")));
+            world.log.push(claim_record(&object, &claimant("q")));
+            (
+                world,
+                Apply::new("p", &[], &[&x]),
+                Apply::new("q", &[], &[&x]),
+                None,
+            )
+        },
+        &|world, trace| {
+            assert!(!world.bindings.contains(&x), "x left behind: {trace}");
+            assert!(world.claims().is_empty(), "{trace}");
+        },
+    );
+    assert_eq!(runs, 12870, "8 steps each");
+}
+
+#[test]
+fn collecting_an_orphan_never_deletes_it_under_a_new_claimant() {
+    let x = binding("x");
+    let object = Claimed::Binding(x.clone());
+    // P and O are the last claimants of x and release it (O whole, at every point), while
+    // Q starts to need it: P may find x orphaned and delete it while Q claims and creates.
+    let runs = every_interleaving(
+        &|| {
+            let mut world = World::default();
+            world.bindings.insert(x.clone());
+            world.log.push(claim_record(&object, &claimant("p")));
+            world.log.push(claim_record(&object, &claimant("o")));
+            (
+                world,
+                Apply::new("p", &[], &[&x]),
+                Apply::new("q", &[&x], &[]),
+                Some(Apply::new("o", &[], &[&x])),
+            )
+        },
+        &|world, trace| {
+            assert!(world.bindings.contains(&x), "x deleted under Q: {trace}");
+            let claims = world.claims();
+            assert!(
+                claims.has(&object, "q") && !claims.has(&object, "p") && !claims.has(&object, "o"),
+                "{trace}"
+            );
+        },
+    );
+    assert_eq!(runs, 495 * 13);
 }

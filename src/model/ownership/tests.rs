@@ -328,6 +328,11 @@ fn topic_ownership_decisions() {
             claims: &claims,
         });
         assert_eq!(plan.claims, vec![claim_record(&topic("new"), &me)]);
+        assert_eq!(
+            plan.create_also_topics,
+            ["new"],
+            "newly claimed: created even if listed"
+        );
         assert_eq!(plan.release, vec![topic("mine"), topic("shared")]);
         if delete_topics {
             assert_eq!(plan.topics_to_delete, ["mine", "recorded-only"]);
@@ -425,4 +430,137 @@ fn topics_created_meanwhile_are_adopted_only_as_planned() {
             "cleanup.policy: found (unset), planned \"compact\"".to_string(),
         ])
     );
+}
+
+/// One object `x` that claimant `m` releases (recorded in its state) while `before` claim
+/// it too; `after` claim it once every release is written.
+struct OrphanCase {
+    name: &'static str,
+    topic: bool,
+    delete_topics: bool,
+    recorded: bool,
+    before: &'static [&'static str],
+    after: &'static [&'static str],
+    orphan: bool,
+}
+
+const ORPHAN_CASES: &[OrphanCase] = &[
+    OrphanCase {
+        name: "binding: the other last claimant released it at the same moment",
+        topic: false,
+        delete_topics: false,
+        recorded: true,
+        before: &["o"],
+        after: &[],
+        orphan: true,
+    },
+    OrphanCase {
+        name: "binding: the other claimant still needs it",
+        topic: false,
+        delete_topics: false,
+        recorded: true,
+        before: &["o"],
+        after: &["o"],
+        orphan: false,
+    },
+    OrphanCase {
+        name: "binding: a new claimant claimed it meanwhile",
+        topic: false,
+        delete_topics: false,
+        recorded: true,
+        before: &["o"],
+        after: &["q"],
+        orphan: false,
+    },
+    OrphanCase {
+        name: "binding: pre-existing, its marker stays",
+        topic: false,
+        delete_topics: false,
+        recorded: false,
+        before: &[PREEXISTING],
+        after: &[PREEXISTING],
+        orphan: false,
+    },
+    OrphanCase {
+        name: "binding: held alone, deleted in step 4 (not kept, so no orphan)",
+        topic: false,
+        delete_topics: false,
+        recorded: true,
+        before: &[],
+        after: &[],
+        orphan: false,
+    },
+    OrphanCase {
+        name: "topic deleted on destroy: the other last claimant released it too",
+        topic: true,
+        delete_topics: true,
+        recorded: true,
+        before: &["o"],
+        after: &[],
+        orphan: true,
+    },
+    OrphanCase {
+        name: "topic deleted on destroy: the other claimant still needs it",
+        topic: true,
+        delete_topics: true,
+        recorded: true,
+        before: &["o"],
+        after: &["o"],
+        orphan: false,
+    },
+    OrphanCase {
+        name: "topic kept on destroy: never deleted by this resource",
+        topic: true,
+        delete_topics: false,
+        recorded: true,
+        before: &["o"],
+        after: &[],
+        orphan: false,
+    },
+    OrphanCase {
+        name: "topic claimed but not recorded: nothing to re-create it from",
+        topic: true,
+        delete_topics: true,
+        recorded: false,
+        before: &["m", "o"],
+        after: &[],
+        orphan: false,
+    },
+];
+
+#[test]
+fn orphans_after_release_are_what_this_resource_would_have_deleted() {
+    let me = claimant("m");
+    for case in ORPHAN_CASES {
+        let (object, recorded_topics, state_owned) = if case.topic {
+            let recorded: BTreeSet<String> =
+                case.recorded.then(|| "x".to_string()).into_iter().collect();
+            (Claimed::Topic("x".into()), recorded, HashSet::new())
+        } else {
+            let owned: HashSet<AclBinding> =
+                case.recorded.then(|| binding("x")).into_iter().collect();
+            (Claimed::Binding(binding("x")), BTreeSet::new(), owned)
+        };
+        let mut before: Vec<(&Claimed, &str)> = vec![(&object, "m")];
+        before.extend(case.before.iter().map(|id| (&object, *id)));
+        let actual: HashSet<AclBinding> = [binding("x")].into();
+        let plan = plan_ownership(OwnershipInput {
+            me: &me,
+            desired: &[],
+            actual: &actual,
+            state_owned: &state_owned,
+            desired_topics: &BTreeSet::new(),
+            state_topics: &recorded_topics,
+            delete_topics: case.delete_topics,
+            claims: &claims_of(&before),
+        });
+        let after: Vec<(&Claimed, &str)> = case.after.iter().map(|id| (&object, *id)).collect();
+        let orphans = orphans_after_release(&plan, &claims_of(&after), &recorded_topics);
+        let expected = if case.orphan {
+            vec![object.clone()]
+        } else {
+            vec![]
+        };
+        assert_eq!(orphans, expected, "{}", case.name);
+    }
 }
