@@ -73,7 +73,7 @@ const PRINCIPAL: Attr<String> = Attr::optional(
 const TLS: BlockDecl = BlockDecl::single("tls", tls_block);
 const CA_CERT: Attr<String> = Attr::optional(
     "ca_cert",
-    "PEM CA certificate(s) that sign the brokers' certificates (default: the system trust store).",
+    "PEM CA certificate(s) that sign the brokers' certificates (default: the system trust store; on macOS the bundle the OS keeps at `/etc/ssl/cert.pem`, not the Keychain).",
 );
 const CLIENT_CERT: Attr<String> = Attr::optional(
     "client_cert",
@@ -126,7 +126,7 @@ const EXTENSIONS: Attr<BTreeMap<String, String>> = Attr::optional(
 );
 const OAUTH_CA_CERT: Attr<String> = Attr::optional(
     "ca_cert",
-    "PEM CA certificate(s) for the token endpoint's https (default: the system trust store).",
+    "PEM CA certificate(s) for the token endpoint's https (default: the system trust store; on macOS the bundle the OS keeps at `/etc/ssl/cert.pem`, not the Keychain).",
 );
 
 /// The credential attributes with an environment fallback, as `(block, attribute)`.

@@ -19,6 +19,7 @@ pub mod error;
 mod ffi;
 pub mod oauth;
 pub mod principal;
+mod system_roots;
 pub mod tls_probe;
 pub mod topics;
 

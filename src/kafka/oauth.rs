@@ -188,7 +188,7 @@ fn tls_config(settings: &OAuthSettings) -> Result<Arc<rustls::ClientConfig>, Tok
             }
         }
         None => {
-            for cert in rustls_native_certs::load_native_certs().certs {
+            for cert in super::system_roots::system_roots() {
                 // A system certificate rustls cannot use is skipped, as OpenSSL would.
                 let _ = roots.add(cert);
             }

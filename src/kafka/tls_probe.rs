@@ -95,7 +95,7 @@ fn client_config(tls: &TlsSettings) -> Option<Arc<rustls::ClientConfig>> {
             }
         }
         None => {
-            for cert in rustls_native_certs::load_native_certs().certs {
+            for cert in super::system_roots::system_roots() {
                 // A system certificate rustls cannot use is skipped, as OpenSSL would.
                 let _ = roots.add(cert);
             }
