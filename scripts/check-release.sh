@@ -9,7 +9,8 @@
 #   format          `file`: ELF x86-64 / ELF aarch64 / Mach-O x86_64 / Mach-O arm64 / PE32+ x86-64
 #   linked libs     Linux: readelf NEEDED only glibc (libc, libm, libdl, libpthread, librt),
 #                   libgcc_s and the dynamic loader; macOS: llvm-objdump --dylibs-used only
-#                   /usr/lib/libSystem, libiconv, libresolv and /System/Library/Frameworks;
+#                   /usr/lib/libSystem, libiconv, libcharset, libresolv (all in every macOS)
+#                   and /System/Library/Frameworks; the minimum macOS version it declares;
 #                   Windows: the PE import table names only DLLs that Windows itself ships
 #   runs            linux_amd64 natively, linux_arm64 under qemu-aarch64, windows_amd64 under
 #                   wine: started by hand it prints the plugin's magic-cookie message and exits
@@ -63,7 +64,7 @@ elf_checks() { # binary
 
 macho_checks() { # binary
   check_libraries "$(llvm-objdump --macho --dylibs-used "$1" | tail -n +2 | sed 's/^[[:space:]]*//; s/ (compatibility.*//')" \
-    '^(/usr/lib/libSystem\.B\.dylib|/usr/lib/libiconv\.2\.dylib|/usr/lib/libresolv\.9\.dylib|/System/Library/Frameworks/[A-Za-z]+\.framework/.*)$' \
+    '^(/usr/lib/libSystem\.B\.dylib|/usr/lib/libiconv\.2\.dylib|/usr/lib/libcharset\.1\.dylib|/usr/lib/libresolv\.9\.dylib|/System/Library/Frameworks/[A-Za-z]+\.framework/.*)$' \
     "dylibs used"
   local minos
   minos="$(llvm-objdump --macho --private-headers "$1" | awk '/cmd LC_BUILD_VERSION/ {b=1} b && /minos/ {print $2; exit}')"
