@@ -11,6 +11,7 @@
 #                   libgcc_s and the dynamic loader; macOS: llvm-objdump --dylibs-used only
 #                   /usr/lib/libSystem, libiconv, libcharset, libresolv (all in every macOS)
 #                   and /System/Library/Frameworks; the minimum macOS version it declares;
+#                   darwin_arm64 carries a code signature (Apple silicon runs no unsigned code);
 #                   Windows: the PE import table names only DLLs that Windows itself ships
 #   runs            linux_amd64 natively, linux_arm64 under qemu-aarch64, windows_amd64 under
 #                   wine: started by hand it prints the plugin's magic-cookie message and exits
@@ -69,6 +70,12 @@ macho_checks() { # binary
   local minos
   minos="$(llvm-objdump --macho --private-headers "$1" | awk '/cmd LC_BUILD_VERSION/ {b=1} b && /minos/ {print $2; exit}')"
   say "minimum macOS version (LC_BUILD_VERSION minos): ${minos:-unknown}"
+  # Apple silicon runs only signed code: the linker's ad-hoc signature must be there.
+  if [ "$platform" = darwin_arm64 ]; then
+    llvm-objdump --macho --private-headers "$1" | grep -q 'cmd LC_CODE_SIGNATURE' ||
+      fail "no code signature (LC_CODE_SIGNATURE): Apple silicon would kill it at start"
+    say "code signature: LC_CODE_SIGNATURE present (ad-hoc, from the linker)"
+  fi
 }
 
 # DLLs every Windows installation has (system32 and the API sets).
