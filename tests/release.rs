@@ -370,16 +370,31 @@ fn the_release_checks_reject_a_binary_of_the_wrong_architecture() {
         return;
     }
     let release = release();
-    // The linux_amd64 zip published as linux_arm64: names and sums are right, the binary is not.
+    // The linux_amd64 zip published as linux_arm64: names, sums and signature are right, the
+    // binary is not.
     let dist = tempfile::tempdir().unwrap();
     let zip = format!("{NAME}_{VERSION}_linux_arm64.zip");
     std::fs::copy(release.zip(), dist.path().join(&zip)).unwrap();
-    let sums = run_ok(Command::new("sha256sum").current_dir(dist.path()).arg(&zip));
-    std::fs::write(
-        dist.path().join(format!("{NAME}_{VERSION}_SHA256SUMS")),
-        sums,
-    )
-    .unwrap();
+    let manifest = format!("{NAME}_{VERSION}_manifest.json");
+    for suffix in ["manifest.json", "signing-key.asc"] {
+        std::fs::copy(
+            release.artifact(suffix),
+            dist.path().join(format!("{NAME}_{VERSION}_{suffix}")),
+        )
+        .unwrap();
+    }
+    let sums = run_ok(
+        Command::new("sha256sum")
+            .current_dir(dist.path())
+            .args([&zip, &manifest]),
+    );
+    let sums_file = dist.path().join(format!("{NAME}_{VERSION}_SHA256SUMS"));
+    std::fs::write(&sums_file, sums).unwrap();
+    run_ok(
+        gpg(release.gnupg_home.path())
+            .arg("--detach-sign")
+            .arg(&sums_file),
+    );
     let checked = Command::new(repo().join("scripts/check-release.sh"))
         .arg(dist.path())
         .arg(VERSION)
