@@ -140,14 +140,7 @@ fn downgrade_state_to_version_0(dir: &Workdir) {
             instance["schema_version"] = Json::from(0);
             let attributes = instance["attributes"].as_object_mut().unwrap();
             support::acls::as_object_rows(attributes);
-            for added in [
-                "topic_regexes",
-                "group_regexes",
-                "upstream_aliases",
-                "idempotent_write",
-                "deny_check",
-                "claimant",
-            ] {
+            for added in support::MM2_ATTRIBUTES_SINCE_V0 {
                 attributes.remove(added).unwrap();
             }
             rewritten += 1;

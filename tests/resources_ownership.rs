@@ -343,14 +343,7 @@ async fn a_version_0_state_moves_to_claims_without_deleting_or_duplicating() {
         primary.records(CLAIMS_TOPIC).is_empty(),
         "state ownership writes no claims"
     );
-    for added in [
-        "topic_regexes",
-        "group_regexes",
-        "upstream_aliases",
-        "idempotent_write",
-        "deny_check",
-        "claimant",
-    ] {
+    for added in support::MM2_ATTRIBUTES_SINCE_V0 {
         v0.remove(added);
     }
     let mut json: serde_json::Value = serde_json::from_str(&state_json(v0)).unwrap();

@@ -17,6 +17,18 @@ use terraform_harness::Session;
 
 pub const PROVIDER_SOURCE: &str = "kafkamirror/kafkamirror";
 
+/// The attributes `kafkamirror_mm2_replication_permissions` gained after schema version 0
+/// (inputs and `claimant`): a version-0 state is a current one without them (and with object
+/// rows, `acls::as_object_rows`).
+pub const MM2_ATTRIBUTES_SINCE_V0: [&str; 6] = [
+    "topic_regexes",
+    "group_regexes",
+    "upstream_aliases",
+    "idempotent_write",
+    "deny_check",
+    "claimant",
+];
+
 /// A hung provider must fail the test, not hang it.
 const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
