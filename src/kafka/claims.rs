@@ -1,14 +1,20 @@
-//! [`ClaimsLog`]: one compacted topic read whole and appended to, with rdkafka's safe
-//! producer and consumer. It moves opaque key/value records (a `None` value is a
-//! tombstone); what they mean is the caller's business.
+//! [`ClaimsLog`]: one compacted topic read to its end (whole, or on from where a previous read
+//! ended) and appended to, with rdkafka's safe producer and consumer. It moves opaque
+//! key/value records (a `None` value is a tombstone); what they mean is the caller's business.
 //!
 //! - Appends are produced with `acks=all` and one request in flight, and [`ClaimsLog::append`]
 //!   returns only once every record is acknowledged: an acknowledged record is below the
 //!   high watermark, so every later read sees it (Kafka's `acks=all` contract, KIP-392 /
 //!   the producer docs: the leader answers once every in-sync replica has the record).
-//! - Reads assign every partition from its log start (a `BaseConsumer` with no group, no
-//!   commits, `read_uncommitted`) and stop at the high watermark each partition had when the
-//!   read began (ListOffsets), in one large fetch per partition where the data allows.
+//!   One Produce request per batch of at most [`CLAIMS_BATCH_RECORDS`] records and
+//!   [`CLAIMS_BATCH_BYTES`] bytes.
+//! - Reads assign every partition (a `BaseConsumer` with no group, no commits,
+//!   `read_uncommitted`) from where the caller's previous read of this log ended, or from its
+//!   log start, and stop at the high watermark each partition had when the read began: two
+//!   ListOffsets per partition (log start and end) and, where records are new, one large
+//!   Fetch per partition where the data allows. Reading on from a previous read gives the
+//!   records a whole read would give after the ones already read: compaction only removes a
+//!   record for a later one with its key.
 //! - A read says when the node asked does not list the topic, or the reader knows no leader
 //!   or offsets for a partition yet ([`LogRead`]): under metadata lag that is not "no
 //!   records", and [`ClaimsLog::exists_at_controller`] asks the controller.
@@ -48,21 +54,45 @@ pub const CLAIMS_TOPIC_CONFIGS: [(&str, &str); 1] = [("cleanup.policy", "compact
 /// bindings take about 10 MB, so a whole claims topic usually comes in one Fetch.
 const FETCH_MAX_BYTES: usize = 64 * 1024 * 1024;
 
+/// Most records one Produce request carries (librdkafka's `batch.num.messages`).
+pub const CLAIMS_BATCH_RECORDS: usize = 10_000;
+
+/// Most bytes of records one Produce request carries (librdkafka's `batch.size`; Kafka's
+/// default `max.message.bytes` of a topic is 1 048 588).
+pub const CLAIMS_BATCH_BYTES: usize = 1_000_000;
+
 /// One record: key and value (`None`: tombstone).
 pub type LogRecord = (Vec<u8>, Option<Vec<u8>>);
+
+/// Where a read ended: per partition, the offset the next read starts at (the high watermark
+/// the partition had when the read began).
+pub type LogPositions = BTreeMap<i32, i64>;
+
+/// The records one read found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogSlice {
+    /// In offset order per partition, partitions one after the other.
+    pub records: Vec<LogRecord>,
+    /// Where the next read continues.
+    pub next: LogPositions,
+    /// The records start at the log start although the read was asked to go on from
+    /// positions: those did not fit the log any more (records below them were deleted, or
+    /// the topic was made anew), so what earlier reads found no longer stands.
+    pub from_start: bool,
+}
 
 /// What one read of the log found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogRead {
-    /// Every record from the log start to the high watermark.
-    Records(Vec<LogRecord>),
+    /// The records from the positions asked (or the log start) to the high watermark.
+    Records(LogSlice),
     /// The node the admin asked does not list the topic (absent, or not there yet).
     Unlisted,
     /// Listed, but the reader's node knows no leader or offsets of a partition yet.
     LeaderUnknown,
 }
 
-/// A compacted topic on one cluster, read whole and appended to.
+/// A compacted topic on one cluster, read to its end and appended to.
 pub struct ClaimsLog {
     alias: String,
     topic: String,
@@ -254,9 +284,13 @@ impl ClaimsLog {
         })
     }
 
-    /// Every record from the log start to the high watermark, in offset order per partition
-    /// (partitions one after the other), or why there is nothing to read yet ([`LogRead`]).
-    pub async fn read_all(&self, admin: &KafkaAdmin) -> Result<LogRead, KafkaError> {
+    /// The records from `after` (where an earlier read of this log ended; empty: the log
+    /// start) to the high watermark, or why there is nothing to read yet ([`LogRead`]).
+    pub async fn read(
+        &self,
+        admin: &KafkaAdmin,
+        after: &LogPositions,
+    ) -> Result<LogRead, KafkaError> {
         let name = vec![self.topic.clone()];
         let partitions = match admin.describe_topics(&name).await?.as_slice() {
             [TopicLookup::Exists(description)] => description.partitions,
@@ -271,6 +305,9 @@ impl ClaimsLog {
             .set("enable.auto.offset.store", "false")
             .set("isolation.level", "read_uncommitted")
             .set("enable.partition.eof", "false")
+            // Fetch again only once what was fetched is consumed: the read stops at the high
+            // watermark, so a prefetch past it would only wait out `fetch.wait.max.ms`.
+            .set("queued.min.messages", "1")
             .set("fetch.max.bytes", FETCH_MAX_BYTES.to_string())
             .set("max.partition.fetch.bytes", FETCH_MAX_BYTES.to_string())
             .set(
@@ -280,8 +317,9 @@ impl ClaimsLog {
         let topic = self.topic.clone();
         let timeout = self.timeout;
         let token = self.token().await?;
+        let after = after.clone();
         let task = tokio::task::spawn_blocking(move || {
-            read_partitions(&config, token.as_ref(), &topic, partitions, timeout)
+            read_partitions(&config, token.as_ref(), &topic, partitions, &after, timeout)
         });
         match task.await {
             Ok(result) => result.map_err(|failure| self.failure(failure)),
@@ -296,14 +334,18 @@ impl ClaimsLog {
             return Ok(());
         }
         let mut config = self.config.clone();
-        let timeout_ms = self.timeout.as_millis().max(1000).to_string();
+        let timeout_ms = self.timeout.as_millis().max(1000);
+        // Full batches leave at once; the last one waits for `flush`, which ignores
+        // `linger.ms`, so no partial batch goes out while records are still being queued.
+        let linger_ms = (timeout_ms / 2).min(500);
         config
             .set("acks", "all")
             .set("enable.idempotence", "false")
             .set("max.in.flight.requests.per.connection", "1")
-            .set("linger.ms", "5")
-            .set("message.timeout.ms", &timeout_ms)
-            .set("batch.size", "1000000")
+            .set("linger.ms", linger_ms.to_string())
+            .set("message.timeout.ms", timeout_ms.to_string())
+            .set("batch.num.messages", CLAIMS_BATCH_RECORDS.to_string())
+            .set("batch.size", CLAIMS_BATCH_BYTES.to_string())
             .set("queue.buffering.max.messages", "1000000");
         let topic = self.topic.clone();
         let timeout = self.timeout;
@@ -446,11 +488,38 @@ fn leader_unknown(error: &RdError) -> bool {
     )
 }
 
+/// Where each partition's read starts, given its watermarks and the positions asked: from
+/// the positions when every one lies within its partition's log (a partition they do not
+/// name is read from its log start), else every partition from its log start (`true`).
+fn read_starts(
+    watermarks: &BTreeMap<i32, (i64, i64)>,
+    after: &LogPositions,
+) -> (BTreeMap<i32, i64>, bool) {
+    let fits = after.iter().all(|(partition, position)| {
+        watermarks
+            .get(partition)
+            .is_some_and(|&(low, high)| (low..=high).contains(position))
+    });
+    let starts = watermarks
+        .iter()
+        .map(|(&partition, &(low, _))| {
+            let start = if fits {
+                after.get(&partition).copied().unwrap_or(low)
+            } else {
+                low
+            };
+            (partition, start)
+        })
+        .collect();
+    (starts, !fits)
+}
+
 fn read_partitions(
     config: &ClientConfig,
     token: Option<&Token>,
     topic: &str,
     partitions: usize,
+    after: &LogPositions,
     timeout: Duration,
 ) -> Result<LogRead, LogFailure> {
     let consumer: BaseConsumer<DefaultConsumerContext> =
@@ -466,24 +535,37 @@ fn read_partitions(
     };
     let partitions = i32::try_from(partitions).unwrap_or(i32::MAX);
     // ListOffsets needs DESCRIBE on the topic; Fetch needs READ.
-    let mut ends = BTreeMap::new();
-    let mut assignment = TopicPartitionList::new();
+    let mut watermarks = BTreeMap::new();
     for partition in 0..partitions {
-        let (low, high) = match consumer.fetch_watermarks(topic, partition, timeout) {
-            Ok(watermarks) => watermarks,
+        match consumer.fetch_watermarks(topic, partition, timeout) {
+            Ok(found) => watermarks.insert(partition, found),
             Err(error) if leader_unknown(&error) => return Ok(LogRead::LeaderUnknown),
             Err(error) => return Err(kafka("ListOffsets", Operation::Describe)(error)),
         };
-        if high > low {
+    }
+    let (starts, from_start) = read_starts(&watermarks, after);
+    let next: LogPositions = watermarks
+        .iter()
+        .map(|(&partition, &(_, high))| (partition, high))
+        .collect();
+    let mut ends = BTreeMap::new();
+    let mut assignment = TopicPartitionList::new();
+    for (&partition, &start) in &starts {
+        let high = next[&partition];
+        if high > start {
             ends.insert(partition, high);
             assignment
-                .add_partition_offset(topic, partition, Offset::Offset(low))
+                .add_partition_offset(topic, partition, Offset::Offset(start))
                 .map_err(kafka("Fetch", Operation::Read))?;
         }
     }
     let mut by_partition: BTreeMap<i32, Vec<LogRecord>> = BTreeMap::new();
     if ends.is_empty() {
-        return Ok(LogRead::Records(Vec::new()));
+        return Ok(LogRead::Records(LogSlice {
+            records: Vec::new(),
+            next,
+            from_start,
+        }));
     }
     consumer
         .assign(&assignment)
@@ -513,9 +595,11 @@ fn read_partitions(
             open.remove(&partition);
         }
     }
-    Ok(LogRead::Records(
-        by_partition.into_values().flatten().collect(),
-    ))
+    Ok(LogRead::Records(LogSlice {
+        records: by_partition.into_values().flatten().collect(),
+        next,
+        from_start,
+    }))
 }
 
 fn produce(
@@ -577,6 +661,32 @@ fn produce(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_goes_on_from_positions_inside_the_log_and_else_starts_over() {
+        let watermarks = BTreeMap::from([(0, (0, 10)), (1, (4, 4))]);
+        let cases: [(&[(i32, i64)], &[(i32, i64)], bool); 6] = [
+            // First read: every partition from its log start.
+            (&[], &[(0, 0), (1, 4)], false),
+            // Going on; a partition the positions do not name starts at its log start.
+            (&[(0, 7), (1, 4)], &[(0, 7), (1, 4)], false),
+            (&[(0, 10)], &[(0, 10), (1, 4)], false),
+            // Records below a position were deleted (log start moved past it).
+            (&[(0, 7), (1, 2)], &[(0, 0), (1, 4)], true),
+            // A position past the high watermark: the topic was made anew.
+            (&[(0, 12)], &[(0, 0), (1, 4)], true),
+            // A partition the log does not have any more.
+            (&[(2, 1)], &[(0, 0), (1, 4)], true),
+        ];
+        for (after, starts, from_start) in cases {
+            let after: LogPositions = after.iter().copied().collect();
+            assert_eq!(
+                read_starts(&watermarks, &after),
+                (starts.iter().copied().collect(), from_start),
+                "{after:?}"
+            );
+        }
+    }
 
     #[test]
     fn error_codes_read_as_kafka_names() {

@@ -3,8 +3,8 @@
 //!
 //! - [`config`]: how to reach a cluster (the provider's `cluster` block).
 //! - [`admin`]: [`KafkaAdmin`], the connected client and its batched calls.
-//! - [`claims`]: [`claims::ClaimsLog`], a compacted topic read whole and appended to
-//!   (rdkafka's safe producer and consumer).
+//! - [`claims`]: [`claims::ClaimsLog`], a compacted topic read to its end (whole, or on from
+//!   a previous read) and appended to (rdkafka's safe producer and consumer).
 //! - [`acl_filter`], [`topics`]: the values those calls take and return.
 //! - [`error`]: typed errors, each naming the cluster.
 //! - `ffi`: the only module allowed `unsafe` code (librdkafka calls without a safe API);

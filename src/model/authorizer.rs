@@ -27,7 +27,8 @@
 //! an ALLOW for one host does not cover the access. Bindings are indexed by resource type and
 //! name, so each access costs a few hash and range lookups, not a scan of every binding.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use super::acl::{AclBinding, Operation, PatternType, Permission, ResourceType, ANY_HOST};

@@ -6,7 +6,8 @@
 //! Every binding set here is in comparable form ([`comparable`]); ownership before the apply
 //! is an input, so it can come from state or from elsewhere.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::plan::{ClusterAcl, InternalTopic};
 use super::reconcile::{comparable, AclChanges, ClusterBinding, ExistingTopic, TopicChanges};
@@ -226,6 +227,7 @@ mod tests {
     use crate::model::acl::{AclBinding, Operation, PatternType, ResourceType};
     use crate::model::plan::{CLEANUP_POLICY, COMPACT};
     use crate::model::reconcile::reconcile_acls;
+    use foldhash::{HashMapExt, HashSetExt};
 
     fn read(principal: &str, topic: &str) -> ClusterBinding {
         (
@@ -510,7 +512,7 @@ mod tests {
             topic("raced"),
             topic("listed-created"),
         ];
-        let existing = HashMap::from([
+        let existing = HashMap::from_iter([
             // Listed with an old value by a lagging node, deleted meanwhile, created again.
             (("a".into(), "listed-created".into()), found(1, "delete")),
             (("a".into(), "matching".into()), found(1, COMPACT)),
@@ -520,9 +522,9 @@ mod tests {
         ]);
         let changes = crate::model::reconcile::reconcile_topics(&plan, &existing);
         let progress = TopicProgress {
-            created: ["created".to_string(), "listed-created".to_string()].into(),
-            fixed: ["fixed".to_string()].into(),
-            raced: HashMap::from([("raced".to_string(), found(3, COMPACT))]),
+            created: HashSet::from_iter(["created".to_string(), "listed-created".to_string()]),
+            fixed: HashSet::from_iter(["fixed".to_string()]),
+            raced: HashMap::from_iter([("raced".to_string(), found(3, COMPACT))]),
         };
         let left: Vec<(&str, TopicLeft<'_>)> =
             topics_after_apply(&plan, &existing, &changes, &progress)
@@ -553,6 +555,6 @@ mod tests {
             ("refused".to_string(), DeleteFailure::Other),
         ]);
         let left = topics_left_after_delete(["deleted", "gone", "refused"], &failures);
-        assert_eq!(left, HashSet::from(["refused"]));
+        assert_eq!(left, HashSet::from_iter(["refused"]));
     }
 }

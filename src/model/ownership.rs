@@ -5,9 +5,10 @@
 //! cluster; the Kafka side only moves the bytes.
 //!
 //! Protocol (each step waits for the previous one; claims are produced with `acks=all` and
-//! read from the beginning to the high watermark, so a read sees every acknowledged write; a
-//! claims topic the node asked does not list yet is never read as empty unless the
-//! controller says it does not exist, see `timing::claims_read_next`):
+//! read to the high watermark, the first read of an apply from the beginning and each later
+//! one on from where the previous ended, folded onto what that one found: a read sees every
+//! acknowledged write; a claims topic the node asked does not list yet is never read as empty
+//! unless the controller says it does not exist, see `timing::claims_read_next`):
 //! 1. read the cluster's bindings, then the claims (a claimant claims before it creates, so
 //!    every binding seen in step 1 that a claimant created has its claim visible);
 //! 2. write this claimant's new claims ([`plan_ownership`]) and the pre-existing markers:
@@ -45,7 +46,8 @@
 //! conflicts with the plan (other partitions or replication factor) is not created again:
 //! it is reported, and if it was deleted meanwhile the next apply creates it.
 
-use std::collections::{BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeSet;
 
 use super::acl::AclBinding;
 

@@ -2,7 +2,7 @@
 //! self-lockout refusal, the pre-existing bindings worth a warning, replication factors the
 //! brokers cannot meet. Pure: the caller reads the clusters and reports the verdicts.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use super::plan::{ClusterAcl, InternalTopic};
 use super::reconcile::{comparable, reconcile_acls, ClusterBinding, SelfLockout};
@@ -64,6 +64,7 @@ mod tests {
     use crate::model::acl::{
         AclBinding, Operation, PatternType, ResourceType, CLUSTER_RESOURCE_NAME,
     };
+    use foldhash::{HashMapExt, HashSetExt};
     use std::collections::BTreeMap;
 
     fn read(principal: &str, topic: &str) -> ClusterBinding {
@@ -99,11 +100,12 @@ mod tests {
             .into_iter()
             .map(desired)
             .collect();
-        let held: HashSet<_> = [recorded.clone(), by_hand.clone(), owned.clone()].into();
+        let held: HashSet<_> =
+            HashSet::from_iter([recorded.clone(), by_hand.clone(), owned.clone()]);
         let verdict = acl_preflight(
             &plan,
             &held,
-            &[owned.clone()].into(),
+            &HashSet::from_iter([owned.clone()]),
             &HashMap::new(),
             &[comparable(&recorded.0, &recorded.1)],
         )
@@ -137,12 +139,12 @@ mod tests {
             ),
         );
         let by_hand = read("User:mm2", "by-hand");
-        let held: HashSet<_> = [admin_alter.clone(), by_hand.clone()].into();
-        let guard = HashMap::from([("a".to_string(), "User:admin".to_string())]);
+        let held: HashSet<_> = HashSet::from_iter([admin_alter.clone(), by_hand.clone()]);
+        let guard = HashMap::from_iter([("a".to_string(), "User:admin".to_string())]);
         let refused = acl_preflight(
             &[desired(&by_hand)],
             &held,
-            &[admin_alter.clone()].into(),
+            &HashSet::from_iter([admin_alter.clone()]),
             &guard,
             &[],
         )

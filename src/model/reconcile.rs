@@ -4,7 +4,8 @@
 //! Internal topics are created or their configs fixed; size mismatches are conflicts, never
 //! deletes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use super::acl::{AclBinding, Operation, Permission, ResourceType};
@@ -288,6 +289,7 @@ mod tests {
     use super::*;
     use crate::model::acl::{PatternType, CLUSTER_RESOURCE_NAME};
     use crate::model::plan::{CLEANUP_POLICY, COMPACT};
+    use foldhash::HashMapExt;
 
     fn topic_read(principal: &str, topic: &str) -> AclBinding {
         AclBinding::allow(
@@ -334,19 +336,17 @@ mod tests {
             desired("a", &missing),
             desired("b", &by_hand),
         ];
-        let actual: HashSet<_> = [
+        let actual: HashSet<_> = HashSet::from_iter([
             key("a", &wanted),
             key("b", &by_hand),
             key("a", &dropped_owned),
             key("a", &dropped_foreign),
-        ]
-        .into();
-        let owned: HashSet<_> = [
+        ]);
+        let owned: HashSet<_> = HashSet::from_iter([
             key("a", &wanted),
             key("a", &dropped_owned),
             key("a", &owned_gone),
-        ]
-        .into();
+        ]);
         let changes = reconcile_acls(&plan, &actual, &owned, &HashMap::new()).unwrap();
         assert_eq!(
             changes.to_create,
@@ -364,12 +364,11 @@ mod tests {
 
     #[test]
     fn refuses_to_delete_the_providers_cluster_rights() {
-        let owned: HashSet<_> = [
+        let owned: HashSet<_> = HashSet::from_iter([
             key("a", &cluster_op("User:admin", Operation::Alter)),
             key("a", &topic_read("User:admin", "t")),
-        ]
-        .into();
-        let providers = HashMap::from([("a".to_string(), " user:admin".to_string())]);
+        ]);
+        let providers = HashMap::from_iter([("a".to_string(), " user:admin".to_string())]);
         let err = reconcile_acls(&[], &owned, &owned, &providers).unwrap_err();
         assert_eq!(
             err.bindings,
@@ -378,20 +377,20 @@ mod tests {
         assert!(err.to_string().contains("lock itself out"), "{err}");
 
         for operation in [Operation::Describe, Operation::All] {
-            let owned: HashSet<_> = [key("a", &cluster_op("User:*", operation))].into();
+            let owned: HashSet<_> =
+                HashSet::from_iter([key("a", &cluster_op("User:*", operation))]);
             assert!(reconcile_acls(&[], &owned, &owned, &providers).is_err());
         }
     }
 
     #[test]
     fn other_principals_and_other_clusters_are_not_guarded() {
-        let providers = HashMap::from([("a".to_string(), "User:admin".to_string())]);
-        let owned: HashSet<_> = [
+        let providers = HashMap::from_iter([("a".to_string(), "User:admin".to_string())]);
+        let owned: HashSet<_> = HashSet::from_iter([
             key("a", &cluster_op("User:mm2", Operation::Alter)),
             key("b", &cluster_op("User:admin", Operation::Alter)),
             key("a", &cluster_op("User:admin", Operation::Create)),
-        ]
-        .into();
+        ]);
         let changes = reconcile_acls(&[], &owned, &owned, &providers).unwrap();
         assert_eq!(changes.to_delete.values().map(Vec::len).sum::<usize>(), 3);
     }
@@ -401,12 +400,11 @@ mod tests {
         let planned = topic_read("User:sa-abc", "orders");
         let held = topic_read("user:SA-ABC", "orders");
         let held_old = topic_read("USER:SA-ABC", "old");
-        let owned: HashSet<_> = [
+        let owned: HashSet<_> = HashSet::from_iter([
             key("a", &planned),
             key("a", &topic_read("User:sa-abc", "old")),
-        ]
-        .into();
-        let actual: HashSet<_> = [key("a", &held), key("a", &held_old)].into();
+        ]);
+        let actual: HashSet<_> = HashSet::from_iter([key("a", &held), key("a", &held_old)]);
         let changes =
             reconcile_acls(&[desired("a", &planned)], &actual, &owned, &HashMap::new()).unwrap();
         assert!(changes.to_create.is_empty());
@@ -447,7 +445,7 @@ mod tests {
             internal("b", "no-policy", 1, 3),
             internal("b", "too-small", 25, 3),
         ];
-        let actual = HashMap::from([
+        let actual = HashMap::from_iter([
             (("a".into(), "fine".into()), existing(1, 3, Some(COMPACT))),
             (
                 ("a".into(), "delete-policy".into()),

@@ -10,7 +10,8 @@
 //! that grow ([`next_wait`]), up to a bound (the cluster's `timeout_seconds`); what the last
 //! read shows then stands (it was deleted meanwhile: drift).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::reconcile::{ClusterBinding, ExistingTopic};
@@ -97,7 +98,7 @@ pub fn topics_not_as_recorded<'a>(
         .collect()
 }
 
-/// What one read of a claims topic showed (`ClaimsLog::read_all`).
+/// What one read of a claims topic showed (`ClaimsLog::read`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimsTopicShown {
     /// Listed, and read to its high watermarks.

@@ -11,7 +11,7 @@ use crate::model::authorizer::{
 };
 use crate::model::plan::{input_names, ClusterAcl};
 use crate::model::reconcile::ClusterBinding;
-use std::collections::HashSet;
+use foldhash::HashSet;
 use tfplugin::{Attr, AttributePath, Diagnostic, Diagnostics, Field, Object};
 
 /// What plan does with a required access Kafka would refuse.

@@ -16,7 +16,7 @@ use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
 use crate::model::timing::unseen_bindings;
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Most bindings (or filters) per CreateAcls / DeleteAcls request. A binding takes well under

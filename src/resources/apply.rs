@@ -16,7 +16,8 @@ use crate::model::acl::AclBinding;
 use crate::model::ownership::Claimant;
 use crate::model::plan::{ClusterAcl, InternalTopic};
 use crate::model::reconcile::{comparable, ClusterBinding};
-use std::collections::{BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeSet;
 use tfplugin::{Ctx, Diagnostics};
 
 /// The engine's view of one apply: what the flow wants and what the prior state records.

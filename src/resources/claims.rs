@@ -5,7 +5,8 @@
 //! The plan-time side checks the provider's rights on the claims topic and warns about
 //! bindings and topics that leave the resource but stay for other claimants.
 
-use std::collections::{BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use std::time::{Duration, Instant};
@@ -14,7 +15,7 @@ use super::read::{kafka_diagnostic, read_acls};
 use super::rows::TopicRow;
 use super::settle::{read_bound, read_until, wait_again};
 use crate::clusters::Clusters;
-use crate::kafka::claims::{ClaimsLog, LogRead, LogRecord};
+use crate::kafka::claims::{ClaimsLog, LogPositions, LogRead, LogRecord};
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
 use crate::model::acl::AclBinding;
 use crate::model::ownership::{
@@ -60,24 +61,37 @@ impl std::fmt::Display for ClaimsUnread {
     }
 }
 
-/// Reads the claims of one cluster (the whole compacted topic). A topic the node asked does
-/// not list is read again, within the cluster's timeout, unless the controller says it does
-/// not exist (`model::timing::claims_read_next`); `state_claims_here`: this resource's state
-/// records what it would have claimed on this cluster. One validate-only CreateTopics at
-/// most per call; the reads repeat with time, never with the number of claims.
+/// The claims of one cluster as of a read, and where that read ended: the next read of
+/// the same log folds only what was appended since.
+#[derive(Debug, Default)]
+pub(super) struct ClaimsView {
+    claims: Claims,
+    next: LogPositions,
+}
+
+/// Reads the claims of one cluster on from `view` (`ClaimsView::default()`: the whole
+/// compacted topic). A topic the node asked does not list is read again, within the
+/// cluster's timeout, unless the controller says it does not exist
+/// (`model::timing::claims_read_next`); `state_claims_here`: this resource's state records
+/// what it would have claimed on this cluster. One validate-only CreateTopics at most per
+/// call; the reads repeat with time, never with the number of claims.
 async fn read_claims(
     ctx: &Ctx<'_, Clusters>,
     log: &ClaimsLog,
     admin: &KafkaAdmin,
     cluster: &str,
     state_claims_here: bool,
-) -> Result<Claims, ClaimsUnread> {
+    view: ClaimsView,
+) -> Result<ClaimsView, ClaimsUnread> {
     let bound = read_bound(ctx, cluster);
     let started = Instant::now();
     let mut at_controller = None;
     let mut attempt = 0;
     loop {
-        let read = log.read_all(admin).await.map_err(ClaimsUnread::Kafka)?;
+        let read = log
+            .read(admin, &view.next)
+            .await
+            .map_err(ClaimsUnread::Kafka)?;
         let shown = match &read {
             LogRead::Records(_) => ClaimsTopicShown::Listed,
             LogRead::Unlisted => ClaimsTopicShown::Unlisted,
@@ -93,14 +107,24 @@ async fn read_claims(
             next = claims_read_next(shown, at_controller, state_claims_here);
         }
         match (next, read) {
-            (ClaimsReadNext::Use, LogRead::Records(records)) => {
-                return Ok(Claims::from_records(
-                    records
+            (ClaimsReadNext::Use, LogRead::Records(slice)) => {
+                let folded = if slice.from_start {
+                    Claims::default()
+                } else {
+                    view.claims
+                };
+                let claims = folded.extended(
+                    slice
+                        .records
                         .iter()
                         .map(|(key, value)| (key.as_slice(), value.as_deref())),
-                ))
+                );
+                return Ok(ClaimsView {
+                    claims,
+                    next: slice.next,
+                });
             }
-            (ClaimsReadNext::Empty, _) => return Ok(Claims::default()),
+            (ClaimsReadNext::Empty, _) => return Ok(ClaimsView::default()),
             _ => {
                 if !wait_again(ctx, started, attempt, bound).await {
                     return Err(ClaimsUnread::NotShown {
@@ -167,6 +191,8 @@ pub(super) struct ClaimsSession {
     me: Claimant,
     cluster: String,
     plan: OwnershipPlan,
+    /// The claims as the first read found them; later reads go on from there.
+    view: ClaimsView,
 }
 
 impl ClaimsSession {
@@ -183,8 +209,17 @@ impl ClaimsSession {
     ) -> Option<ClaimsSession> {
         let cluster = needs.cluster;
         let state_claims_here = needs.state_claims_here();
-        let claims = match read_claims(ctx, &log, admin, cluster, state_claims_here).await {
-            Ok(claims) => claims,
+        let view = match read_claims(
+            ctx,
+            &log,
+            admin,
+            cluster,
+            state_claims_here,
+            ClaimsView::default(),
+        )
+        .await
+        {
+            Ok(view) => view,
             Err(error) => {
                 diags.push(claims_error(
                     "Cannot read the claims record",
@@ -210,7 +245,7 @@ impl ClaimsSession {
             desired_topics: &needs.desired_topics,
             state_topics: &needs.state_topics,
             delete_topics: needs.delete_topics,
-            claims: &claims,
+            claims: &view.claims,
         });
         let mut records = std::mem::take(&mut plan.claims);
         if !plan.marker_candidates.is_empty() {
@@ -259,6 +294,7 @@ impl ClaimsSession {
             me,
             cluster: cluster.to_string(),
             plan,
+            view,
         })
     }
 
@@ -311,7 +347,7 @@ impl ClaimsSession {
     /// whether every release was written.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn finish(
-        self,
+        mut self,
         ctx: &Ctx<'_, Clusters>,
         admin: &KafkaAdmin,
         recorded_topics: &BTreeSet<TopicRow>,
@@ -321,6 +357,7 @@ impl ClaimsSession {
         failed_topic_deletes: &[String],
         diags: &mut Diagnostics,
     ) -> bool {
+        let mut view = std::mem::take(&mut self.view);
         let cluster = self.cluster.as_str();
         if !deleted_acls.is_empty() || !deleted_topics.is_empty() {
             let deleted: Vec<Claimed> = deleted_acls
@@ -332,13 +369,14 @@ impl ClaimsSession {
                         .map(|row| Claimed::Topic(row.name.clone())),
                 )
                 .collect();
-            match read_claims(ctx, &self.log, admin, cluster, true).await {
+            match read_claims(ctx, &self.log, admin, cluster, true, view).await {
                 Ok(reread) => {
                     let again: HashSet<Claimed> =
-                        recreate_after_reverify(&self.plan, &deleted, &reread, &self.me.id)
+                        recreate_after_reverify(&self.plan, &deleted, &reread.claims, &self.me.id)
                             .into_iter()
                             .collect();
                     recreate(admin, cluster, deleted_acls, deleted_topics, &again, diags).await;
+                    view = reread;
                 }
                 Err(error) => {
                     diags.push(claims_error(
@@ -363,7 +401,7 @@ impl ClaimsSession {
         let releases = releases_after(&self.plan, &failed, &self.me.id);
         let released = self.log.append(log_records(releases)).await;
         if released.is_ok() && !self.plan.kept_for_others.is_empty() {
-            self.collect_orphans(ctx, admin, recorded_topics, diags)
+            self.collect_orphans(ctx, admin, recorded_topics, view, diags)
                 .await;
         }
         if let Err(error) = released {
@@ -386,17 +424,18 @@ impl ClaimsSession {
     /// no claim names any more ([`orphans_after_release`]: bindings, and recorded topics a
     /// destroy deletes), then re-verifies as in step 5, so a claimant that appeared
     /// meanwhile gets them back. `recorded_topics` are the state's rows (what a deleted
-    /// topic is re-created with).
+    /// topic is re-created with); `view`: the claims as this apply last read them.
     async fn collect_orphans(
         &self,
         ctx: &Ctx<'_, Clusters>,
         admin: &KafkaAdmin,
         recorded_topics: &BTreeSet<TopicRow>,
+        view: ClaimsView,
         diags: &mut Diagnostics,
     ) {
         let cluster = self.cluster.as_str();
-        let claims = match read_claims(ctx, &self.log, admin, cluster, true).await {
-            Ok(claims) => claims,
+        let view = match read_claims(ctx, &self.log, admin, cluster, true, view).await {
+            Ok(view) => view,
             Err(error) => {
                 diags.push(orphans_unread(cluster, &self.log, &error));
                 return;
@@ -404,7 +443,7 @@ impl ClaimsSession {
         };
         let recorded: BTreeSet<String> =
             recorded_topics.iter().map(|row| row.name.clone()).collect();
-        let orphans = orphans_after_release(&self.plan, &claims, &recorded);
+        let orphans = orphans_after_release(&self.plan, &view.claims, &recorded);
         if orphans.is_empty() {
             return;
         }
@@ -464,7 +503,7 @@ impl ClaimsSession {
         if deleted_acls.is_empty() && deleted_topics.is_empty() {
             return;
         }
-        let reread = match read_claims(ctx, &self.log, admin, cluster, true).await {
+        let reread = match read_claims(ctx, &self.log, admin, cluster, true, view).await {
             Ok(reread) => reread,
             Err(error) => {
                 diags.push(claims_error(
@@ -486,9 +525,10 @@ impl ClaimsSession {
                     .map(|row| Claimed::Topic(row.name.clone())),
             )
             .collect();
-        let again: HashSet<Claimed> = recreate_after_reverify(&self.plan, &objects, &reread, "")
-            .into_iter()
-            .collect();
+        let again: HashSet<Claimed> =
+            recreate_after_reverify(&self.plan, &objects, &reread.claims, "")
+                .into_iter()
+                .collect();
         recreate(
             admin,
             cluster,
@@ -656,16 +696,32 @@ pub(super) async fn preflight_claims(
             return None;
         }
     }
-    let claims = match read_claims(ctx, log, admin, cluster, needs.state_claims_here()).await {
-        Ok(claims) => claims,
-        Err(error) => {
-            diags.push(claims_error(
-                "Cannot read the claims record",
-                cluster,
-                log,
-                &error,
-            ));
-            return None;
+    // A resource not created yet that records nothing here has nothing leaving it and
+    // owns nothing: the claims cannot change the decisions plan uses (what it holds alone,
+    // what stays for others), so they are read at apply only.
+    let nothing_leaves = me.is_none() && !needs.state_claims_here();
+    let claims = if nothing_leaves {
+        Claims::default()
+    } else {
+        let read = read_claims(
+            ctx,
+            log,
+            admin,
+            cluster,
+            needs.state_claims_here(),
+            ClaimsView::default(),
+        );
+        match read.await {
+            Ok(view) => view.claims,
+            Err(error) => {
+                diags.push(claims_error(
+                    "Cannot read the claims record",
+                    cluster,
+                    log,
+                    &error,
+                ));
+                return None;
+            }
         }
     };
     // A resource not created yet claims nothing: no record names an empty id.
@@ -703,9 +759,17 @@ pub(super) async fn destroy_warning(
     me: &Claimant,
     needs: ClusterNeeds<'_>,
 ) -> Option<Diagnostic> {
-    let claims = read_claims(ctx, log, admin, needs.cluster, needs.state_claims_here())
-        .await
-        .ok()?;
+    let claims = read_claims(
+        ctx,
+        log,
+        admin,
+        needs.cluster,
+        needs.state_claims_here(),
+        ClaimsView::default(),
+    )
+    .await
+    .ok()?
+    .claims;
     let plan = plan_ownership(OwnershipInput {
         me,
         desired: &[],

@@ -18,7 +18,8 @@ use crate::model::ownership::Claimant;
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
 use crate::model::preflight::{acl_preflight, replication_shortfalls};
 use crate::model::reconcile::{comparable, comparable_binding, reconcile_topics, ClusterBinding};
-use std::collections::{BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeSet;
 use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 
 /// What the plan-time checks compare.

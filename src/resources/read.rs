@@ -6,7 +6,8 @@ use crate::clusters::Clusters;
 use crate::kafka::{KafkaAdmin, KafkaError, TopicLookup};
 use crate::model::acl::AclBinding;
 use crate::model::reconcile::{ClusterBinding, ExistingTopic};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
@@ -14,7 +15,7 @@ use tfplugin::{Ctx, Diagnostic, Diagnostics};
 pub(crate) fn lockout_guard(provider: &Clusters, cluster: &str) -> HashMap<String, String> {
     provider
         .provider_principal(cluster)
-        .map(|principal| HashMap::from([(cluster.to_string(), principal)]))
+        .map(|principal| HashMap::from_iter([(cluster.to_string(), principal)]))
         .unwrap_or_default()
 }
 

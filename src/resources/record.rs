@@ -6,7 +6,8 @@
 use super::flow::Flow;
 use super::rows::{keyed_rows, AclRow, TopicRow};
 use crate::model::reconcile::{into_comparable, ClusterBinding};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::{BTreeMap, BTreeSet};
 use tfplugin::{Attr, Diagnostics, Object, Value};
 
 pub const ID: Attr<String> = Attr::computed(

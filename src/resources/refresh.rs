@@ -15,7 +15,8 @@ use crate::model::acl::AclBinding;
 use crate::model::outcome::AclsLeft;
 use crate::model::reconcile::{comparable_binding, ClusterBinding, ExistingTopic};
 use crate::model::timing::topics_not_as_recorded;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::{BTreeMap, BTreeSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
 
 /// What refresh found.

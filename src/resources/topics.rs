@@ -14,7 +14,8 @@ use crate::model::ownership::adoptable;
 use crate::model::plan::InternalTopic;
 use crate::model::reconcile::reconcile_topics;
 use crate::model::timing::unseen_topics;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
 
 /// Kafka's error for a topic that does not exist (`Errors.UNKNOWN_TOPIC_OR_PARTITION`).

@@ -16,6 +16,8 @@ pub fn topic_names(count: usize) -> Vec<String> {
 }
 
 /// `main.tf` for N topics: the provider with both clusters, the MM2 flow and the cluster link.
+/// The link depends on the flow: both meet in each cluster's claims record, and which reads it
+/// first (so what each one's requests are) would otherwise follow Terraform's scheduling.
 pub fn main_tf(source_bootstrap: &str, target_bootstrap: &str, topics: usize) -> String {
     let topic_list = serde_json::to_string(&topic_names(topics)).expect("strings serialize");
     let cluster = |alias: &str, bootstrap: &str| {
@@ -59,6 +61,8 @@ resource "kafkamirror_cluster_link_acls" "bench" {{
   link_mode           = "destination_initiated"
   link_principal      = "User:link"
   topics              = local.topics
+
+  depends_on = [kafkamirror_mm2_replication_permissions.bench]
 }}
 "#,
         source = cluster("source", source_bootstrap),

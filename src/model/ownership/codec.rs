@@ -1,7 +1,8 @@
 //! The claims record's codec: what a claim names, record keys and values, and the fold of a
 //! read into the claims that stand (the last record per key counts, as compaction keeps it).
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 use crate::model::acl::AclBinding;
 
@@ -164,16 +165,18 @@ pub struct Claims {
 }
 
 impl Claims {
-    /// Folds records in offset order: a value claims, a tombstone releases (what compaction
-    /// keeps is the last record per key, which is what the fold ends with).
-    pub fn from_records<'a>(
+    /// Folds records read after the ones these claims were folded from, in offset order: a
+    /// value claims, a tombstone releases (what compaction keeps is the last record per key,
+    /// which is what the fold ends with, so folding a log's records in two reads gives what
+    /// one read of them all gives).
+    pub fn extended<'a>(
+        mut self,
         records: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
     ) -> Claims {
-        let mut claims = Claims::default();
         for (key, value) in records {
-            claims.fold(key, value);
+            self.fold(key, value);
         }
-        claims
+        self
     }
 
     /// Applies records written after the read (what this apply itself produced).
@@ -338,12 +341,17 @@ mod tests {
             (b.key.as_slice(), b.value.as_deref()),
             (a_gone.key.as_slice(), None),
         ];
-        let claims = Claims::from_records(records);
+        let claims = Claims::default().extended(records);
         assert_eq!(claims.skipped, 1);
         assert!(!claims.has(&x, "a"));
         assert!(claims.has(&x, "b"));
         assert_eq!(claims.others(&x, "a"), ["flow b (claimant b)"]);
         assert_eq!(claims.len(), 1);
+
+        let in_two_reads = Claims::default()
+            .extended(records[..2].iter().copied())
+            .extended(records[2..].iter().copied());
+        assert_eq!(in_two_reads, claims);
 
         let all_gone = claims.with(&[release_record(&x, "b")]);
         assert!(!all_gone.is_claimed(&x));

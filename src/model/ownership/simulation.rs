@@ -4,6 +4,7 @@
 
 use super::tests::{binding, claimant};
 use super::*;
+use foldhash::HashSetExt;
 
 /// One cluster (its bindings and its claims log) shared by concurrent applies.
 #[derive(Default)]

@@ -4,6 +4,7 @@ use super::*;
 use crate::model::acl::{Operation, PatternType, ResourceType};
 use crate::model::plan::{InternalTopic, CLEANUP_POLICY, COMPACT};
 use crate::model::reconcile::ExistingTopic;
+use foldhash::HashSetExt;
 use std::collections::BTreeMap;
 
 pub(super) fn binding(name: &str) -> AclBinding {
@@ -391,7 +392,7 @@ fn a_failed_delete_keeps_its_claim() {
         release: vec![x.clone(), y.clone()],
         ..OwnershipPlan::default()
     };
-    let failed: HashSet<Claimed> = [y].into();
+    let failed: HashSet<Claimed> = HashSet::from_iter([y]);
     assert_eq!(
         releases_after(&plan, &failed, "m"),
         vec![release_record(&x, "m")]
@@ -543,7 +544,7 @@ fn orphans_after_release_are_what_this_resource_would_have_deleted() {
         };
         let mut before: Vec<(&Claimed, &str)> = vec![(&object, "m")];
         before.extend(case.before.iter().map(|id| (&object, *id)));
-        let actual: HashSet<AclBinding> = [binding("x")].into();
+        let actual: HashSet<AclBinding> = HashSet::from_iter([binding("x")]);
         let plan = plan_ownership(OwnershipInput {
             me: &me,
             desired: &[],
