@@ -665,7 +665,9 @@ mod tests {
     #[test]
     fn a_read_goes_on_from_positions_inside_the_log_and_else_starts_over() {
         let watermarks = BTreeMap::from([(0, (0, 10)), (1, (4, 4))]);
-        let cases: [(&[(i32, i64)], &[(i32, i64)], bool); 6] = [
+        // (positions asked, starts, from the log start)
+        type Case<'a> = (&'a [(i32, i64)], &'a [(i32, i64)], bool);
+        let cases: [Case; 6] = [
             // First read: every partition from its log start.
             (&[], &[(0, 0), (1, 4)], false),
             // Going on; a partition the positions do not name starts at its log start.

@@ -118,31 +118,30 @@ pub struct OwnershipPlan {
     pub create_also_topics: Vec<String>,
 }
 
-/// Decides what to claim, mark, create, keep and release (module comment, steps 2-4).
+/// Decides what to claim, mark, create, keep and release (module comment, steps 2-4):
+/// [`plan_leaving`] plus the claims and markers of what the resource needs.
 pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     let me = input.me;
     let claims = input.claims;
-    let mut plan = OwnershipPlan::default();
-    let desired: HashSet<&AclBinding> = input.desired.iter().collect();
-
-    for binding in &desired {
-        let object = Claimed::Binding((*binding).clone());
-        let held = input.actual.contains(*binding);
+    let mut plan = plan_leaving(input);
+    for binding in input.desired {
+        let object = Claimed::Binding(binding.clone());
+        let held = input.actual.contains(binding);
         if !claims.has(&object, &me.id) {
             plan.claims.push(claim_record(&object, me));
             if held {
-                plan.create_also.push((*binding).clone());
+                plan.create_also.push(binding.clone());
             }
         }
         if claims.has(&object, PREEXISTING) {
-            if input.state_owned.contains(*binding) {
+            if input.state_owned.contains(binding) {
                 // Recorded as created or imported by this resource: its own, not pre-existing.
                 plan.claims.push(release_record(&object, PREEXISTING));
             } else {
-                plan.preexisting.insert((*binding).clone());
+                plan.preexisting.insert(binding.clone());
             }
-        } else if held && !claims.is_claimed(&object) && !input.state_owned.contains(*binding) {
-            plan.marker_candidates.push((*binding).clone());
+        } else if held && !claims.is_claimed(&object) && !input.state_owned.contains(binding) {
+            plan.marker_candidates.push(binding.clone());
         }
     }
     for topic in input.desired_topics {
@@ -152,6 +151,21 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
             plan.create_also_topics.push(topic.clone());
         }
     }
+    plan.create_also.sort();
+    plan.create_also.dedup();
+    plan.marker_candidates.sort();
+    plan.marker_candidates.dedup();
+    plan
+}
+
+/// What leaves the resource (steps 4 and 6, and what plan shows): what it holds alone and
+/// may delete (`exclusive`, `topics_to_delete`), what stays for other claimants
+/// (`kept_for_others`) and what it releases; the other fields stay empty.
+pub fn plan_leaving(input: OwnershipInput<'_>) -> OwnershipPlan {
+    let me = input.me;
+    let claims = input.claims;
+    let mut plan = OwnershipPlan::default();
+    let desired: HashSet<&AclBinding> = input.desired.iter().collect();
 
     // What this resource holds: recorded owned in state, or claimed by it.
     let mut mine_bindings: HashSet<AclBinding> = input.state_owned.clone();
@@ -215,8 +229,6 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
             plan.release.push(object);
         }
     }
-    plan.create_also.sort();
-    plan.marker_candidates.sort();
     plan.kept_for_others.sort();
     plan.release.sort();
     plan.marker_releases.sort();

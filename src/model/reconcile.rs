@@ -66,7 +66,33 @@ fn group_by_cluster<T: Ord>(items: impl Iterator<Item = (String, T)>) -> BTreeMa
 /// A principal in the form bindings are compared in (normalised); strings that are not
 /// `Type:name` compare as written.
 pub fn comparable_principal(principal: &str) -> String {
-    normalize_principal(principal).unwrap_or_else(|_| principal.to_string())
+    with_comparable(principal, str::to_string)
+}
+
+/// Most principals a thread remembers the comparable form of before it starts over.
+const COMPARABLE_MEMO_LIMIT: usize = 1024;
+
+/// Calls `f` with the comparable form of `principal`. The form is remembered per thread (a
+/// pure function's memo: an apply compares tens of thousands of bindings of a handful of
+/// principals).
+fn with_comparable<T>(principal: &str, f: impl FnOnce(&str) -> T) -> T {
+    thread_local! {
+        static MEMO: std::cell::RefCell<HashMap<String, String>> =
+            std::cell::RefCell::new(HashMap::default());
+    }
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(found) = memo.get(principal) {
+            return f(found);
+        }
+        let comparable = normalize_principal(principal).unwrap_or_else(|_| principal.to_string());
+        let result = f(&comparable);
+        if memo.len() >= COMPARABLE_MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(principal.to_string(), comparable);
+        result
+    })
 }
 
 /// The form bindings are compared in: the principal normalised, so `User:SA-ABC` read back
@@ -82,7 +108,11 @@ pub fn into_comparable((cluster, binding): ClusterBinding) -> ClusterBinding {
 
 /// The binding in the form bindings are compared in (see [`comparable`]).
 pub fn comparable_binding(mut binding: AclBinding) -> AclBinding {
-    binding.principal = comparable_principal(&binding.principal);
+    if let Some(comparable) = with_comparable(&binding.principal, |comparable| {
+        (comparable != binding.principal).then(|| comparable.to_string())
+    }) {
+        binding.principal = comparable;
+    }
     binding
 }
 

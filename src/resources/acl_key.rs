@@ -59,6 +59,10 @@ fn push_field(key: &mut String, field: &str) {
         key.push('%');
         return;
     }
+    if !field.chars().any(needs_encoding) {
+        key.push_str(field);
+        return;
+    }
     for character in field.chars() {
         if needs_encoding(character) {
             let mut bytes = [0; 4];

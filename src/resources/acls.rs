@@ -164,30 +164,36 @@ fn rows_left(
     prior_acls: Vec<(ClusterBinding, AclRow)>,
     prior_preexisting: Vec<(ClusterBinding, AclRow)>,
 ) -> Record {
-    let mut record = Record::default();
-    let mut from_desired: HashSet<ClusterBinding> = HashSet::new();
+    // Rows are gathered, then each set is built in one go (sorted, not inserted one by one).
+    let mut acls = Vec::with_capacity(left.recorded.len());
+    let mut preexisting = Vec::new();
+    let mut from_desired: HashSet<ClusterBinding> = HashSet::with_capacity(desired.len());
     for acl in desired {
         let key = comparable(&acl.cluster, &acl.binding);
         if left.recorded.contains(&key) {
             let row = AclRow::from(acl);
             if left.preexisting.contains(&key) {
-                record.preexisting.insert(row.clone());
+                preexisting.push(row.clone());
             }
-            record.acls.insert(row);
+            acls.push(row);
             from_desired.insert(key);
         }
     }
     for (key, row) in prior_acls {
         if left.recorded.contains(&key) && !from_desired.contains(&key) {
-            record.acls.insert(row);
+            acls.push(row);
         }
     }
     for (key, row) in prior_preexisting {
         if left.preexisting.contains(&key) && !from_desired.contains(&key) {
-            record.preexisting.insert(row);
+            preexisting.push(row);
         }
     }
-    record
+    Record {
+        acls: acls.into_iter().collect(),
+        preexisting: preexisting.into_iter().collect(),
+        ..Record::default()
+    }
 }
 
 /// Creates the bindings in batches; returns those Kafka accepted (comparable keys).

@@ -19,7 +19,7 @@ use crate::kafka::claims::{ClaimsLog, LogPositions, LogRead, LogRecord};
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
 use crate::model::acl::AclBinding;
 use crate::model::ownership::{
-    confirm_markers, orphans_after_release, plan_ownership, recreate_after_reverify,
+    confirm_markers, orphans_after_release, plan_leaving, plan_ownership, recreate_after_reverify,
     releases_after, ClaimRecord, Claimant, Claimed, Claims, KeptForOthers, OwnershipInput,
     OwnershipPlan,
 };
@@ -658,8 +658,8 @@ pub(super) fn kept_warning(cluster: &str, kept: &[KeptForOthers]) -> Option<Diag
 /// Plan-time check of the claims record on one cluster: the provider's rights on the
 /// claims topic (an error naming cluster, topic and the missing operations), then the
 /// "still claimed by" warning for what leaves the resource. `me` is `None` for a resource
-/// not created yet (it holds no claims). Returns the ownership decisions apply would start
-/// from, or `None` after an error diagnostic.
+/// not created yet (it holds no claims). Returns what leaves the resource as apply would
+/// start from it ([`plan_leaving`]), or `None` after an error diagnostic.
 pub(super) async fn preflight_claims(
     ctx: &Ctx<'_, Clusters>,
     log: &ClaimsLog,
@@ -734,7 +734,7 @@ pub(super) async fn preflight_claims(
         .iter()
         .map(|acl| comparable_binding(acl.binding.clone()))
         .collect();
-    let plan = plan_ownership(OwnershipInput {
+    let plan = plan_leaving(OwnershipInput {
         me: me.unwrap_or(&unborn),
         desired: &desired,
         actual: &bindings_only(needs.actual),
@@ -770,7 +770,7 @@ pub(super) async fn destroy_warning(
     .await
     .ok()?
     .claims;
-    let plan = plan_ownership(OwnershipInput {
+    let plan = plan_leaving(OwnershipInput {
         me,
         desired: &[],
         actual: &bindings_only(needs.actual),

@@ -49,6 +49,10 @@ pub struct ClaimRecord {
 
 fn push_field(key: &mut String, field: &str) {
     key.push('|');
+    if !field.contains(['\\', '|']) {
+        key.push_str(field);
+        return;
+    }
     for character in field.chars() {
         if matches!(character, '\\' | '|') {
             key.push('\\');
