@@ -1,8 +1,10 @@
 //! The claims record's codec: what a claim names, record keys and values, and the fold of a
 //! read into the claims that stand (the last record per key counts, as compaction keeps it).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use foldhash::HashMap;
-use std::collections::BTreeMap;
 
 use crate::model::acl::AclBinding;
 
@@ -110,27 +112,40 @@ pub fn record_key(object: &Claimed, claimant_id: &str) -> String {
 /// The object and claimant id a key names; `None` for keys this codec does not write
 /// (another version, or a record written by hand), which the fold skips.
 pub fn parse_key(key: &[u8]) -> Option<(Claimed, String)> {
-    let fields = split_fields(std::str::from_utf8(key).ok()?)?;
-    let [version, kind, rest @ ..] = fields.as_slice() else {
+    let key = std::str::from_utf8(key).ok()?;
+    parse_fields(&fields_of(key)?).map(|(object, claimant)| (object, claimant.to_string()))
+}
+
+/// A key's fields, borrowed from it when nothing in it is escaped (as nearly every key).
+fn fields_of(key: &str) -> Option<Vec<Cow<'_, str>>> {
+    if key.contains('\\') {
+        split_fields(key).map(|fields| fields.into_iter().map(Cow::Owned).collect())
+    } else {
+        Some(key.split('|').map(Cow::Borrowed).collect())
+    }
+}
+
+fn parse_fields<'a>(fields: &'a [Cow<'_, str>]) -> Option<(Claimed, &'a str)> {
+    let [version, kind, rest @ ..] = fields else {
         return None;
     };
     if version != KEY_VERSION {
         return None;
     }
-    match (kind.as_str(), rest) {
+    match (&**kind, rest) {
         ("acl", [rt, pt, name, principal, host, op, perm, claimant]) => {
             let binding = AclBinding {
                 resource_type: rt.parse().ok()?,
-                resource_name: name.clone(),
+                resource_name: name.to_string(),
                 pattern_type: pt.parse().ok()?,
-                principal: principal.clone(),
-                host: host.clone(),
+                principal: principal.to_string(),
+                host: host.to_string(),
                 operation: op.parse().ok()?,
                 permission: perm.parse().ok()?,
             };
-            Some((Claimed::Binding(binding), claimant.clone()))
+            Some((Claimed::Binding(binding), claimant))
         }
-        ("topic", [name, claimant]) => Some((Claimed::Topic(name.clone()), claimant.clone())),
+        ("topic", [name, claimant]) => Some((Claimed::Topic(name.to_string()), claimant)),
         _ => None,
     }
 }
@@ -159,14 +174,31 @@ pub fn release_record(object: &Claimed, claimant_id: &str) -> ClaimRecord {
     }
 }
 
+/// A claimant as the fold keeps it: its id and readable name, shared between its claims.
+type ClaimantEntry = (Arc<str>, Arc<str>);
+
 /// The claims of one cluster as they stand after the records read: per object, the
 /// claimants' ids and names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Claims {
-    by_object: HashMap<Claimed, BTreeMap<String, String>>,
+    /// Per object, its claimants' ids and readable names, sorted by id (one or two, mostly).
+    by_object: HashMap<Claimed, Vec<ClaimantEntry>>,
+    /// One copy of each claimant's id and last name read: tens of thousands of records name
+    /// a handful of claimants.
+    claimants: HashMap<Arc<str>, Arc<str>>,
     /// Records whose key this codec does not read (left alone, never deleted).
     pub skipped: usize,
 }
+
+/// Claims are equal when they name the same claimants on the same objects (however the
+/// records were read).
+impl PartialEq for Claims {
+    fn eq(&self, other: &Claims) -> bool {
+        self.by_object == other.by_object && self.skipped == other.skipped
+    }
+}
+
+impl Eq for Claims {}
 
 impl Claims {
     /// Folds records read after the ones these claims were folded from, in offset order: a
@@ -192,21 +224,24 @@ impl Claims {
     }
 
     fn fold(&mut self, key: &[u8], value: Option<&[u8]>) {
-        let Some((object, claimant)) = parse_key(key) else {
+        let parsed = std::str::from_utf8(key).ok().and_then(fields_of);
+        let Some((object, claimant)) = parsed.as_deref().and_then(parse_fields) else {
             self.skipped += 1;
             return;
         };
         match value {
             Some(value) => {
-                let name = String::from_utf8_lossy(value).into_owned();
-                self.by_object
-                    .entry(object)
-                    .or_default()
-                    .insert(claimant, name);
+                let name = String::from_utf8_lossy(value);
+                let entry = self.claimant(claimant, &name);
+                let claimants = self.by_object.entry(object).or_default();
+                match claimants.binary_search_by(|(id, _)| (**id).cmp(claimant)) {
+                    Ok(at) => claimants[at] = entry,
+                    Err(at) => claimants.insert(at, entry),
+                }
             }
             None => {
                 if let Some(claimants) = self.by_object.get_mut(&object) {
-                    claimants.remove(&claimant);
+                    claimants.retain(|(id, _)| &**id != claimant);
                     if claimants.is_empty() {
                         self.by_object.remove(&object);
                     }
@@ -215,11 +250,24 @@ impl Claims {
         }
     }
 
+    /// The shared copies of a claimant's id and name (the name as this record gives it).
+    fn claimant(&mut self, id: &str, name: &str) -> ClaimantEntry {
+        if let Some((id, known)) = self.claimants.get_key_value(id) {
+            if &**known == name {
+                return (id.clone(), known.clone());
+            }
+        }
+        let id: Arc<str> = Arc::from(id);
+        let name: Arc<str> = Arc::from(name);
+        self.claimants.insert(id.clone(), name.clone());
+        (id, name)
+    }
+
     /// Whether `claimant_id` claims `object`.
     pub fn has(&self, object: &Claimed, claimant_id: &str) -> bool {
         self.by_object
             .get(object)
-            .is_some_and(|claimants| claimants.contains_key(claimant_id))
+            .is_some_and(|claimants| names(claimants, claimant_id))
     }
 
     /// Whether anyone claims `object`.
@@ -238,7 +286,7 @@ impl Claims {
             .get(object)
             .into_iter()
             .flatten()
-            .filter(|(id, _)| !ignored.contains(&id.as_str()))
+            .filter(|(id, _)| !ignored.contains(&&**id))
             .map(|(id, name)| describe_claimant(id, name))
             .collect()
     }
@@ -247,18 +295,25 @@ impl Claims {
     pub fn claimed_by<'a>(&'a self, claimant_id: &'a str) -> impl Iterator<Item = &'a Claimed> {
         self.by_object
             .iter()
-            .filter(move |(_, claimants)| claimants.contains_key(claimant_id))
+            .filter(move |(_, claimants)| names(claimants, claimant_id))
             .map(|(object, _)| object)
     }
 
     /// How many (object, claimant) pairs stand.
     pub fn len(&self) -> usize {
-        self.by_object.values().map(BTreeMap::len).sum()
+        self.by_object.values().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.by_object.is_empty()
     }
+}
+
+/// Whether `claimants` (sorted by id) holds `claimant_id`.
+fn names(claimants: &[ClaimantEntry], claimant_id: &str) -> bool {
+    claimants
+        .binary_search_by(|(id, _)| (**id).cmp(claimant_id))
+        .is_ok()
 }
 
 /// How a warning names a claimant: its readable name and its id.
