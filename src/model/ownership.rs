@@ -30,6 +30,9 @@
 //! older claim was followed by a create in the apply that wrote it). If `k > d`, `x` exists
 //! after both. If `k < d`, then `c < k < d < r`, so P's re-read sees Q's claim and P
 //! re-creates `x`. A third claimant cannot delete `x` meanwhile: it reads Q's claim too.
+//! Each apply folds only the claims of the objects it needs, records or claims
+//! ([`ClaimsScope`]): its decisions ask about no other, so on a cluster where many resources
+//! claim, an apply's work follows its own objects (the simulation reads claims that way).
 //! A killed apply leaves claims without bindings (created next run) or bindings with their
 //! claims (owned next run), never a binding without the claim of the resource that made it.
 //! The tests run every interleaving of two applies' steps against one simulated cluster.
@@ -54,7 +57,7 @@ use super::acl::AclBinding;
 mod codec;
 pub use codec::{
     claim_record, parse_key, preexisting_record, record_key, release_record, ClaimRecord, Claimant,
-    Claimed, Claims, PREEXISTING, PREEXISTING_NAME,
+    Claimed, Claims, ClaimsScope, PREEXISTING, PREEXISTING_NAME,
 };
 
 /// What one resource needs and records on one cluster, plus the claims as read.
@@ -119,11 +122,11 @@ pub struct OwnershipPlan {
 }
 
 /// Decides what to claim, mark, create, keep and release (module comment, steps 2-4):
-/// [`plan_leaving`] plus the claims and markers of what the resource needs.
+/// [`leaving`] plus the claims and markers of what the resource needs.
 pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     let me = input.me;
     let claims = input.claims;
-    let mut plan = plan_leaving(input);
+    let mut plan = leaving(input);
     for binding in input.desired {
         let object = Claimed::Binding(binding.clone());
         let held = input.actual.contains(binding);
@@ -161,7 +164,7 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
 /// What leaves the resource (steps 4 and 6, and what plan shows): what it holds alone and
 /// may delete (`exclusive`, `topics_to_delete`), what stays for other claimants
 /// (`kept_for_others`) and what it releases; the other fields stay empty.
-pub fn plan_leaving(input: OwnershipInput<'_>) -> OwnershipPlan {
+fn leaving(input: OwnershipInput<'_>) -> OwnershipPlan {
     let me = input.me;
     let claims = input.claims;
     let mut plan = OwnershipPlan::default();

@@ -19,9 +19,9 @@ use crate::kafka::claims::{ClaimsLog, LogPositions, LogRead, LogRecord};
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
 use crate::model::acl::AclBinding;
 use crate::model::ownership::{
-    confirm_markers, orphans_after_release, plan_leaving, plan_ownership, recreate_after_reverify,
-    releases_after, ClaimRecord, Claimant, Claimed, Claims, KeptForOthers, OwnershipInput,
-    OwnershipPlan,
+    confirm_markers, orphans_after_release, plan_ownership, recreate_after_reverify,
+    releases_after, ClaimRecord, Claimant, Claimed, Claims, ClaimsScope, KeptForOthers,
+    OwnershipInput, OwnershipPlan,
 };
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable_binding, ClusterBinding};
@@ -69,7 +69,30 @@ pub(super) struct ClaimsView {
     next: LogPositions,
 }
 
-/// Reads the claims of one cluster on from `view` (`ClaimsView::default()`: the whole
+impl ClaimsView {
+    /// Nothing read yet; the reads keep the claims of what `me` needs, records and claims
+    /// here (the only objects its decisions ask about, see `ClaimsScope`).
+    fn of(me: &str, needs: &ClusterNeeds<'_>) -> ClaimsView {
+        let bindings = needs
+            .desired
+            .iter()
+            .map(|acl| comparable_binding(acl.binding.clone()))
+            .chain(needs.state_owned.iter().map(|(_, binding)| binding.clone()))
+            .map(Claimed::Binding);
+        let topics = needs
+            .desired_topics
+            .iter()
+            .chain(&needs.state_topics)
+            .map(|name| Claimed::Topic(name.clone()));
+        let objects: Vec<Claimed> = bindings.chain(topics).collect();
+        ClaimsView {
+            claims: Claims::scoped(ClaimsScope::new(me, &objects)),
+            next: LogPositions::new(),
+        }
+    }
+}
+
+/// Reads the claims of one cluster on from `view` (`ClaimsView::of`: the whole
 /// compacted topic). A topic the node asked does not list is read again, within the
 /// cluster's timeout, unless the controller says it does not exist
 /// (`model::timing::claims_read_next`); `state_claims_here`: this resource's state records
@@ -109,7 +132,7 @@ async fn read_claims(
         match (next, read) {
             (ClaimsReadNext::Use, LogRead::Records(slice)) => {
                 let folded = if slice.from_start {
-                    Claims::default()
+                    view.claims.emptied()
                 } else {
                     view.claims
                 };
@@ -124,7 +147,12 @@ async fn read_claims(
                     next: slice.next,
                 });
             }
-            (ClaimsReadNext::Empty, _) => return Ok(ClaimsView::default()),
+            (ClaimsReadNext::Empty, _) => {
+                return Ok(ClaimsView {
+                    claims: view.claims.emptied(),
+                    next: LogPositions::new(),
+                })
+            }
             _ => {
                 if !wait_again(ctx, started, attempt, bound).await {
                     return Err(ClaimsUnread::NotShown {
@@ -215,7 +243,7 @@ impl ClaimsSession {
             admin,
             cluster,
             state_claims_here,
-            ClaimsView::default(),
+            ClaimsView::of(&me.id, &needs),
         )
         .await
         {
@@ -658,8 +686,8 @@ pub(super) fn kept_warning(cluster: &str, kept: &[KeptForOthers]) -> Option<Diag
 /// Plan-time check of the claims record on one cluster: the provider's rights on the
 /// claims topic (an error naming cluster, topic and the missing operations), then the
 /// "still claimed by" warning for what leaves the resource. `me` is `None` for a resource
-/// not created yet (it holds no claims). Returns what leaves the resource as apply would
-/// start from it ([`plan_leaving`]), or `None` after an error diagnostic.
+/// not created yet (it holds no claims). Returns the ownership decisions apply would start
+/// from, or `None` after an error diagnostic.
 pub(super) async fn preflight_claims(
     ctx: &Ctx<'_, Clusters>,
     log: &ClaimsLog,
@@ -696,32 +724,24 @@ pub(super) async fn preflight_claims(
             return None;
         }
     }
-    // A resource not created yet that records nothing here has nothing leaving it and
-    // owns nothing: the claims cannot change the decisions plan uses (what it holds alone,
-    // what stays for others), so they are read at apply only.
-    let nothing_leaves = me.is_none() && !needs.state_claims_here();
-    let claims = if nothing_leaves {
-        Claims::default()
-    } else {
-        let read = read_claims(
-            ctx,
-            log,
-            admin,
-            cluster,
-            needs.state_claims_here(),
-            ClaimsView::default(),
-        );
-        match read.await {
-            Ok(view) => view.claims,
-            Err(error) => {
-                diags.push(claims_error(
-                    "Cannot read the claims record",
-                    cluster,
-                    log,
-                    &error,
-                ));
-                return None;
-            }
+    let read = read_claims(
+        ctx,
+        log,
+        admin,
+        cluster,
+        needs.state_claims_here(),
+        ClaimsView::of(me.map_or("", |me| me.id.as_str()), &needs),
+    );
+    let claims = match read.await {
+        Ok(view) => view.claims,
+        Err(error) => {
+            diags.push(claims_error(
+                "Cannot read the claims record",
+                cluster,
+                log,
+                &error,
+            ));
+            return None;
         }
     };
     // A resource not created yet claims nothing: no record names an empty id.
@@ -734,7 +754,7 @@ pub(super) async fn preflight_claims(
         .iter()
         .map(|acl| comparable_binding(acl.binding.clone()))
         .collect();
-    let plan = plan_leaving(OwnershipInput {
+    let plan = plan_ownership(OwnershipInput {
         me: me.unwrap_or(&unborn),
         desired: &desired,
         actual: &bindings_only(needs.actual),
@@ -765,12 +785,12 @@ pub(super) async fn destroy_warning(
         admin,
         needs.cluster,
         needs.state_claims_here(),
-        ClaimsView::default(),
+        ClaimsView::of(&me.id, &needs),
     )
     .await
     .ok()?
     .claims;
-    let plan = plan_leaving(OwnershipInput {
+    let plan = plan_ownership(OwnershipInput {
         me,
         desired: &[],
         actual: &bindings_only(needs.actual),

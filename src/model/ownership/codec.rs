@@ -186,8 +186,65 @@ pub struct Claims {
     /// One copy of each claimant's id and last name read: tens of thousands of records name
     /// a handful of claimants.
     claimants: HashMap<Arc<str>, Arc<str>>,
-    /// Records whose key this codec does not read (left alone, never deleted).
+    /// Records whose key this codec does not read (left alone, never deleted); a fold in
+    /// scope counts only those it was asked to read.
     pub skipped: usize,
+    /// When set, only these objects' claims are kept ([`Claims::scoped`]).
+    scope: Option<ClaimsScope>,
+}
+
+/// The objects one resource's ownership decisions ask about: those it needs, those its
+/// state records, and (added by the first fold) those it claims. Every decision of
+/// `model::ownership` asks about these only, so a fold that keeps only their claims answers
+/// as a fold of every record would; on a cluster many resources claim on, most records are
+/// then passed over by their key's object part alone, never parsed.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimsScope {
+    /// Each object's record key up to and with the `|` before the claimant.
+    objects: foldhash::HashSet<Vec<u8>>,
+    /// This resource's claimant id as record keys write it.
+    me: Vec<u8>,
+    /// Whether a fold from the log start has added what this resource claims.
+    widened: bool,
+}
+
+impl ClaimsScope {
+    pub fn new<'a>(me: &str, objects: impl IntoIterator<Item = &'a Claimed>) -> ClaimsScope {
+        ClaimsScope {
+            objects: objects
+                .into_iter()
+                .map(|object| record_key(object, "").into_bytes())
+                .collect(),
+            me: escaped(me).into_bytes(),
+            widened: false,
+        }
+    }
+
+    fn holds(&self, key: &[u8]) -> bool {
+        split_claimant(key).is_some_and(|(object, _)| self.objects.contains(object))
+    }
+}
+
+/// A key's object part (up to and with the last unescaped `|`) and its claimant field.
+fn split_claimant(key: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut at = key.len();
+    while at > 0 {
+        at -= 1;
+        if key[at] == b'|' {
+            let backslashes = key[..at].iter().rev().take_while(|b| **b == b'\\').count();
+            if backslashes % 2 == 0 {
+                return Some((&key[..=at], &key[at + 1..]));
+            }
+        }
+    }
+    None
+}
+
+/// A field as record keys write it (`|` and `\` escaped).
+fn escaped(field: &str) -> String {
+    let mut key = String::new();
+    push_field(&mut key, field);
+    key.split_off(1)
 }
 
 /// Claims are equal when they name the same claimants on the same objects (however the
@@ -205,22 +262,63 @@ impl Claims {
     /// value claims, a tombstone releases (what compaction keeps is the last record per key,
     /// which is what the fold ends with, so folding a log's records in two reads gives what
     /// one read of them all gives).
-    pub fn extended<'a>(
-        mut self,
-        records: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
-    ) -> Claims {
+    pub fn extended<'a, R>(mut self, records: R) -> Claims
+    where
+        R: IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+        R::IntoIter: Clone,
+    {
+        let records = records.into_iter();
+        let scope = self.scope.take();
+        let scope = scope.map(|mut scope| {
+            if !scope.widened {
+                // What this resource claims joins the scope before any record is kept, so
+                // every record of an object in scope is folded.
+                let mine = records.clone().filter_map(|(key, value)| {
+                    let (object, claimant) = split_claimant(key)?;
+                    (value.is_some() && claimant == scope.me.as_slice()).then_some(object)
+                });
+                let mine: Vec<Vec<u8>> = mine.map(<[u8]>::to_vec).collect();
+                scope.objects.extend(mine);
+                scope.widened = true;
+            }
+            scope
+        });
         for (key, value) in records {
-            self.fold(key, value);
+            if scope.as_ref().is_none_or(|scope| scope.holds(key)) {
+                self.fold(key, value);
+            }
         }
+        self.scope = scope;
         self
     }
 
-    /// Applies records written after the read (what this apply itself produced).
-    pub fn with(mut self, records: &[ClaimRecord]) -> Claims {
-        for record in records {
-            self.fold(&record.key, record.value.as_deref());
+    /// No claims yet, keeping only the claims of `scope`'s objects when records are folded.
+    pub fn scoped(scope: ClaimsScope) -> Claims {
+        Claims {
+            scope: Some(scope),
+            ..Claims::default()
         }
-        self
+    }
+
+    /// The same claims emptied, to fold a log again from its start (the scope stays, and
+    /// the next fold adds again what this resource claims).
+    pub fn emptied(self) -> Claims {
+        match self.scope {
+            Some(mut scope) => {
+                scope.widened = false;
+                Claims::scoped(scope)
+            }
+            None => Claims::default(),
+        }
+    }
+
+    /// Applies records written after the read (what this apply itself produced).
+    pub fn with(self, records: &[ClaimRecord]) -> Claims {
+        self.extended(
+            records
+                .iter()
+                .map(|record| (record.key.as_slice(), record.value.as_deref())),
+        )
     }
 
     fn fold(&mut self, key: &[u8], value: Option<&[u8]>) {
@@ -415,5 +513,68 @@ mod tests {
         let all_gone = claims.with(&[release_record(&x, "b")]);
         assert!(!all_gone.is_claimed(&x));
         assert!(all_gone.is_empty());
+    }
+
+    #[test]
+    fn a_fold_in_scope_answers_for_its_objects_as_a_fold_of_every_record() {
+        let needed = Claimed::Binding(binding("needed"));
+        let recorded = Claimed::Topic("recorded|with\\bars".into());
+        // Claimed by `me` only in a record after another claimant's claim on it.
+        let mine_only_in_claims = Claimed::Binding(binding("mine"));
+        let released_by_me = Claimed::Binding(binding("released"));
+        let elsewhere = Claimed::Binding(binding("elsewhere"));
+        let me = claimant("m|e");
+        let other = claimant("o");
+        let records = vec![
+            claim_record(&mine_only_in_claims, &other),
+            claim_record(&needed, &other),
+            preexisting_record(&needed),
+            claim_record(&recorded, &me),
+            claim_record(&elsewhere, &other),
+            claim_record(&released_by_me, &other),
+            claim_record(&mine_only_in_claims, &me),
+            claim_record(&released_by_me, &me),
+            release_record(&released_by_me, &me.id),
+            release_record(&needed, &other.id),
+            ClaimRecord {
+                key: b"v9|foreign".to_vec(),
+                value: Some(b"?".to_vec()),
+            },
+        ];
+        let scope = ClaimsScope::new(&me.id, [&needed, &recorded]);
+        let whole = Claims::default().with(&records);
+        let scoped = Claims::scoped(scope.clone()).with(&records);
+        let asked = [&needed, &recorded, &mine_only_in_claims];
+        let answers = |claims: &Claims| -> Vec<(bool, bool, bool, Vec<String>)> {
+            asked
+                .iter()
+                .map(|object| {
+                    (
+                        claims.has(object, &me.id),
+                        claims.has(object, &other.id),
+                        claims.has(object, PREEXISTING),
+                        claims.others(object, &me.id),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(answers(&scoped), answers(&whole));
+        let mut mine: Vec<&Claimed> = scoped.claimed_by(&me.id).collect();
+        mine.sort();
+        assert_eq!(mine, [&mine_only_in_claims, &recorded]);
+        assert!(
+            !scoped.is_claimed(&elsewhere),
+            "passed over: no decision asks"
+        );
+        assert!(whole.is_claimed(&elsewhere));
+        assert_eq!((whole.skipped, scoped.skipped), (1, 0));
+
+        // Read in two parts, or folded again from the log start, the answers stay.
+        let (first, rest) = records.split_at(7);
+        let in_two = Claims::scoped(scope.clone()).with(first).with(rest);
+        assert_eq!(answers(&in_two), answers(&whole));
+        let again = scoped.clone().emptied();
+        assert!(again.is_empty());
+        assert_eq!(again.with(&records), scoped);
     }
 }

@@ -61,6 +61,20 @@ impl Apply {
 
     const STEPS: usize = 10;
 
+    /// The claims as this apply reads them: kept only for the objects it needs, records and
+    /// claims (`ClaimsScope`), so every interleaving also checks that its decisions need no
+    /// other object's claims.
+    fn claims(&self, world: &World) -> Claims {
+        let objects: Vec<Claimed> = self
+            .desired
+            .iter()
+            .chain(&self.state_owned)
+            .cloned()
+            .map(Claimed::Binding)
+            .collect();
+        Claims::scoped(ClaimsScope::new(&self.me.id, &objects)).with(&world.log)
+    }
+
     /// Runs every step at once (an apply that does not interleave).
     fn run(&mut self, world: &mut World) {
         for step in self.steps.clone() {
@@ -72,7 +86,7 @@ impl Apply {
         match step {
             0 => self.actual = world.bindings.clone(),
             1 => {
-                let claims = world.claims();
+                let claims = self.claims(world);
                 self.plan = plan_ownership(OwnershipInput {
                     me: &self.me,
                     desired: &self.desired,
@@ -109,13 +123,14 @@ impl Apply {
                 .extend(releases_after(&self.plan, &HashSet::new(), &self.me.id)),
             // Step 7 (the orphan collection): read the claims, delete, re-read.
             7 => {
-                self.orphans = orphans_after_release(&self.plan, &world.claims(), &BTreeSet::new())
-                    .into_iter()
-                    .filter_map(|object| match object {
-                        Claimed::Binding(binding) => Some(binding),
-                        Claimed::Topic(_) => None,
-                    })
-                    .collect();
+                self.orphans =
+                    orphans_after_release(&self.plan, &self.claims(world), &BTreeSet::new())
+                        .into_iter()
+                        .filter_map(|object| match object {
+                            Claimed::Binding(binding) => Some(binding),
+                            Claimed::Topic(_) => None,
+                        })
+                        .collect();
             }
             8 => self
                 .orphans
@@ -133,7 +148,8 @@ impl Apply {
         if deleted.is_empty() {
             return;
         }
-        for object in recreate_after_reverify(&self.plan, deleted, &world.claims(), &self.me.id) {
+        for object in recreate_after_reverify(&self.plan, deleted, &self.claims(world), &self.me.id)
+        {
             if let Claimed::Binding(binding) = object {
                 world.bindings.insert(binding);
             }
