@@ -122,7 +122,7 @@ pub struct OwnershipPlan {
 }
 
 /// Decides what to claim, mark, create, keep and release (module comment, steps 2-4):
-/// [`leaving`] plus the claims and markers of what the resource needs.
+/// `leaving` plus the claims and markers of what the resource needs.
 pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     let me = input.me;
     let claims = input.claims;
