@@ -11,7 +11,7 @@
 //! unless the controller says it does not exist, see `timing::claims_read_next`):
 //! 1. read the cluster's bindings, then the claims (a claimant claims before it creates, so
 //!    every binding seen in step 1 that a claimant created has its claim visible);
-//! 2. write this claimant's new claims ([`plan_ownership`]) and the pre-existing markers:
+//! 2. write this claimant's new claims ([`claims_to_write`]) and the pre-existing markers:
 //!    bindings held with no claim at all, confirmed by reading the bindings again
 //!    ([`confirm_markers`], only when there are such candidates);
 //! 3. create what is missing *and* every binding or topic newly claimed in step 2, even if
@@ -93,8 +93,6 @@ pub struct KeptForOthers {
 /// The ownership decisions of one apply on one cluster (see the module comment's steps).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnershipPlan {
-    /// Step 2: this resource's claims to write before anything is created.
-    pub claims: Vec<ClaimRecord>,
     /// Desired bindings held with no claim at all (and not owned in state): pre-existing if
     /// the cluster still holds them when read again after the claims ([`confirm_markers`]).
     pub marker_candidates: Vec<AclBinding>,
@@ -121,8 +119,9 @@ pub struct OwnershipPlan {
     pub create_also_topics: Vec<String>,
 }
 
-/// Decides what to claim, mark, create, keep and release (module comment, steps 2-4):
-/// `leaving` plus the claims and markers of what the resource needs.
+/// Decides what to mark, create, keep and release (module comment, steps 2-4): `leaving`
+/// plus the markers and creates of what the resource needs; [`claims_to_write`] gives step
+/// 2's claims from the same input.
 pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     let me = input.me;
     let claims = input.claims;
@@ -130,17 +129,13 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     for binding in input.desired {
         let object = Claimed::Binding(binding.clone());
         let held = input.actual.contains(binding);
-        if !claims.has(&object, &me.id) {
-            plan.claims.push(claim_record(&object, me));
-            if held {
-                plan.create_also.push(binding.clone());
-            }
+        if held && !claims.has(&object, &me.id) {
+            plan.create_also.push(binding.clone());
         }
         if claims.has(&object, PREEXISTING) {
-            if input.state_owned.contains(binding) {
-                // Recorded as created or imported by this resource: its own, not pre-existing.
-                plan.claims.push(release_record(&object, PREEXISTING));
-            } else {
+            // One its state records as created or imported is its own, not pre-existing
+            // (`claims_to_write` releases that marker).
+            if !input.state_owned.contains(binding) {
                 plan.preexisting.insert(binding.clone());
             }
         } else if held && !claims.is_claimed(&object) && !input.state_owned.contains(binding) {
@@ -150,7 +145,6 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     for topic in input.desired_topics {
         let object = Claimed::Topic(topic.clone());
         if !claims.has(&object, &me.id) {
-            plan.claims.push(claim_record(&object, me));
             plan.create_also_topics.push(topic.clone());
         }
     }
@@ -159,6 +153,31 @@ pub fn plan_ownership(input: OwnershipInput<'_>) -> OwnershipPlan {
     plan.marker_candidates.sort();
     plan.marker_candidates.dedup();
     plan
+}
+
+/// Step 2's records: this resource's claim on each needed object it does not claim yet, and
+/// the release of the pre-existing marker on a needed binding its state records as created
+/// or imported (its own, not pre-existing). Only apply writes them; plan needs only
+/// [`plan_ownership`].
+pub fn claims_to_write(input: OwnershipInput<'_>) -> Vec<ClaimRecord> {
+    let (me, claims) = (input.me, input.claims);
+    let mut records = Vec::new();
+    for binding in input.desired {
+        let object = Claimed::Binding(binding.clone());
+        if !claims.has(&object, &me.id) {
+            records.push(claim_record(&object, me));
+        }
+        if claims.has(&object, PREEXISTING) && input.state_owned.contains(binding) {
+            records.push(release_record(&object, PREEXISTING));
+        }
+    }
+    for topic in input.desired_topics {
+        let object = Claimed::Topic(topic.clone());
+        if !claims.has(&object, &me.id) {
+            records.push(claim_record(&object, me));
+        }
+    }
+    records
 }
 
 /// What leaves the resource (steps 4 and 6, and what plan shows): what it holds alone and

@@ -19,9 +19,9 @@ use crate::kafka::claims::{ClaimsLog, LogPositions, LogRead, LogRecord};
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
 use crate::model::acl::AclBinding;
 use crate::model::ownership::{
-    confirm_markers, orphans_after_release, plan_ownership, recreate_after_reverify,
-    releases_after, ClaimRecord, Claimant, Claimed, Claims, ClaimsScope, KeptForOthers,
-    OwnershipInput, OwnershipPlan,
+    claims_to_write, confirm_markers, orphans_after_release, plan_ownership,
+    recreate_after_reverify, releases_after, ClaimRecord, Claimant, Claimed, Claims, ClaimsScope,
+    KeptForOthers, OwnershipInput, OwnershipPlan,
 };
 use crate::model::plan::ClusterAcl;
 use crate::model::reconcile::{comparable_binding, ClusterBinding};
@@ -265,7 +265,7 @@ impl ClaimsSession {
             .collect();
         let actual = bindings_only(needs.actual);
         let state_owned = bindings_only(needs.state_owned);
-        let mut plan = plan_ownership(OwnershipInput {
+        let input = OwnershipInput {
             me: &me,
             desired: &desired,
             actual: &actual,
@@ -274,8 +274,9 @@ impl ClaimsSession {
             state_topics: &needs.state_topics,
             delete_topics: needs.delete_topics,
             claims: &view.claims,
-        });
-        let mut records = std::mem::take(&mut plan.claims);
+        };
+        let mut plan = plan_ownership(input);
+        let mut records = claims_to_write(input);
         if !plan.marker_candidates.is_empty() {
             // The candidates were held a moment ago: a node that trails the one read first
             // may not show them yet, so the re-read repeats (bounded) until it shows them all.

@@ -26,6 +26,7 @@ struct Apply {
     state_owned: HashSet<AclBinding>,
     actual: HashSet<AclBinding>,
     plan: OwnershipPlan,
+    claims: Vec<ClaimRecord>,
     deleted: Vec<Claimed>,
     orphans: Vec<AclBinding>,
     /// The steps that do something for this apply (the others are no-ops whatever the
@@ -53,6 +54,7 @@ impl Apply {
             state_owned,
             actual: HashSet::new(),
             plan: OwnershipPlan::default(),
+            claims: Vec::new(),
             deleted: Vec::new(),
             orphans: Vec::new(),
             steps,
@@ -87,7 +89,7 @@ impl Apply {
             0 => self.actual = world.bindings.clone(),
             1 => {
                 let claims = self.claims(world);
-                self.plan = plan_ownership(OwnershipInput {
+                let input = OwnershipInput {
                     me: &self.me,
                     desired: &self.desired,
                     actual: &self.actual,
@@ -96,13 +98,13 @@ impl Apply {
                     state_topics: &BTreeSet::new(),
                     delete_topics: false,
                     claims: &claims,
-                });
+                };
+                self.plan = plan_ownership(input);
+                self.claims = claims_to_write(input);
             }
             2 => {
                 let markers = confirm_markers(&mut self.plan, &world.bindings);
-                world
-                    .log
-                    .extend(self.plan.claims.iter().cloned().chain(markers));
+                world.log.extend(self.claims.iter().cloned().chain(markers));
             }
             3 => {
                 let missing = self.desired.iter().filter(|b| !self.actual.contains(*b));

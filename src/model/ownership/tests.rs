@@ -239,7 +239,7 @@ fn binding_ownership_decisions() {
         let entries: Vec<(&Claimed, &str)> =
             case.claimed_by.iter().map(|id| (&object, *id)).collect();
         let claims = claims_of(&entries);
-        let plan = plan_ownership(OwnershipInput {
+        let input = OwnershipInput {
             me: &me,
             desired: &desired,
             actual: &actual,
@@ -248,11 +248,11 @@ fn binding_ownership_decisions() {
             state_topics: &BTreeSet::new(),
             delete_topics: false,
             claims: &claims,
-        });
-        let mut plan = plan;
+        };
+        let mut plan = plan_ownership(input);
+        let claimed = claims_to_write(input);
         let markers = confirm_markers(&mut plan, &actual);
-        let writes: Vec<String> = plan
-            .claims
+        let writes: Vec<String> = claimed
             .iter()
             .chain(&markers)
             .map(|record| {
@@ -318,7 +318,7 @@ fn topic_ownership_decisions() {
         .map(String::from)
         .into();
     for delete_topics in [false, true] {
-        let plan = plan_ownership(OwnershipInput {
+        let input = OwnershipInput {
             me: &me,
             desired: &[],
             actual: &HashSet::new(),
@@ -327,8 +327,12 @@ fn topic_ownership_decisions() {
             state_topics: &recorded,
             delete_topics,
             claims: &claims,
-        });
-        assert_eq!(plan.claims, vec![claim_record(&topic("new"), &me)]);
+        };
+        let plan = plan_ownership(input);
+        assert_eq!(
+            claims_to_write(input),
+            vec![claim_record(&topic("new"), &me)]
+        );
         assert_eq!(
             plan.create_also_topics,
             ["new"],
