@@ -50,11 +50,11 @@ async fn reads_go_on_from_the_last_read_and_appends_go_in_stated_batches() {
         }
     );
 
-    // 2.5 batches of records: three Produce requests, whatever the producer's timing.
-    let first = records("first", CLAIMS_BATCH_RECORDS * 5 / 2);
+    // 4.5 batches of records: five Produce requests, whatever the producer's timing.
+    let first = records("first", CLAIMS_BATCH_RECORDS * 9 / 2);
     broker.hooks().reset_counts();
     log.append(first.clone()).await.expect("append");
-    assert_eq!(broker.hooks().count(PRODUCE), 3);
+    assert_eq!(broker.hooks().count(PRODUCE), 5);
 
     broker.hooks().reset_counts();
     let whole = read(&log, &admin, &empty.next).await;
@@ -63,9 +63,11 @@ async fn reads_go_on_from_the_last_read_and_appends_go_in_stated_batches() {
     assert!(!whole.from_start);
     // librdkafka's watermark query asks for the log start and the end: two ListOffsets.
     assert_eq!(broker.hooks().count(LIST_OFFSETS), 2);
-    // The records fit one fetch; librdkafka fetches again only once they are consumed.
+    // The records come in one fetch, not one per batch written. librdkafka fetches again
+    // only once they are consumed, which may happen (once or twice, with timing) before the
+    // reader is closed.
     let fetches = broker.hooks().count(FETCH);
-    assert!((1..=2).contains(&fetches), "{fetches} Fetch requests");
+    assert!((1..=3).contains(&fetches), "{fetches} Fetch requests");
 
     let second = records("second", 3);
     log.append(second.clone()).await.expect("append");
