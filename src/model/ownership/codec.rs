@@ -268,27 +268,24 @@ impl Claims {
         R::IntoIter: Clone,
     {
         let records = records.into_iter();
-        let scope = self.scope.take();
-        let scope = scope.map(|mut scope| {
-            if !scope.widened {
-                // What this resource claims joins the scope before any record is kept, so
-                // every record of an object in scope is folded.
-                let mine = records.clone().filter_map(|(key, value)| {
+        if let Some(scope) = self.scope.as_mut().filter(|scope| !scope.widened) {
+            // What this resource claims joins the scope before any record is kept, so every
+            // record of an object in scope is folded.
+            let mine: Vec<Vec<u8>> = records
+                .clone()
+                .filter_map(|(key, value)| {
                     let (object, claimant) = split_claimant(key)?;
-                    (value.is_some() && claimant == scope.me.as_slice()).then_some(object)
-                });
-                let mine: Vec<Vec<u8>> = mine.map(<[u8]>::to_vec).collect();
-                scope.objects.extend(mine);
-                scope.widened = true;
-            }
-            scope
-        });
+                    (value.is_some() && claimant == scope.me.as_slice()).then(|| object.to_vec())
+                })
+                .collect();
+            scope.objects.extend(mine);
+            scope.widened = true;
+        }
         for (key, value) in records {
-            if scope.as_ref().is_none_or(|scope| scope.holds(key)) {
+            if self.scope.as_ref().is_none_or(|scope| scope.holds(key)) {
                 self.fold(key, value);
             }
         }
-        self.scope = scope;
         self
     }
 
