@@ -70,14 +70,14 @@ pub(super) struct ClaimsView {
 }
 
 impl ClaimsView {
-    /// Nothing read yet; the reads keep the claims of what `me` needs, records and claims
-    /// here (the only objects its decisions ask about, see `ClaimsScope`).
-    fn of(me: &str, needs: &ClusterNeeds<'_>) -> ClaimsView {
-        let bindings = needs
-            .desired
+    /// Nothing read yet; the reads keep the claims of what `me` needs (`desired`, in
+    /// compared form), records and claims here (the only objects its decisions ask about, see
+    /// `ClaimsScope`).
+    fn of(me: &str, desired: &[AclBinding], needs: &ClusterNeeds<'_>) -> ClaimsView {
+        let bindings = desired
             .iter()
-            .map(|acl| comparable_binding(acl.binding.clone()))
-            .chain(needs.state_owned.iter().map(|(_, binding)| binding.clone()))
+            .chain(needs.state_owned.iter().map(|(_, binding)| binding))
+            .cloned()
             .map(Claimed::Binding);
         let topics = needs
             .desired_topics
@@ -203,6 +203,14 @@ pub(super) struct ClusterNeeds<'a> {
 }
 
 impl ClusterNeeds<'_> {
+    /// The desired bindings in compared form.
+    fn comparable_desired(&self) -> Vec<AclBinding> {
+        self.desired
+            .iter()
+            .map(|acl| comparable_binding(acl.binding.clone()))
+            .collect()
+    }
+
     /// Whether the state records bindings or topics this resource would have claimed here.
     fn state_claims_here(&self) -> bool {
         !self.state_owned.is_empty() || !self.state_topics.is_empty()
@@ -237,13 +245,14 @@ impl ClaimsSession {
     ) -> Option<ClaimsSession> {
         let cluster = needs.cluster;
         let state_claims_here = needs.state_claims_here();
+        let desired = needs.comparable_desired();
         let view = match read_claims(
             ctx,
             &log,
             admin,
             cluster,
             state_claims_here,
-            ClaimsView::of(&me.id, &needs),
+            ClaimsView::of(&me.id, &desired, &needs),
         )
         .await
         {
@@ -258,11 +267,6 @@ impl ClaimsSession {
                 return None;
             }
         };
-        let desired: Vec<AclBinding> = needs
-            .desired
-            .iter()
-            .map(|acl| comparable_binding(acl.binding.clone()))
-            .collect();
         let actual = bindings_only(needs.actual);
         let state_owned = bindings_only(needs.state_owned);
         let input = OwnershipInput {
@@ -725,13 +729,14 @@ pub(super) async fn preflight_claims(
             return None;
         }
     }
+    let desired = needs.comparable_desired();
     let read = read_claims(
         ctx,
         log,
         admin,
         cluster,
         needs.state_claims_here(),
-        ClaimsView::of(me.map_or("", |me| me.id.as_str()), &needs),
+        ClaimsView::of(me.map_or("", |me| me.id.as_str()), &desired, &needs),
     );
     let claims = match read.await {
         Ok(view) => view.claims,
@@ -750,11 +755,6 @@ pub(super) async fn preflight_claims(
         id: String::new(),
         name: String::new(),
     };
-    let desired: Vec<AclBinding> = needs
-        .desired
-        .iter()
-        .map(|acl| comparable_binding(acl.binding.clone()))
-        .collect();
     let plan = plan_ownership(OwnershipInput {
         me: me.unwrap_or(&unborn),
         desired: &desired,
@@ -786,7 +786,7 @@ pub(super) async fn destroy_warning(
         admin,
         needs.cluster,
         needs.state_claims_here(),
-        ClaimsView::of(&me.id, &needs),
+        ClaimsView::of(&me.id, &[], &needs),
     )
     .await
     .ok()?
