@@ -15,6 +15,9 @@ pub struct Hooks {
 #[derive(Debug, Default)]
 struct HookState {
     counts: BTreeMap<i16, u64>,
+    /// Among the Fetch requests counted, those that found every partition they asked at its
+    /// high watermark: a consumer's fetch at the end of the log, waiting for new records.
+    fetches_at_log_end: u64,
     largest_requests: BTreeMap<i16, usize>,
     injected_errors: BTreeMap<i16, (i16, u64)>,
     rejected_bindings: Vec<(String, i16)>,
@@ -33,6 +36,10 @@ pub(crate) struct RequestFate {
     /// Close the connection instead of answering.
     pub drop_connection: bool,
 }
+
+/// The key under which [`Hooks::counts`] reports the Fetch requests at the log end (not an
+/// API: a subset of `Fetch`).
+pub const FETCH_AT_LOG_END: &str = "Fetch at log end";
 
 /// Kafka's name for an API key (e.g. `CreateTopics`), or `Unknown(N)`.
 pub fn api_name(api_key: i16) -> String {
@@ -54,13 +61,30 @@ impl Hooks {
         self.lock().counts.get(&api_key).copied().unwrap_or(0)
     }
 
-    /// All counts, keyed by API name (e.g. `"CreateAcls"`).
+    /// All counts, keyed by API name (e.g. `"CreateAcls"`), and, when there were any, the
+    /// Fetch requests at the log end under [`FETCH_AT_LOG_END`] (they are counted in `Fetch`
+    /// as well).
     pub fn counts(&self) -> BTreeMap<String, u64> {
-        self.lock()
+        let state = self.lock();
+        let mut counts: BTreeMap<String, u64> = state
             .counts
             .iter()
             .map(|(key, n)| (api_name(*key), *n))
-            .collect()
+            .collect();
+        if state.fetches_at_log_end > 0 {
+            counts.insert(FETCH_AT_LOG_END.to_string(), state.fetches_at_log_end);
+        }
+        counts
+    }
+
+    /// Fetch requests since start or the last reset that found every partition they asked
+    /// at its high watermark (nothing to return until records are appended).
+    pub fn fetches_at_log_end(&self) -> u64 {
+        self.lock().fetches_at_log_end
+    }
+
+    pub(crate) fn on_fetch_at_log_end(&self) {
+        self.lock().fetches_at_log_end += 1;
     }
 
     /// The size in bytes of the largest request frame (header and body, without the 4-byte
@@ -78,6 +102,7 @@ impl Hooks {
     pub fn reset_counts(&self) {
         let mut state = self.lock();
         state.counts.clear();
+        state.fetches_at_log_end = 0;
         state.largest_requests.clear();
     }
 

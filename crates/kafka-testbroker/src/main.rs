@@ -8,7 +8,8 @@
 //! `--oauth-jwks`); `--tls-client-ca` requires a client certificate signed by that CA, whose
 //! subject DN names the principal (`User:CN=...`); `--oauth-jwks` enables OAUTHBEARER with
 //! RS256 tokens signed by a key of that JWKS file.
-//! With `--stats-file`, the request counts are written there as JSON (`{"ApiName": count}`)
+//! With `--stats-file`, the request counts are written there as JSON (`{"ApiName": count}`,
+//! and `"Fetch at log end"`: the Fetch requests among them that found nothing to return yet)
 //! after every request (atomically replaced). Runs until killed.
 
 use kafka_testbroker::{BrokerConfig, Jwks, TestBroker, TlsListener};

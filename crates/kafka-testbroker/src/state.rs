@@ -168,8 +168,8 @@ impl Shared {
         self.appended.subscribe()
     }
 
-    /// Writes the request counts as a JSON object `{"ApiName": count}` to the stats file,
-    /// atomically (temporary file, then rename).
+    /// Writes the request counts as a JSON object `{"ApiName": count}` ([`Hooks::counts`],
+    /// with the Fetch requests at the log end) to the stats file, atomically (temporary file, then rename).
     pub fn write_stats(&self) {
         let Some(path) = &self.stats_file else {
             return;

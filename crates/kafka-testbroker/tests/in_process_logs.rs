@@ -178,6 +178,18 @@ async fn fetch_by_topic_id_waits_for_data_and_by_name_at_v4() {
     assert_eq!(produced.responses[0].partition_responses[0].base_offset, 0);
     let fetched = waiting.await.unwrap();
     assert_eq!(fetched.session_id, 0);
+    // The hooks count the Fetch requests that find the log's end apart (also in `Fetch`).
+    broker.hooks().reset_counts();
+    let again: FetchResponse = client.call(ApiKey::Fetch, 16, &fetch_by_id(id, 0, 0)).await;
+    assert_eq!(again.responses[0].partitions[0].high_watermark, 2);
+    let _: FetchResponse = client.call(ApiKey::Fetch, 16, &fetch_by_id(id, 2, 0)).await;
+    assert_eq!(
+        (broker.hooks().count(1), broker.hooks().fetches_at_log_end()),
+        (2, 1),
+        "a Fetch with records is not at the log end, one at the high watermark is"
+    );
+    assert_eq!(broker.hooks().counts().get("Fetch at log end"), Some(&1));
+    broker.hooks().reset_counts();
     let partition = &fetched.responses[0].partitions[0];
     assert_eq!(fetched.responses[0].topic_id, id);
     assert_eq!((partition.error_code, partition.high_watermark), (0, 2));
@@ -207,6 +219,8 @@ async fn fetch_by_topic_id_waits_for_data_and_by_name_at_v4() {
         .with_session_epoch(1);
     let response: FetchResponse = client.call(ApiKey::Fetch, 12, &incremental).await;
     assert_eq!(response.error_code, 70); // FETCH_SESSION_ID_NOT_FOUND
+                                         // Errors are not the log's end.
+    assert_eq!(broker.hooks().fetches_at_log_end(), 0);
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! super user) that write their per-API request counts to a stats file after every request.
 //! A step's requests are the difference of two snapshots.
 
+use kafka_testbroker::hooks::FETCH_AT_LOG_END;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -94,9 +95,25 @@ pub const CONNECTION_APIS: &[&str] = &[
 pub fn admin_requests(counts: &RequestCounts) -> u64 {
     counts
         .iter()
+        .filter(|(api, _)| api.as_str() != FETCH_AT_LOG_END)
         .filter(|(api, _)| !CONNECTION_APIS.contains(&api.as_str()))
         .map(|(_, n)| n)
         .sum()
+}
+
+/// Every request, connection-level ones included.
+pub fn all_requests(counts: &RequestCounts) -> u64 {
+    counts
+        .iter()
+        .filter(|(api, _)| api.as_str() != FETCH_AT_LOG_END)
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// The Fetch requests among `Fetch` that found the log's end (the broker's
+/// [`FETCH_AT_LOG_END`], not an API of its own).
+pub fn fetches_at_log_end(counts: &RequestCounts) -> u64 {
+    counts.get(FETCH_AT_LOG_END).copied().unwrap_or(0)
 }
 
 /// `after - before` per API, leaving out APIs with no requests in between.

@@ -43,17 +43,26 @@ struct Readable {
     topic_id: Uuid,
 }
 
-/// One pass over the request: the response and how many record bytes it holds; `settled`
-/// when it must be sent now (some partition read failed, or nothing is readable).
+/// One pass over the request: the response, how many record bytes it holds, whether it
+/// must be sent now (some partition read failed, or nothing is readable), and whether every
+/// partition asked was readable and fetched at its high watermark (nothing to return yet).
+struct Pass {
+    response: FetchResponse,
+    bytes: usize,
+    settled: bool,
+    at_log_end: bool,
+}
+
 fn fetch_once(
     shared: &Shared,
     context: &RequestContext<'_>,
     request: &FetchRequest,
     version: i16,
     forced: Option<i16>,
-) -> (FetchResponse, usize, bool) {
+) -> Pass {
     let mut topics = Vec::new();
     let mut readable = Vec::new();
+    let mut asked = 0usize;
     {
         let state = shared.read_view(context.node);
         for (t, wanted) in request.topics.iter().enumerate() {
@@ -79,6 +88,7 @@ fn fetch_once(
             });
             let mut partitions = Vec::new();
             for (p, fetch) in wanted.partitions.iter().enumerate() {
+                asked += 1;
                 let index = fetch.partition;
                 let error = if let Some(code) = forced {
                     Some(code)
@@ -120,6 +130,7 @@ fn fetch_once(
     let mut total = 0usize;
     let mut read_error = false;
     let settled_empty = readable.is_empty();
+    let mut at_log_end = !settled_empty && readable.len() == asked;
     {
         let mut logs = shared.logs();
         for slot in readable {
@@ -148,6 +159,7 @@ fn fetch_once(
             remaining = remaining.saturating_sub(records.len());
             total += records.len();
             let high_watermark = log.high_watermark();
+            at_log_end &= fetch.fetch_offset == high_watermark;
             *response = PartitionData::default()
                 .with_partition_index(fetch.partition)
                 .with_high_watermark(high_watermark)
@@ -160,7 +172,12 @@ fn fetch_once(
     let response = FetchResponse::default()
         .with_session_id(0)
         .with_responses(topics);
-    (response, total, read_error || settled_empty)
+    Pass {
+        response,
+        bytes: total,
+        settled: read_error || settled_empty,
+        at_log_end: at_log_end && !read_error,
+    }
 }
 
 pub(crate) async fn fetch(
@@ -182,10 +199,17 @@ pub(crate) async fn fetch(
     let min_bytes = request.min_bytes.max(0) as usize;
     let mut appended = shared.append_signal();
     let mut shutdown = shared.shutdown_signal();
+    let mut first = true;
     loop {
         appended.borrow_and_update();
-        let (response, bytes, settled) = fetch_once(shared, context, &request, version, forced);
-        if settled || bytes >= min_bytes || tokio::time::Instant::now() >= deadline {
+        let pass = fetch_once(shared, context, &request, version, forced);
+        if first && pass.at_log_end {
+            shared.hooks().on_fetch_at_log_end();
+            shared.write_stats();
+        }
+        first = false;
+        let response = pass.response;
+        if pass.settled || pass.bytes >= min_bytes || tokio::time::Instant::now() >= deadline {
             return response;
         }
         tokio::select! {
