@@ -9,12 +9,14 @@ use kafkamirror::kafka::claims::{
     ClaimsLog, LogPositions, LogRead, LogRecord, LogSlice, CLAIMS_BATCH_RECORDS,
 };
 use kafkamirror::kafka::config::SaslMechanism;
-use kafkamirror::kafka::KafkaAdmin;
+use kafkamirror::kafka::{KafkaAdmin, KafkaError};
 
 /// Kafka API keys of the log's requests.
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
 const LIST_OFFSETS: i16 = 2;
+/// Kafka's error code TOPIC_AUTHORIZATION_FAILED.
+const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
 
 fn records(prefix: &str, count: usize) -> Vec<LogRecord> {
     (0..count)
@@ -104,4 +106,21 @@ async fn reads_go_on_from_the_last_read_and_appends_go_in_stated_batches() {
     assert!(again.from_start);
     assert_eq!(again.records, [first, second].concat());
     assert_eq!(again.next, on.next);
+
+    // A refused Produce fails the append with the operation the topic lacks.
+    broker
+        .hooks()
+        .inject_error(PRODUCE, TOPIC_AUTHORIZATION_FAILED, 100);
+    match log.append(records("refused", 3)).await {
+        Err(KafkaError::AuthorizationFailed {
+            operation,
+            resource,
+            ..
+        }) => assert_eq!(
+            (operation.as_str(), resource.as_str()),
+            ("WRITE", "TOPIC _kafkamirror_claims_log_test")
+        ),
+        other => panic!("append refused by the broker: {other:?}"),
+    }
+    broker.hooks().inject_error(PRODUCE, 0, 0);
 }

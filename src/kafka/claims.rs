@@ -25,6 +25,7 @@
 //!   token's lifetime).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
@@ -110,24 +111,31 @@ impl std::fmt::Debug for ClaimsLog {
     }
 }
 
-/// Collects the delivery outcome of each produced record, by its index.
+/// Counts the records acknowledged and keeps the first delivery error.
 #[derive(Default)]
-struct Deliveries(Mutex<BTreeMap<usize, Result<(), RdError>>>);
+struct Deliveries {
+    acknowledged: AtomicUsize,
+    failed: Mutex<Option<RdError>>,
+}
 
 impl ClientContext for Deliveries {}
 
 impl ProducerContext for Deliveries {
-    type DeliveryOpaque = Box<usize>;
+    type DeliveryOpaque = ();
 
-    fn delivery(&self, result: &DeliveryResult<'_>, index: Box<usize>) {
-        let outcome = match result {
-            Ok(_) => Ok(()),
-            Err((error, _)) => Err(error.clone()),
-        };
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(*index, outcome);
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        match result {
+            Ok(_) => {
+                self.acknowledged.fetch_add(1, Ordering::Relaxed);
+            }
+            Err((error, _)) => {
+                let mut failed = self
+                    .failed
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                failed.get_or_insert_with(|| error.clone());
+            }
+        }
     }
 }
 
@@ -619,8 +627,8 @@ fn produce(
         error,
     };
     let deadline = Instant::now() + timeout;
-    for (index, (key, value)) in records.iter().enumerate() {
-        let mut record = BaseRecord::with_opaque_to(topic, Box::new(index)).key(key.as_slice());
+    for (key, value) in &records {
+        let mut record = BaseRecord::to(topic).key(key.as_slice());
         if let Some(value) = value {
             record = record.payload(value.as_slice());
         }
@@ -642,18 +650,17 @@ fn produce(
         RdError::Flush(_) => LogFailure::TimedOut("Produce"),
         other => kafka(other),
     })?;
-    let deliveries = producer
-        .context()
-        .0
+    let deliveries = producer.context();
+    let failed = deliveries
+        .failed
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone();
-    for index in 0..records.len() {
-        match deliveries.get(&index) {
-            Some(Ok(())) => {}
-            Some(Err(error)) => return Err(kafka(error.clone())),
-            None => return Err(LogFailure::TimedOut("Produce")),
-        }
+        .take();
+    if let Some(error) = failed {
+        return Err(kafka(error));
+    }
+    if deliveries.acknowledged.load(Ordering::Relaxed) < records.len() {
+        return Err(LogFailure::TimedOut("Produce"));
     }
     Ok(())
 }

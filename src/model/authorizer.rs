@@ -282,10 +282,27 @@ pub struct BlockedAccess<'a> {
 
 /// The accesses the `planned` bindings of one cluster stand for ([`accesses_of`]) that Kafka
 /// would refuse with `held` (what the cluster holds for their principals and `User:*`) and the
-/// planned bindings themselves in place, in plan order, each access once.
+/// planned bindings themselves in place, in plan order, each access once. Without a DENY among
+/// them nothing is refused: each planned ALLOW binding covers the accesses it stands for (its
+/// own, and the DESCRIBE its READ or WRITE implies), so only a DENY can block one.
 pub fn blocked_accesses<'a>(
     planned: &'a [ClusterAcl],
     held: impl IntoIterator<Item = &'a AclBinding>,
+) -> Vec<BlockedAccess<'a>> {
+    let held: Vec<&AclBinding> = held.into_iter().collect();
+    let is_deny = |binding: &AclBinding| binding.permission == Permission::Deny;
+    if !held.iter().any(|binding| is_deny(binding))
+        && !planned.iter().any(|acl| is_deny(&acl.binding))
+    {
+        return Vec::new();
+    }
+    decide_every_access(planned, held)
+}
+
+/// [`blocked_accesses`] decided access by access.
+fn decide_every_access<'a>(
+    planned: &'a [ClusterAcl],
+    held: Vec<&'a AclBinding>,
 ) -> Vec<BlockedAccess<'a>> {
     let authorizer = Authorizer::new(
         held.into_iter()

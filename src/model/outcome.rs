@@ -10,7 +10,9 @@ use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 
 use super::plan::{ClusterAcl, InternalTopic};
-use super::reconcile::{comparable, AclChanges, ClusterBinding, ExistingTopic, TopicChanges};
+use super::reconcile::{
+    comparable, AclChanges, ClusterBinding, DesiredKeys, ExistingTopic, TopicChanges,
+};
 
 /// Which of an apply's ACL writes Kafka accepted (comparable keys).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,18 +80,14 @@ impl AclsLeft {
 ///   was not attempted (still owned: the next plan shows their removal again);
 /// - pre-existing: desired bindings held before that the resource did not own.
 pub fn acls_after_apply(
-    desired: &[ClusterAcl],
+    desired: &DesiredKeys<'_>,
     actual: &HashSet<ClusterBinding>,
     owned_before: &HashSet<ClusterBinding>,
     changes: &AclChanges,
     progress: &AclProgress,
 ) -> AclsLeft {
-    let desired_keys: HashSet<ClusterBinding> = desired
-        .iter()
-        .map(|acl| comparable(&acl.cluster, &acl.binding))
-        .collect();
-    let mut recorded: HashSet<ClusterBinding> = desired_keys
-        .iter()
+    let mut recorded: HashSet<ClusterBinding> = desired
+        .keys()
         .filter(|key| actual.contains(*key) || progress.created.contains(*key))
         .cloned()
         .collect();
@@ -97,9 +95,7 @@ pub fn acls_after_apply(
         owned_before
             .iter()
             .filter(|key| {
-                !desired_keys.contains(*key)
-                    && actual.contains(*key)
-                    && !progress.deleted.contains(*key)
+                !desired.contains(key) && actual.contains(*key) && !progress.deleted.contains(*key)
             })
             .cloned(),
     );
@@ -341,7 +337,8 @@ mod tests {
             let plan: Vec<ClusterAcl> = case.desired.iter().map(desired).collect();
             let held = set(&case.held.iter().collect::<Vec<_>>());
             let owned = set(&case.owned.iter().collect::<Vec<_>>());
-            let changes = reconcile_acls(&plan, &held, &owned, &HashMap::new()).unwrap();
+            let changes =
+                reconcile_acls(&DesiredKeys::of(&plan), &held, &owned, &HashMap::new()).unwrap();
             let mut progress = AclProgress::complete(&changes);
             for key in &case.create_fails {
                 progress.created.remove(key);
@@ -349,7 +346,8 @@ mod tests {
             for key in &case.delete_fails {
                 progress.deleted.remove(key);
             }
-            let left = acls_after_apply(&plan, &held, &owned, &changes, &progress);
+            let left =
+                acls_after_apply(&DesiredKeys::of(&plan), &held, &owned, &changes, &progress);
             assert_eq!(
                 left.recorded,
                 set(&case.recorded.iter().collect::<Vec<_>>()),
@@ -376,9 +374,10 @@ mod tests {
         let plan: Vec<ClusterAcl> = [&keep, &new, &by_hand].into_iter().map(desired).collect();
         let held = set(&[&keep, &by_hand, &dropped]);
         let owned = set(&[&keep, &dropped]);
-        let changes = reconcile_acls(&plan, &held, &owned, &HashMap::new()).unwrap();
+        let changes =
+            reconcile_acls(&DesiredKeys::of(&plan), &held, &owned, &HashMap::new()).unwrap();
         let left = acls_after_apply(
-            &plan,
+            &DesiredKeys::of(&plan),
             &held,
             &owned,
             &changes,
@@ -392,9 +391,15 @@ mod tests {
         let by_hand = read("User:mm2", "orders");
         let plan = vec![desired(&by_hand)];
         let held = set(&[&by_hand]);
-        let first = reconcile_acls(&plan, &held, &HashSet::new(), &HashMap::new()).unwrap();
+        let first = reconcile_acls(
+            &DesiredKeys::of(&plan),
+            &held,
+            &HashSet::new(),
+            &HashMap::new(),
+        )
+        .unwrap();
         let left = acls_after_apply(
-            &plan,
+            &DesiredKeys::of(&plan),
             &held,
             &HashSet::new(),
             &first,
@@ -402,7 +407,8 @@ mod tests {
         );
         assert_eq!(left.recorded, held);
         assert!(left.owned().is_empty());
-        let shrunk = reconcile_acls(&[], &held, &left.owned(), &HashMap::new()).unwrap();
+        let shrunk =
+            reconcile_acls(&DesiredKeys::of(&[]), &held, &left.owned(), &HashMap::new()).unwrap();
         assert!(shrunk.to_delete.is_empty());
     }
 
@@ -415,10 +421,16 @@ mod tests {
             [comparable(&held.0, &held.1)].into_iter().collect();
         let owned: HashSet<ClusterBinding> =
             [comparable(&planned.0, &planned.1)].into_iter().collect();
-        let changes = reconcile_acls(&plan, &comparable_held, &owned, &HashMap::new()).unwrap();
+        let changes = reconcile_acls(
+            &DesiredKeys::of(&plan),
+            &comparable_held,
+            &owned,
+            &HashMap::new(),
+        )
+        .unwrap();
         assert!(changes.to_create.is_empty() && changes.preexisting.is_empty());
         let left = acls_after_apply(
-            &plan,
+            &DesiredKeys::of(&plan),
             &comparable_held,
             &owned,
             &changes,

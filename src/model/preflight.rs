@@ -4,15 +4,15 @@
 
 use foldhash::{HashMap, HashSet};
 
-use super::plan::{ClusterAcl, InternalTopic};
-use super::reconcile::{comparable, reconcile_acls, ClusterBinding, SelfLockout};
+use super::plan::InternalTopic;
+use super::reconcile::{comparable, reconcile_acls, ClusterBinding, DesiredKeys, SelfLockout};
 
 /// The ACL verdict of one plan: the apply would lock the provider out, or it would go ahead
 /// and find these bindings already held that the state does not yet record as pre-existing
 /// (sorted by cluster, then binding). Linear: the recorded ones are hashed once. Same inputs as [`reconcile_acls`]; `recorded_preexisting` in
 /// comparable form.
 pub fn acl_preflight(
-    desired: &[ClusterAcl],
+    desired: &DesiredKeys<'_>,
     actual: &HashSet<ClusterBinding>,
     owned_before: &HashSet<ClusterBinding>,
     provider_principals: &HashMap<String, String>,
@@ -64,6 +64,7 @@ mod tests {
     use crate::model::acl::{
         AclBinding, Operation, PatternType, ResourceType, CLUSTER_RESOURCE_NAME,
     };
+    use crate::model::plan::ClusterAcl;
     use foldhash::{HashMapExt, HashSetExt};
     use std::collections::BTreeMap;
 
@@ -103,7 +104,7 @@ mod tests {
         let held: HashSet<_> =
             HashSet::from_iter([recorded.clone(), by_hand.clone(), owned.clone()]);
         let verdict = acl_preflight(
-            &plan,
+            &DesiredKeys::of(&plan),
             &held,
             &HashSet::from_iter([owned.clone()]),
             &HashMap::new(),
@@ -121,8 +122,14 @@ mod tests {
         let by_hand = read("User:mm2", "by-hand");
         let plan: Vec<ClusterAcl> = recorded.iter().chain([&by_hand]).map(desired).collect();
         let held: HashSet<ClusterBinding> = recorded.iter().chain([&by_hand]).cloned().collect();
-        let verdict =
-            acl_preflight(&plan, &held, &HashSet::new(), &HashMap::new(), &recorded).unwrap();
+        let verdict = acl_preflight(
+            &DesiredKeys::of(&plan),
+            &held,
+            &HashSet::new(),
+            &HashMap::new(),
+            &recorded,
+        )
+        .unwrap();
         assert_eq!(verdict, vec![by_hand]);
     }
 
@@ -142,7 +149,7 @@ mod tests {
         let held: HashSet<_> = HashSet::from_iter([admin_alter.clone(), by_hand.clone()]);
         let guard = HashMap::from_iter([("a".to_string(), "User:admin".to_string())]);
         let refused = acl_preflight(
-            &[desired(&by_hand)],
+            &DesiredKeys::of(&[desired(&by_hand)]),
             &held,
             &HashSet::from_iter([admin_alter.clone()]),
             &guard,

@@ -7,6 +7,7 @@
 use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::BuildHasher;
 
 use super::acl::{AclBinding, Operation, Permission, ResourceType};
 use super::plan::{ClusterAcl, InternalTopic};
@@ -116,6 +117,66 @@ pub fn comparable_binding(mut binding: AclBinding) -> AclBinding {
     binding
 }
 
+/// The desired bindings with their comparable keys, made once and shared by every decision
+/// of one plan or apply ([`comparable`] copies each binding, and a large flow has tens of
+/// thousands).
+pub struct DesiredKeys<'a> {
+    acls: &'a [ClusterAcl],
+    /// `keys[i]` is the comparable key of `acls[i]`.
+    keys: Vec<ClusterBinding>,
+    /// Positions in `keys`, one per distinct key, hashed by the key.
+    index: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl<'a> DesiredKeys<'a> {
+    pub fn of(acls: &'a [ClusterAcl]) -> DesiredKeys<'a> {
+        let keys: Vec<ClusterBinding> = acls
+            .iter()
+            .map(|acl| comparable(&acl.cluster, &acl.binding))
+            .collect();
+        let hasher = foldhash::fast::RandomState::default();
+        let mut index = hashbrown::HashTable::with_capacity(keys.len());
+        for (position, key) in keys.iter().enumerate() {
+            let hash = hasher.hash_one(key);
+            if let hashbrown::hash_table::Entry::Vacant(slot) = index.entry(
+                hash,
+                |&at| keys[at] == *key,
+                |&at| hasher.hash_one(&keys[at]),
+            ) {
+                slot.insert(position);
+            }
+        }
+        DesiredKeys {
+            acls,
+            keys,
+            index,
+            hasher,
+        }
+    }
+
+    pub fn acls(&self) -> &'a [ClusterAcl] {
+        self.acls
+    }
+
+    /// Each desired binding with its comparable key, in the desired order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'a ClusterAcl, &ClusterBinding)> + '_ {
+        self.acls.iter().zip(&self.keys)
+    }
+
+    /// The comparable keys (a key desired twice comes twice).
+    pub fn keys(&self) -> impl Iterator<Item = &ClusterBinding> + '_ {
+        self.keys.iter()
+    }
+
+    /// Whether `key` (comparable form) is desired.
+    pub fn contains(&self, key: &ClusterBinding) -> bool {
+        self.index
+            .find(self.hasher.hash_one(key), |&at| self.keys[at] == *key)
+            .is_some()
+    }
+}
+
 /// Whether deleting `binding` could remove `provider_principal`'s ALTER or DESCRIBE on the
 /// cluster (directly, through ALL, or through the `User:*` wildcard).
 fn locks_out(binding: &AclBinding, provider_principal: &str) -> bool {
@@ -136,15 +197,11 @@ fn locks_out(binding: &AclBinding, provider_principal: &str) -> bool {
 /// missing from it are not guarded). Principals compare in normalised form; deletions name
 /// the binding exactly as the cluster holds it, so a DeleteAcls filter matches it.
 pub fn reconcile_acls(
-    desired: &[ClusterAcl],
+    desired: &DesiredKeys<'_>,
     actual: &HashSet<ClusterBinding>,
     owned_before: &HashSet<ClusterBinding>,
     provider_principals: &HashMap<String, String>,
 ) -> Result<AclChanges, SelfLockout> {
-    let desired_keys: HashSet<ClusterBinding> = desired
-        .iter()
-        .map(|acl| comparable(&acl.cluster, &acl.binding))
-        .collect();
     let actual_by_key: HashMap<ClusterBinding, &ClusterBinding> = actual
         .iter()
         .map(|held| (comparable(&held.0, &held.1), held))
@@ -156,13 +213,13 @@ pub fn reconcile_acls(
 
     let to_create = group_by_cluster(
         desired
-            .iter()
-            .filter(|acl| !actual_by_key.contains_key(&comparable(&acl.cluster, &acl.binding)))
-            .map(|acl| (acl.cluster.clone(), acl.clone())),
+            .pairs()
+            .filter(|(_, key)| !actual_by_key.contains_key(*key))
+            .map(|(acl, _)| (acl.cluster.clone(), acl.clone())),
     );
     let deletions: Vec<ClusterBinding> = owned_keys
         .iter()
-        .filter(|key| !desired_keys.contains(*key))
+        .filter(|key| !desired.contains(key))
         .filter_map(|key| actual_by_key.get(key).map(|held| (*held).clone()))
         .collect();
     let mut refused: Vec<ClusterBinding> = deletions
@@ -181,12 +238,9 @@ pub fn reconcile_acls(
     let to_delete = group_by_cluster(deletions.into_iter());
     let preexisting = group_by_cluster(
         desired
-            .iter()
-            .filter(|acl| {
-                let key = comparable(&acl.cluster, &acl.binding);
-                actual_by_key.contains_key(&key) && !owned_keys.contains(&key)
-            })
-            .map(|acl| (acl.cluster.clone(), acl.binding.clone())),
+            .pairs()
+            .filter(|(_, key)| actual_by_key.contains_key(*key) && !owned_keys.contains(*key))
+            .map(|(acl, _)| (acl.cluster.clone(), acl.binding.clone())),
     );
     Ok(AclChanges {
         to_create,
@@ -349,6 +403,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn desired_keys_pair_each_binding_with_its_comparable_key() {
+        // A principal compares normalised; the same binding desired twice is one key.
+        let upper = topic_read("User:SA-ABC", "t");
+        let plain = topic_read("User:mm2", "t");
+        let acls = [
+            desired("a", &upper),
+            desired("b", &plain),
+            desired("b", &plain),
+        ];
+        let keys = DesiredKeys::of(&acls);
+        let pairs: Vec<(&ClusterAcl, &ClusterBinding)> = keys.pairs().collect();
+        assert_eq!(pairs.len(), 3);
+        for (acl, key) in pairs {
+            assert_eq!(*key, comparable(&acl.cluster, &acl.binding));
+        }
+        assert_eq!(keys.keys().count(), 3);
+        assert!(keys.contains(&comparable("a", &upper)));
+        assert!(keys.contains(&comparable("a", &topic_read("User:sa-abc", "t"))));
+        assert!(
+            !keys.contains(&comparable("a", &plain)),
+            "keyed by cluster too"
+        );
+        assert!(!DesiredKeys::of(&[]).contains(&comparable("b", &plain)));
+    }
+
     fn key(cluster: &str, binding: &AclBinding) -> ClusterBinding {
         (cluster.to_string(), binding.clone())
     }
@@ -377,7 +457,8 @@ mod tests {
             key("a", &dropped_owned),
             key("a", &owned_gone),
         ]);
-        let changes = reconcile_acls(&plan, &actual, &owned, &HashMap::new()).unwrap();
+        let changes =
+            reconcile_acls(&DesiredKeys::of(&plan), &actual, &owned, &HashMap::new()).unwrap();
         assert_eq!(
             changes.to_create,
             BTreeMap::from([("a".to_string(), vec![desired("a", &missing)])])
@@ -399,7 +480,7 @@ mod tests {
             key("a", &topic_read("User:admin", "t")),
         ]);
         let providers = HashMap::from_iter([("a".to_string(), " user:admin".to_string())]);
-        let err = reconcile_acls(&[], &owned, &owned, &providers).unwrap_err();
+        let err = reconcile_acls(&DesiredKeys::of(&[]), &owned, &owned, &providers).unwrap_err();
         assert_eq!(
             err.bindings,
             vec![key("a", &cluster_op("User:admin", Operation::Alter))]
@@ -409,7 +490,7 @@ mod tests {
         for operation in [Operation::Describe, Operation::All] {
             let owned: HashSet<_> =
                 HashSet::from_iter([key("a", &cluster_op("User:*", operation))]);
-            assert!(reconcile_acls(&[], &owned, &owned, &providers).is_err());
+            assert!(reconcile_acls(&DesiredKeys::of(&[]), &owned, &owned, &providers).is_err());
         }
     }
 
@@ -421,7 +502,7 @@ mod tests {
             key("b", &cluster_op("User:admin", Operation::Alter)),
             key("a", &cluster_op("User:admin", Operation::Create)),
         ]);
-        let changes = reconcile_acls(&[], &owned, &owned, &providers).unwrap();
+        let changes = reconcile_acls(&DesiredKeys::of(&[]), &owned, &owned, &providers).unwrap();
         assert_eq!(changes.to_delete.values().map(Vec::len).sum::<usize>(), 3);
     }
 
@@ -435,8 +516,13 @@ mod tests {
             key("a", &topic_read("User:sa-abc", "old")),
         ]);
         let actual: HashSet<_> = HashSet::from_iter([key("a", &held), key("a", &held_old)]);
-        let changes =
-            reconcile_acls(&[desired("a", &planned)], &actual, &owned, &HashMap::new()).unwrap();
+        let changes = reconcile_acls(
+            &DesiredKeys::of(&[desired("a", &planned)]),
+            &actual,
+            &owned,
+            &HashMap::new(),
+        )
+        .unwrap();
         assert!(changes.to_create.is_empty());
         assert!(changes.preexisting.is_empty());
         assert_eq!(

@@ -14,7 +14,7 @@ use crate::kafka::{AclFilter, KafkaAdmin};
 use crate::model::acl::AclBinding;
 use crate::model::outcome::{acls_after_apply, AclProgress, AclsLeft};
 use crate::model::plan::ClusterAcl;
-use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding};
+use crate::model::reconcile::{comparable, reconcile_acls, ClusterBinding, DesiredKeys};
 use crate::model::timing::unseen_bindings;
 use foldhash::{HashSet, HashSetExt};
 use tfplugin::{Ctx, Diagnostic, Diagnostics};
@@ -98,7 +98,8 @@ pub(crate) async fn apply_cluster_acls(
     let prior_acls = keyed(prior.acls.iter().cloned(), diags);
     let prior_preexisting = keyed(prior.preexisting.iter().cloned(), diags);
     let guard = lockout_guard(ctx.provider, cluster);
-    let changes = match reconcile_acls(desired, actual, owned_before, &guard) {
+    let desired_keys = DesiredKeys::of(desired);
+    let changes = match reconcile_acls(&desired_keys, actual, owned_before, &guard) {
         Ok(changes) => changes,
         Err(lockout) => {
             diags.push(Diagnostic::error(
@@ -112,7 +113,7 @@ pub(crate) async fn apply_cluster_acls(
                 .collect();
             let left = AclsLeft::still_held(&recorded, &preexisting, &actual_keys);
             return AclsApplied {
-                record: rows_left(&left, &[], prior_acls, prior_preexisting),
+                record: rows_left(&left, &DesiredKeys::of(&[]), prior_acls, prior_preexisting),
                 deleted: Vec::new(),
                 failed_deletes: Vec::new(),
             };
@@ -131,7 +132,13 @@ pub(crate) async fn apply_cluster_acls(
         created: create_acls(ctx, admin, cluster, &to_create, diags).await,
         deleted: delete_acls(ctx, admin, cluster, to_delete, diags).await,
     };
-    let mut left = acls_after_apply(desired, &actual_keys, owned_before, &changes, &progress);
+    let mut left = acls_after_apply(
+        &desired_keys,
+        &actual_keys,
+        owned_before,
+        &changes,
+        &progress,
+    );
     if let Some(shared) = &shared {
         // Desired bindings held alongside other claimants are not pre-existing: only those
         // the claims record marks so.
@@ -143,7 +150,7 @@ pub(crate) async fn apply_cluster_acls(
         .cloned()
         .partition(|binding| progress.deleted.contains(&comparable(cluster, binding)));
     AclsApplied {
-        record: rows_left(&left, desired, prior_acls, prior_preexisting),
+        record: rows_left(&left, &desired_keys, prior_acls, prior_preexisting),
         deleted,
         failed_deletes,
     }
@@ -160,32 +167,30 @@ fn comparable_keys(held: &HashSet<ClusterBinding>) -> HashSet<ClusterBinding> {
 /// as recorded before.
 fn rows_left(
     left: &AclsLeft,
-    desired: &[ClusterAcl],
+    desired: &DesiredKeys<'_>,
     prior_acls: Vec<(ClusterBinding, AclRow)>,
     prior_preexisting: Vec<(ClusterBinding, AclRow)>,
 ) -> Record {
     // Rows are gathered, then each set is built in one go (sorted, not inserted one by one).
     let mut acls = Vec::with_capacity(left.recorded.len());
     let mut preexisting = Vec::new();
-    let mut from_desired: HashSet<ClusterBinding> = HashSet::with_capacity(desired.len());
-    for acl in desired {
-        let key = comparable(&acl.cluster, &acl.binding);
-        if left.recorded.contains(&key) {
+    for (acl, key) in desired.pairs() {
+        if left.recorded.contains(key) {
             let row = AclRow::from(acl);
-            if left.preexisting.contains(&key) {
+            if left.preexisting.contains(key) {
                 preexisting.push(row.clone());
             }
             acls.push(row);
-            from_desired.insert(key);
         }
     }
+    // A desired key recorded comes from the desired row (with its planned reason).
     for (key, row) in prior_acls {
-        if left.recorded.contains(&key) && !from_desired.contains(&key) {
+        if left.recorded.contains(&key) && !desired.contains(&key) {
             acls.push(row);
         }
     }
     for (key, row) in prior_preexisting {
-        if left.preexisting.contains(&key) && !from_desired.contains(&key) {
+        if left.preexisting.contains(&key) && !desired.contains(&key) {
             preexisting.push(row);
         }
     }

@@ -17,7 +17,9 @@ use crate::model::acl::AclBinding;
 use crate::model::ownership::Claimant;
 use crate::model::plan::{ClusterAcl, DesiredState, InternalTopic};
 use crate::model::preflight::{acl_preflight, replication_shortfalls};
-use crate::model::reconcile::{comparable, comparable_binding, reconcile_topics, ClusterBinding};
+use crate::model::reconcile::{
+    comparable, comparable_binding, reconcile_topics, ClusterBinding, DesiredKeys,
+};
 use foldhash::HashSet;
 use std::collections::BTreeSet;
 use tfplugin::{Ctx, Diagnostic, Diagnostics, Object};
@@ -154,7 +156,7 @@ pub(crate) async fn preflight<F: Flow>(
                     .map(|(key, _)| key)
                     .collect();
                 match acl_preflight(
-                    &desired_acls,
+                    &DesiredKeys::of(&desired_acls),
                     &actual,
                     &owned,
                     &guard,

@@ -476,3 +476,45 @@ fn planned_bindings_are_checked_with_what_the_cluster_holds() {
         ]
     );
 }
+
+#[test]
+fn without_a_deny_every_planned_access_is_allowed() {
+    // What the shortcut of `blocked_accesses` rests on, decided access by access: planned
+    // ALLOW bindings of every pattern, operation and host, with ALLOW bindings held.
+    let mut planned = Vec::new();
+    for (pattern, name) in [(Literal, "orders"), (Prefixed, "mm2-"), (Literal, "*")] {
+        for operation in [
+            Read,
+            Write,
+            Describe,
+            Create,
+            Alter,
+            AlterConfigs,
+            DescribeConfigs,
+            Delete,
+            All,
+        ] {
+            for host in ["*", "10.0.0.7"] {
+                planned.push(binding(Allow, MM2, host, operation, Topic, pattern, name));
+                planned.push(binding(Allow, MM2, host, operation, Group, pattern, name));
+            }
+        }
+    }
+    let planned: Vec<ClusterAcl> = planned
+        .into_iter()
+        .map(|binding| ClusterAcl {
+            cluster: "primary".into(),
+            binding,
+            reason: "test".into(),
+        })
+        .collect();
+    let held = [
+        topic(Allow, WILDCARD_PRINCIPAL, Read, Prefixed, "m"),
+        topic(Allow, "User:other", Write, Literal, "orders"),
+    ];
+    assert!(decide_every_access(&planned, held.iter().collect()).is_empty());
+    assert!(blocked_accesses(&planned, &held).is_empty());
+    // One DENY held: decided access by access again.
+    let denied = [topic(Deny, MM2, Read, Literal, "orders")];
+    assert!(!blocked_accesses(&planned, &denied).is_empty());
+}
