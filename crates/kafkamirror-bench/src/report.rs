@@ -232,10 +232,6 @@ fn seconds(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64())
 }
 
-fn total(counts: &RequestCounts) -> u64 {
-    all_requests(counts)
-}
-
 /// One step's requests on one cluster, split as the targets judge them.
 struct StepRequests {
     topics: usize,
@@ -263,7 +259,7 @@ impl StepRequests {
             writes,
             at_log_end,
             data_fetches: fetches.saturating_sub(at_log_end),
-            all: total(counts),
+            all: all_requests(counts),
         }
     }
 
@@ -413,12 +409,12 @@ impl Report {
                     size.objects,
                     admin_requests(&plan.source_requests),
                     admin_requests(&plan.target_requests),
-                    total(&plan.source_requests),
-                    total(&plan.target_requests),
+                    all_requests(&plan.source_requests),
+                    all_requests(&plan.target_requests),
                     admin_requests(&apply.source_requests),
                     admin_requests(&apply.target_requests),
-                    total(&apply.source_requests),
-                    total(&apply.target_requests),
+                    all_requests(&apply.source_requests),
+                    all_requests(&apply.target_requests),
                 )?;
                 writeln!(
                     out,
@@ -658,9 +654,9 @@ impl Report {
                 out,
                 "| {} | {} ({}) | {} ({}) | {:.2} | {:.0} | {} | {} |",
                 step.name,
-                total(&step.source_requests),
+                all_requests(&step.source_requests),
                 describe_counts(&step.source_requests),
-                total(&step.target_requests),
+                all_requests(&step.target_requests),
                 describe_counts(&step.target_requests),
                 step.provider.cpu_seconds,
                 step.provider.peak_rss_mb,
@@ -726,8 +722,8 @@ impl Report {
                 out,
                 "| {} | {} | {} | {:.2} | {:.0} | {} |",
                 step.name,
-                total(&step.source_requests),
-                total(&step.target_requests),
+                all_requests(&step.source_requests),
+                all_requests(&step.target_requests),
                 step.provider.cpu_seconds,
                 step.provider.peak_rss_mb,
                 seconds(step.wall)
